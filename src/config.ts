@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { UsageError } from './errors.js';
+import { packageRoot } from './paths.js';
+
+const durationSeconds = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+export const StageSchema = z.object({
+  duration: durationSeconds,
+  target: z.number().int().nonnegative(),
+});
+export type Stage = z.infer<typeof StageSchema>;
+
+/**
+ * A scenario file. The load shape is either k6 `stages` (with `startVUs`, default 1 as in k6)
+ * or k6's shortcut `vus` + `duration` (constant VUs, all started at once).
+ */
+export const ScenarioFileSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    quantity: z.number().int().positive(),
+    stages: z.array(StageSchema).min(1).optional(),
+    startVUs: z.number().int().nonnegative().optional(),
+    vus: z.number().int().positive().optional(),
+    duration: durationSeconds.optional(),
+    thinkTime: durationSeconds.default(1),
+    userPool: z.number().int().positive(),
+    onePerUser: z.boolean().default(true),
+    timeout: durationSeconds.default(60),
+    gracefulStop: durationSeconds.default(30),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const hasStages = s.stages !== undefined;
+    const hasConstant = s.vus !== undefined || s.duration !== undefined;
+    if (hasStages === hasConstant) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: 'give either "stages" or "vus" with "duration", not both or neither' });
+    } else if (hasConstant && (s.vus === undefined || s.duration === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [s.vus === undefined ? 'vus' : 'duration'], message: '"vus" and "duration" go together' });
+    }
+  });
+
+/** A scenario with its load shape normalised to stages. */
+export interface Scenario {
+  name: string;
+  description: string;
+  quantity: number;
+  startVUs: number;
+  stages: Stage[];
+  thinkTime: number;
+  userPool: number;
+  onePerUser: boolean;
+  timeout: number;
+  gracefulStop: number;
+}
+
+export function normaliseScenario(file: z.infer<typeof ScenarioFileSchema>, fallbackName: string): Scenario {
+  const constant = file.stages === undefined;
+  return {
+    name: file.name ?? fallbackName,
+    description: file.description ?? '',
+    quantity: file.quantity,
+    startVUs: constant ? file.vus! : file.startVUs ?? 1,
+    stages: constant ? [{ duration: file.duration!, target: file.vus! }] : file.stages!,
+    thinkTime: file.thinkTime,
+    userPool: file.userPool,
+    onePerUser: file.onePerUser,
+    timeout: file.timeout,
+    gracefulStop: file.gracefulStop,
+  };
+}
+
+export function formatZodError(error: z.ZodError, where: string): string {
+  const issue = error.issues[0]!;
+  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';
+  return `${where}: ${path}: ${issue.message}${more}`;
+}
+
+export function scenariosDir(): string {
+  return join(packageRoot(), 'scenarios');
+}
+
+/** `smoke` names a bundled scenario; anything with a slash or .json is a path. */
+export async function loadScenario(nameOrPath: string): Promise<Scenario> {
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const file = isPath ? resolve(nameOrPath) : join(scenariosDir(), `${nameOrPath}.json`);
+  if (!existsSync(file)) {
+    throw new UsageError(
+      isPath ? `scenario file ${file} does not exist` : `unknown scenario "${nameOrPath}" (bundled: ${(await bundledScenarioNames()).join(', ')})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = ScenarioFileSchema.safeParse(json);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error, file));
+  const fallbackName = (file.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
+  return normaliseScenario(parsed.data, fallbackName);
+}
+
+export async function bundledScenarioNames(): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  return (await readdir(scenariosDir())).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+}
+
+/** Flags that override scenario fields. `vus`/`duration` replace the shape with constant VUs. */
+export interface ScenarioOverrides {
+  quantity?: number;
+  vus?: number;
+  duration?: number;
+  stages?: Stage[];
+  thinkTime?: number;
+  userPool?: number;
+  onePerUser?: boolean;
+  timeout?: number;
+}
+
+export function peakVUs(s: Pick<Scenario, 'startVUs' | 'stages'>): number {
+  return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+}
+
+export function totalDuration(s: Pick<Scenario, 'stages'>): number {
+  return s.stages.reduce((sum, st) => sum + st.duration, 0);
+}
+
+export function applyOverrides(base: Scenario, o: ScenarioOverrides): Scenario {
+  const s: Scenario = { ...base };
+  if (o.stages) {
+    s.stages = o.stages;
+    s.startVUs = 1;
+  } else if (o.vus !== undefined || o.duration !== undefined) {
+    const vus = o.vus ?? peakVUs(base);
+    s.stages = [{ duration: o.duration ?? totalDuration(base), target: vus }];
+    s.startVUs = vus;
+  }
+  if (o.quantity !== undefined) s.quantity = o.quantity;
+  if (o.thinkTime !== undefined) s.thinkTime = o.thinkTime;
+  if (o.userPool !== undefined) s.userPool = o.userPool;
+  if (o.onePerUser !== undefined) s.onePerUser = o.onePerUser;
+  if (o.timeout !== undefined) s.timeout = o.timeout;
+  return s;
+}
+
+/** `--stages 10s:2000,80s:2000` in k6's CLI notation. */
+export function parseStagesFlag(text: string): Stage[] {
+  return text.split(',').map((part) => {
+    const [duration, target] = part.split(':');
+    const t = Number(target);
+    if (!duration || !Number.isInteger(t) || t < 0) throw new Error(`"${part}" is not DURATION:TARGET`);
+    return { duration: parseDuration(duration), target: t };
+  });
+}

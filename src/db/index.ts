@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+import { connect } from './connect.js';
+import { ensureSchema } from './schema.js';
+import { resetIssuance, seedCoupon, seedUsers, type SeededCoupon } from './seed.js';
+
+export { databaseUrl, createPool, connect, DEFAULT_DATABASE, assertIdentifier } from './connect.js';
+export type { SeededCoupon } from './seed.js';
+
+/** All Redis keys couponbench writes start with this, so cleaning up never touches anyone else's. */
+export const REDIS_PREFIX = 'couponbench:';
+
+export interface PrepareRequest {
+  mysqlUrl: string;
+  database: string;
+  quantity: number;
+  userPool: number;
+}
+
+export interface Prepared extends SeededCoupon {
+  mysqlVersion: string;
+  usersInserted: number;
+  seedMs: number;
+}
+
+/** Schema, a clean slate in our tables, users for the pool, and a fresh coupon of `quantity` units. */
+export async function prepareDatabase(req: PrepareRequest): Promise<Prepared> {
+  const conn = await connect(req.mysqlUrl);
+  try {
+    await ensureSchema(conn, req.database);
+    const started = Date.now();
+    await resetIssuance(conn);
+    const usersInserted = await seedUsers(conn, req.userPool);
+    const coupon = await seedCoupon(conn, req.quantity);
+    const seedMs = Date.now() - started;
+    const [rows] = await conn.query('SELECT VERSION() AS v');
+    const mysqlVersion = String((rows as Array<{ v: string }>)[0]!.v);
+    return { ...coupon, usersInserted, seedMs, mysqlVersion };
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Remove our keys (and only ours) from each Redis node. */
+export async function resetRedis(clients: Redis[]): Promise<void> {
+  for (const client of clients) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}

@@ -1,0 +1,63 @@
+import type mysql from 'mysql2/promise';
+import { UsageError } from '../errors.js';
+
+export const SCHEMA_VERSION = '1';
+export const META_TABLE = 'couponbench_meta';
+export const OUR_TABLES = ['coupons', 'users', 'user_coupon', META_TABLE] as const;
+
+// quantity is signed on purpose: negative stock is one of the violations the audit looks for.
+// The foreign key from user_coupon to coupons is what makes the naive path deadlock: the insert
+// takes a shared lock on the coupon row that the following UPDATE must upgrade.
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS coupons (
+     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+     name VARCHAR(100) NOT NULL,
+     quantity INT NOT NULL,
+     version BIGINT NOT NULL DEFAULT 0
+   ) ENGINE=InnoDB`,
+  `CREATE TABLE IF NOT EXISTS users (
+     id BIGINT NOT NULL PRIMARY KEY
+   ) ENGINE=InnoDB`,
+  `CREATE TABLE IF NOT EXISTS user_coupon (
+     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+     user_id BIGINT NOT NULL,
+     coupon_id BIGINT NOT NULL,
+     issued_at DATETIME(6) NOT NULL,
+     KEY idx_user_coupon_coupon_user (coupon_id, user_id),
+     CONSTRAINT fk_user_coupon_user FOREIGN KEY (user_id) REFERENCES users (id),
+     CONSTRAINT fk_user_coupon_coupon FOREIGN KEY (coupon_id) REFERENCES coupons (id)
+   ) ENGINE=InnoDB`,
+  `CREATE TABLE IF NOT EXISTS ${META_TABLE} (
+     k VARCHAR(64) NOT NULL PRIMARY KEY,
+     v VARCHAR(255) NOT NULL
+   ) ENGINE=InnoDB`,
+];
+
+/**
+ * Create our database and tables, refusing a database that holds tables we did not create
+ * (no meta table, or tables beyond ours). `conn` must not have a default database selected.
+ */
+export async function ensureSchema(conn: mysql.Connection, database: string): Promise<void> {
+  await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?',
+    [database],
+  );
+  const existing = rows.map((r) => String(r.name));
+  if (existing.length > 0) {
+    const foreign = existing.filter((t) => !(OUR_TABLES as readonly string[]).includes(t));
+    if (!existing.includes(META_TABLE) || foreign.length > 0) {
+      throw new UsageError(
+        `database "${database}" holds tables couponbench did not create (${(foreign.length ? foreign : existing).join(', ')}); ` +
+          'pick another with --database',
+      );
+    }
+    const [meta] = await conn.query<mysql.RowDataPacket[]>(`SELECT v FROM \`${database}\`.${META_TABLE} WHERE k = 'schema_version'`);
+    if (meta[0]?.v !== SCHEMA_VERSION) {
+      throw new UsageError(`database "${database}" has couponbench schema version ${meta[0]?.v ?? '?'}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
+    }
+  }
+  await conn.query(`USE \`${database}\``);
+  for (const ddl of DDL) await conn.query(ddl);
+  await conn.query(`INSERT IGNORE INTO ${META_TABLE} (k, v) VALUES ('schema_version', ?), ('created_by', 'couponbench')`, [SCHEMA_VERSION]);
+}

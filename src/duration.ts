@@ -1,0 +1,21 @@
+/** k6-style durations: "90s", "1m30s", "500ms", "1h", or a bare number of seconds. */
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+
+export function parseDuration(input: string | number): number {
+  if (typeof input === 'number') return input;
+  const text = input.trim();
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
+  if (!WHOLE.test(text)) throw new Error(`"${input}" is not a duration (use e.g. 10s, 1m30s, 500ms)`);
+  let seconds = 0;
+  for (const [, value, unit] of text.matchAll(PART)) seconds += Number(value) * UNIT_SECONDS[unit!]!;
+  return seconds;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round((seconds - m * 60) * 10) / 10;
+  return m > 0 ? `${m}m${s > 0 ? `${s}s` : ''}` : `${s}s`;
+}

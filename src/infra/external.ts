@@ -1,0 +1,30 @@
+import { InfraError } from '../errors.js';
+import { probeMysql, probeRedis, redactUrl } from './clients.js';
+import type { Infra } from './types.js';
+
+/** Services the user runs; we only check that they answer and never stop them. */
+export async function useExternalInfra(mysqlUrl: string, redisUrls: string[]): Promise<Infra> {
+  await checkReachable(mysqlUrl, redisUrls);
+  return { kind: 'external', shared: true, mysqlUrl, redisUrl: redisUrls[0]!, redisUrls, down: async () => {} };
+}
+
+export async function checkReachable(mysqlUrl: string, redisUrls: string[]): Promise<void> {
+  try {
+    await probeMysql(mysqlUrl);
+  } catch (err) {
+    throw new InfraError(`cannot reach MySQL at ${redactUrl(mysqlUrl)}: ${describe(err)}`);
+  }
+  for (const url of redisUrls) {
+    try {
+      await probeRedis(url);
+    } catch (err) {
+      throw new InfraError(`cannot reach Redis at ${redactUrl(url)}: ${describe(err)}`);
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { errors?: Error[] };
+  if (e.errors?.length) return e.errors.map((x) => x.message).join('; ');
+  return e.message || e.code || String(err);
+}

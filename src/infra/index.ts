@@ -1,0 +1,85 @@
+import { rmSync } from 'node:fs';
+import { InfraError, UsageError } from '../errors.js';
+import { firstAvailable, MYSQL_SERVER_BINARIES, REDIS_SERVER_BINARIES } from './binaries.js';
+import { dockerEngineAnswers, startDockerInfra } from './docker.js';
+import { checkReachable, useExternalInfra } from './external.js';
+import { startLocalInfra } from './local.js';
+import { isAlive, stopPid } from './process.js';
+import { clearState, readState, writeState, type InfraState } from './state.js';
+import type { Infra, InfraRequest } from './types.js';
+
+export type { Infra, InfraRequest, InfraChoice, InfraKind } from './types.js';
+
+/** Bring up (or attach to) MySQL + Redis as the request says. The caller owns `down()`. */
+export async function infraUp(req: InfraRequest): Promise<Infra> {
+  const urls = splitRedisUrls(req.redisUrl);
+  if (req.choice === 'external' || (req.choice === 'auto' && (req.mysqlUrl || urls.length > 0))) {
+    if (!req.mysqlUrl || urls.length === 0) {
+      throw new UsageError('external infra needs both --mysql-url and --redis-url (or MYSQL_URL and REDIS_URL)');
+    }
+    return useExternalInfra(req.mysqlUrl, urls);
+  }
+  if (req.choice === 'auto' || req.choice === 'local') {
+    const kept = await reuseKeptInfra(req.redisNodes);
+    if (kept) return kept;
+  }
+  if (req.choice === 'local') return startLocalInfra(req.redisNodes);
+  if (req.choice === 'docker') return startDockerInfra(req.redisNodes);
+
+  if (localBinariesPresent()) return startLocalInfra(req.redisNodes);
+  if (await dockerEngineAnswers()) return startDockerInfra(req.redisNodes);
+  throw new InfraError(
+    'no database to run against: install mariadb-server and redis-server (apt-get install mariadb-server redis-server), ' +
+      'start Docker, or pass --mysql-url and --redis-url',
+  );
+}
+
+export function localBinariesPresent(): boolean {
+  return Boolean(firstAvailable(MYSQL_SERVER_BINARIES) && firstAvailable(REDIS_SERVER_BINARIES));
+}
+
+export function splitRedisUrls(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Infra left running by `couponbench up`, if it is still there and has enough Redis nodes. */
+async function reuseKeptInfra(redisNodes: number): Promise<Infra | undefined> {
+  const state = readState();
+  if (!state || state.redisUrls.length < redisNodes) return undefined;
+  if (!state.pids.every(isAlive)) return undefined;
+  try {
+    await checkReachable(state.mysqlUrl, state.redisUrls);
+  } catch {
+    return undefined;
+  }
+  const redisUrls = state.redisUrls.slice(0, redisNodes);
+  return { kind: 'local', shared: true, mysqlUrl: state.mysqlUrl, redisUrl: redisUrls[0]!, redisUrls, down: async () => {} };
+}
+
+/** `couponbench up`: start local infra detached and remember it. */
+export async function keepInfraUp(redisNodes: number): Promise<InfraState> {
+  const existing = readState();
+  if (existing && existing.pids.every(isAlive)) return existing;
+  if (existing) await keepInfraDown();
+  const infra = await startLocalInfra(redisNodes, true);
+  const state: InfraState = {
+    version: 1,
+    dir: infra.dir,
+    mysqlUrl: infra.mysqlUrl,
+    redisUrls: infra.redisUrls,
+    pids: infra.daemons.map((d) => d.pid),
+    startedAt: new Date().toISOString(),
+  };
+  await writeState(state);
+  return state;
+}
+
+/** `couponbench down`: stop what `up` started. Returns what it stopped, if anything. */
+export async function keepInfraDown(): Promise<InfraState | undefined> {
+  const state = readState();
+  if (!state) return undefined;
+  await Promise.all(state.pids.map((pid) => stopPid(pid)));
+  rmSync(state.dir, { recursive: true, force: true });
+  clearState();
+  return state;
+}

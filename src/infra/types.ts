@@ -1,0 +1,22 @@
+export type InfraKind = 'local' | 'docker' | 'external';
+export type InfraChoice = InfraKind | 'auto';
+
+/** What the rest of a run needs from the infrastructure stage. */
+export interface Infra {
+  kind: InfraKind;
+  /** True when these services outlive this run (`couponbench up`, external URLs). */
+  shared: boolean;
+  mysqlUrl: string;
+  /** The first Redis node; strategies that need one Redis use this. */
+  redisUrl: string;
+  /** All independent Redis nodes (redlock uses several). */
+  redisUrls: string[];
+  down(): Promise<void>;
+}
+
+export interface InfraRequest {
+  choice: InfraChoice;
+  mysqlUrl?: string;
+  redisUrl?: string;
+  redisNodes: number;
+}

@@ -1,0 +1,80 @@
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import { formatDuration } from '../duration.js';
+import { int, ms, pct, rate } from './format.js';
+import type { Report } from './schema.js';
+
+const plain = {
+  head: [],
+  style: { head: [], border: [] },
+  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+};
+
+function heading(report: Report): string {
+  const c = report.config;
+  const shape = c.scenario.stages.map((s) => `${formatDuration(s.duration)}→${s.target}`).join(', ');
+  return [
+    chalk.bold(`couponbench · ${c.strategy}`) + chalk.dim(` (promises integrity: ${c.promise})`),
+    chalk.dim(
+      `scenario ${c.scenario.name}: ${int(c.scenario.quantity)} units, stages ${shape}, think ${formatDuration(c.scenario.thinkTime)}, ` +
+        `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}`,
+    ),
+    chalk.dim(`server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}`),
+  ].join('\n');
+}
+
+/** k6-style end-of-test summary of what the clients saw. */
+export function loadTable(report: Report): string {
+  const l = report.load;
+  const t = new Table({ ...plain, colWidths: [20, 76], wordWrap: true });
+  const lat = l.latency;
+  const byStatus = Object.entries(l.statusCounts).map(([s, n]) => `${s}: ${int(n)}`).join('  ') || '—';
+  const byResult = Object.entries(l.results)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `${colourResult(r)} ${int(n)}`)
+    .join('  ');
+  const failures = l.requests - l.responses + Object.entries(l.statusCounts).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
+  t.push(
+    ['http_reqs', `${int(l.requests)}  ${rate(l.rate)}`],
+    ['issued', `${int(l.issued)}  ${rate(l.issuedRate)}`],
+    ['http_req_duration', `avg=${ms(lat.avg)} min=${ms(lat.min)} med=${ms(lat.med)} p(90)=${ms(lat.p90)} p(95)=${ms(lat.p95)} p(99)=${ms(lat.p99)} max=${ms(lat.max)}`],
+    ['http_req_failed', `${pct(failures, l.requests)}  ${int(failures)} of ${int(l.requests)} (5xx, timeouts, connection errors)`],
+    ['status', byStatus],
+    ['results', byResult],
+    ['client errors', `timeouts ${int(l.timeouts)}  connection ${int(l.errors)}  interrupted ${int(l.interrupted)}`],
+    ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
+  );
+  return t.toString();
+}
+
+function colourResult(result: string): string {
+  if (result === 'issued') return chalk.green(result);
+  if (result.startsWith('failed') || result === 'timeout' || result === 'conn_error') return chalk.red(result);
+  return chalk.yellow(result);
+}
+
+/** The audit, one quantity per row, violations in red. */
+export function integrityTable(report: Report): string {
+  const a = report.audit;
+  const t = new Table({ ...plain, colWidths: [28, 68], wordWrap: true });
+  const bad = (x: number) => (x > 0 ? chalk.red(int(x)) : chalk.green(int(x)));
+  t.push(
+    ['initial quantity (Q0)', int(a.initialQuantity)],
+    ['user_coupon rows (R)', int(a.rows)],
+    ['expected remaining Q0 - R', int(a.expectedRemaining)],
+    ['final quantity (Qf)', a.finalQuantity === a.expectedRemaining ? int(a.finalQuantity) : chalk.red(int(a.finalQuantity))],
+    ['client successes (S)', int(a.clientIssued)],
+    ['lost decrements', bad(a.lostDecrements)],
+    ['vanished units', bad(a.phantomDecrements)],
+    ['over-issue', bad(a.overIssue)],
+    ['negative stock', a.negativeStock ? chalk.red('yes') : chalk.green('no')],
+    ['missing rows (S - R)', bad(a.missingRows)],
+    ['duplicate holders', report.config.scenario.onePerUser ? bad(a.duplicateRows) : chalk.dim('not limited')],
+    ['verdict', a.verdict === 'pass' ? chalk.green.bold('PASS') : chalk.red.bold('FAIL')],
+  );
+  return `${t.toString()}\n${a.verdict === 'pass' ? chalk.green(a.explanation) : chalk.red(a.explanation)}`;
+}
+
+export function renderRun(report: Report): string {
+  return [heading(report), '', chalk.bold('load'), loadTable(report), '', chalk.bold('integrity'), integrityTable(report)].join('\n');
+}

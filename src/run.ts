@@ -1,0 +1,157 @@
+/**
+ * One run, stage by stage: infra -> database -> server -> load -> audit -> report. This is the
+ * only module that knows the whole order; each stage is a plain call with a typed value.
+ */
+import { randomUUID } from 'node:crypto';
+import { getStrategy, type StrategyOptions } from '../strategies/index.js';
+import { checkIntegrity, snapshotDatabase } from './audit/index.js';
+import type { Scenario } from './config.js';
+import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
+import { machine } from './environment.js';
+import { connectRedis, probeRedis } from './infra/clients.js';
+import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
+import type { Resources } from './lifecycle.js';
+import { drive, type DriveTick } from './load/driver.js';
+import { perSecondSeries, summarise } from './load/summary.js';
+import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
+import { issuePath } from './server/httpContract.js';
+import { startServer } from './server/index.js';
+
+export interface RunConfig {
+  strategy: string;
+  scenario: Scenario;
+  instances: number;
+  poolSize: number;
+  host: string;
+  port: number;
+  database: string;
+  seed: number;
+  options: StrategyOptions;
+}
+
+export interface RunHooks {
+  resources: Resources;
+  onStage?: (message: string) => void;
+  onTick?: (tick: DriveTick) => void;
+}
+
+/** Bring infra up for one or more runs; it is released with `hooks.resources`. */
+export async function bringUpInfra(request: InfraRequest, hooks: RunHooks): Promise<Infra> {
+  hooks.onStage?.(`infra: ${request.choice}`);
+  const infra = await infraUp(request);
+  hooks.resources.defer(`${infra.kind} infra`, () => infra.down());
+  hooks.onStage?.(`infra: ${infra.kind}${infra.shared ? ' (kept running)' : ''}, mysql ${new URL(infra.mysqlUrl).host}, redis ${infra.redisUrls.map((u) => new URL(u).host).join(' ')}`);
+  return infra;
+}
+
+/** Everything after infra: seed, serve, load, audit. Returns the report (not yet written). */
+export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHooks, infraMs = 0): Promise<Report> {
+  const strategy = getStrategy(config.strategy);
+  const scenario = config.scenario;
+
+  let started = Date.now();
+  const prepared = await prepareDatabase({
+    mysqlUrl: infra.mysqlUrl,
+    database: config.database,
+    quantity: scenario.quantity,
+    userPool: scenario.userPool,
+  });
+  const redisClients = infra.redisUrls.map((url) => connectRedis(url));
+  try {
+    await resetRedis(redisClients);
+  } finally {
+    redisClients.forEach((c) => c.disconnect());
+  }
+  const redisVersion = await probeRedis(infra.redisUrl);
+  const seedMs = Date.now() - started;
+  hooks.onStage?.(`seeded coupon ${prepared.couponId} with ${scenario.quantity} units, ${scenario.userPool} users (${seedMs} ms)`);
+
+  started = Date.now();
+  const dbUrl = databaseUrl(infra.mysqlUrl, config.database);
+  const server = await startServer({
+    instances: config.instances,
+    host: config.host,
+    port: config.port,
+    mysqlUrl: dbUrl,
+    redisUrls: infra.redisUrls,
+    strategy: strategy.name,
+    options: config.options,
+    onePerUser: scenario.onePerUser,
+    poolSize: config.poolSize,
+  });
+  const stopServer = hooks.resources.defer('issuance server', async () => void (await server.stop()));
+  const serverStartMs = Date.now() - started;
+  hooks.onStage?.(`server: ${config.instances} instances of ${strategy.name} on ${server.url}`);
+
+  started = Date.now();
+  const run = await drive({
+    url: server.url,
+    path: issuePath(prepared.couponId),
+    startVUs: scenario.startVUs,
+    stages: scenario.stages,
+    thinkTime: scenario.thinkTime,
+    timeout: scenario.timeout,
+    gracefulStop: scenario.gracefulStop,
+    userPool: scenario.userPool,
+    seed: config.seed,
+    onTick: hooks.onTick,
+  });
+  const loadMs = Date.now() - started;
+
+  // Stop the server before the audit so that nothing is still writing while we count.
+  started = Date.now();
+  const tally = await server.stop();
+  await stopServer();
+  const load = summarise(run);
+  const snapshot = await snapshotDatabase(dbUrl, prepared.couponId);
+  const audit = checkIntegrity({
+    initialQuantity: scenario.quantity,
+    snapshot,
+    clientIssued: load.issued,
+    clientUnknown: load.timeouts + load.errors + load.interrupted,
+    onePerUser: scenario.onePerUser,
+  });
+  const auditMs = Date.now() - started;
+
+  return {
+    schema: REPORT_SCHEMA,
+    version: REPORT_VERSION,
+    id: randomUUID(),
+    createdAt: new Date().toISOString(),
+    config: {
+      strategy: strategy.name,
+      promise: strategy.promise,
+      scenario: {
+        name: scenario.name,
+        quantity: scenario.quantity,
+        startVUs: scenario.startVUs,
+        stages: scenario.stages,
+        thinkTime: scenario.thinkTime,
+        userPool: scenario.userPool,
+        onePerUser: scenario.onePerUser,
+        timeout: scenario.timeout,
+        gracefulStop: scenario.gracefulStop,
+      },
+      instances: config.instances,
+      poolSize: config.poolSize,
+      infra: infra.kind,
+      database: config.database,
+      seed: config.seed,
+      options: config.options,
+    },
+    environment: { ...machine(), mysqlVersion: prepared.mysqlVersion, redisVersion },
+    timings: { infraMs, seedMs, serverStartMs, loadMs, auditMs },
+    load,
+    series: perSecondSeries(run),
+    server: { tally: tally as Record<string, number> },
+    audit,
+  };
+}
+
+/** The whole pipeline for one strategy: infra up, run, infra down (via resources). */
+export async function runOnce(request: InfraRequest, config: RunConfig, hooks: RunHooks): Promise<Report> {
+  getStrategy(config.strategy); // fail on a bad name before starting anything
+  const started = Date.now();
+  const infra = await bringUpInfra(request, hooks);
+  return runOnInfra(infra, config, hooks, Date.now() - started);
+}

@@ -1,0 +1,21 @@
+import type { IssueOutcome, IssueResult } from '../../strategies/types.js';
+
+/** Status codes of the issuance API; the load side reads them back with `resultFromResponse`. */
+export const STATUS_BY_RESULT: Record<IssueResult, number> = {
+  issued: 200,
+  already_issued: 409,
+  lock_timeout: 409,
+  sold_out: 410,
+  unknown_coupon: 404,
+  failed: 500,
+};
+
+export const ISSUE_PATH = /^\/api\/v1\/coupons\/(\d+)\/issue$/;
+
+export function issuePath(couponId: number): string {
+  return `/api/v1/coupons/${couponId}/issue`;
+}
+
+export function responseBody(outcome: IssueOutcome): string {
+  return JSON.stringify(outcome.result === 'failed' ? { result: 'failed', cause: outcome.cause } : { result: outcome.result });
+}

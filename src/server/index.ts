@@ -1,0 +1,109 @@
+import cluster, { type Worker } from 'node:cluster';
+import { InfraError } from '../errors.js';
+import { builtModule } from '../paths.js';
+import { assertPortFree, freePort } from '../infra/ports.js';
+import type { OutcomeTally } from './app.js';
+import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type WorkerConfig, type WorkerMessage } from './messages.js';
+
+export type { WorkerConfig } from './messages.js';
+export type { OutcomeTally } from './app.js';
+
+export interface ServerRequest extends Omit<WorkerConfig, 'port'> {
+  instances: number;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  instances: number;
+  /** Drain in-flight requests, stop every instance, and return their summed outcome tallies. */
+  stop(): Promise<OutcomeTally>;
+}
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+/** Start `instances` cluster workers that share one listening port on `host`. */
+export async function startServer(req: ServerRequest): Promise<RunningServer> {
+  const port = req.port === 0 ? await freePort(req.host) : req.port;
+  if (req.port !== 0) await assertPortFree(port, req.host);
+  cluster.setupPrimary({ exec: builtModule('src/server/worker.js'), args: [], silent: false });
+
+  const config: WorkerConfig = { ...req, port };
+  const workers: Worker[] = [];
+  const tallies: OutcomeTally[] = [];
+  const ready = [];
+  for (let i = 1; i <= req.instances; i++) {
+    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config), [WORKER_INSTANCE_ENV]: String(i) });
+    workers.push(worker);
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'stats') tallies.push(msg.tally);
+    });
+    ready.push(waitForReady(worker, i));
+  }
+
+  const stop = async (): Promise<OutcomeTally> => {
+    await Promise.all(workers.map((w) => stopWorker(w)));
+    return sumTallies(tallies);
+  };
+  try {
+    await Promise.all(ready);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `http://${req.host}:${port}`, port, instances: req.instances, stop };
+}
+
+function waitForReady(worker: Worker, instance: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new InfraError(`server instance ${instance} did not start within ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
+    const onMessage = (msg: WorkerMessage) => {
+      if (msg.type === 'ready') {
+        finish();
+        resolve();
+      } else if (msg.type === 'start-error') {
+        finish();
+        const busy = msg.code === 'EADDRINUSE' ? ' (port busy; choose another with --port)' : '';
+        reject(new InfraError(`server instance ${instance} failed to start: ${msg.message}${busy}`));
+      }
+    };
+    const onExit = (code: number) => {
+      finish();
+      reject(new InfraError(`server instance ${instance} exited during start-up with code ${code}`));
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('exit', onExit);
+  });
+}
+
+function stopWorker(worker: Worker): Promise<void> {
+  if (worker.isDead()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      worker.process.kill('SIGKILL');
+    }, STOP_TIMEOUT_MS);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      worker.send({ type: 'shutdown' });
+    } catch {
+      worker.process.kill('SIGTERM');
+    }
+  });
+}
+
+export function sumTallies(tallies: OutcomeTally[]): OutcomeTally {
+  const sum: Record<string, number> = {};
+  for (const t of tallies) for (const [k, v] of Object.entries(t)) sum[k] = (sum[k] ?? 0) + (v ?? 0);
+  return sum as OutcomeTally;
+}

@@ -1,0 +1,71 @@
+/**
+ * Entry point of one issuance server instance (a node:cluster worker). It owns its MySQL pool and
+ * Redis clients, hosts one strategy, and answers the HTTP contract until the primary says stop.
+ */
+import http from 'node:http';
+import { getStrategy } from '../../strategies/index.js';
+import { createPool } from '../db/connect.js';
+import { connectRedis } from '../infra/clients.js';
+import { createIssueApp } from './app.js';
+import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from './messages.js';
+
+const DRAIN_MS = 10_000;
+
+function tell(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '') as WorkerConfig;
+  const instance = Number(process.env[WORKER_INSTANCE_ENV] ?? '1');
+  const strategy = getStrategy(config.strategy);
+  const pool = createPool(config.mysqlUrl, config.poolSize);
+  const redisNodes = config.redisUrls.map((url, i) => connectRedis(url, `couponbench-${instance}-${i}`));
+  for (const r of redisNodes) r.on('error', () => {});
+  const issuer = strategy.create({
+    mysql: pool,
+    redis: redisNodes[0]!,
+    redisNodes,
+    onePerUser: config.onePerUser,
+    options: config.options,
+    instance,
+  });
+  const app = createIssueApp(issuer);
+  const server = http.createServer({ keepAliveTimeout: 120_000, requestTimeout: 0, headersTimeout: 0 }, app.handle);
+  server.keepAliveTimeout = 120_000;
+
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    tell({ type: 'start-error', message: err.message, code: err.code });
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => tell({ type: 'ready' }));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const forced = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    await closed;
+    clearTimeout(forced);
+    tell({ type: 'stats', tally: app.tally });
+    await issuer.close?.().catch(() => {});
+    await pool.end().catch(() => {});
+    await Promise.all(redisNodes.map((r) => r.quit().catch(() => r.disconnect())));
+    process.disconnect?.();
+    process.exit(0);
+  };
+  process.on('message', (msg: PrimaryMessage) => {
+    if (msg?.type === 'shutdown') void stop();
+  });
+  // The primary died or went away: do not linger as an orphan.
+  process.on('disconnect', () => process.exit(0));
+  // Ctrl-C reaches the whole process group; the primary decides when we stop.
+  process.on('SIGINT', () => {});
+}
+
+main().catch((err: unknown) => {
+  tell({ type: 'start-error', message: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+});
