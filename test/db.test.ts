@@ -1,0 +1,49 @@
+import mysql from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { databaseUrl, prepareDatabase } from '../src/db/index.js';
+import { UsageError } from '../src/errors.js';
+
+describe('schema and seed', () => {
+  it('creates the schema with the foreign keys, seeds 100,000 users in batches and a fresh coupon per run', async () => {
+    const url = inject('mysqlUrl');
+    const first = await prepareDatabase({ mysqlUrl: url, database: 'cb_seed', quantity: 30_000, userPool: 100_000 });
+    expect(first.usersInserted).toBe(100_000);
+    const again = await prepareDatabase({ mysqlUrl: url, database: 'cb_seed', quantity: 500, userPool: 100_000 });
+    expect(again.usersInserted).toBe(0);
+    const conn = await mysql.createConnection(databaseUrl(url, 'cb_seed'));
+    try {
+      const [users] = await conn.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n, MIN(id) AS lo, MAX(id) AS hi FROM users');
+      expect(users[0]).toMatchObject({ n: 100_000, lo: 1, hi: 100_000 });
+      const [coupons] = await conn.query<mysql.RowDataPacket[]>('SELECT id, quantity FROM coupons');
+      expect(coupons).toEqual([{ id: again.couponId, quantity: 500 }]);
+      const [fks] = await conn.query<mysql.RowDataPacket[]>(
+        `SELECT referenced_table_name AS t FROM information_schema.key_column_usage
+          WHERE table_schema = 'cb_seed' AND table_name = 'user_coupon' AND referenced_table_name IS NOT NULL ORDER BY t`,
+      );
+      expect(fks.map((r) => r.t)).toEqual(['coupons', 'users']);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('refuses a database holding tables it did not create, and leaves them alone', async () => {
+    const url = inject('mysqlUrl');
+    const conn = await mysql.createConnection(url);
+    try {
+      await conn.query('CREATE DATABASE IF NOT EXISTS shop');
+      await conn.query('CREATE TABLE IF NOT EXISTS shop.coupons (id INT PRIMARY KEY, quantity INT)');
+      await conn.query('REPLACE INTO shop.coupons VALUES (1, 99)');
+      const attempt = prepareDatabase({ mysqlUrl: url, database: 'shop', quantity: 10, userPool: 10 });
+      await expect(attempt).rejects.toThrow(UsageError);
+      await expect(attempt).rejects.toThrow(/database "shop" holds tables couponbench did not create \(coupons\)/);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT quantity FROM shop.coupons');
+      expect(rows).toEqual([{ quantity: 99 }]);
+      const [tables] = await conn.query<mysql.RowDataPacket[]>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'shop'");
+      expect(tables.map((r) => r.t)).toEqual(['coupons']);
+    } finally {
+      await conn.query('DROP DATABASE shop');
+      await conn.end();
+    }
+  });
+});

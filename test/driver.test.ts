@@ -1,0 +1,99 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drive } from '../src/load/driver.js';
+import { vusAt } from '../src/load/stages.js';
+import { perSecondSeries, summarise } from '../src/load/summary.js';
+
+/** A target that answers at once and records, per connection, when each request arrived. */
+let server: http.Server;
+let url: string;
+const arrivals = new Map<object, number[]>();
+const bodies: string[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const times = arrivals.get(req.socket) ?? [];
+    times.push(performance.now());
+    arrivals.set(req.socket, times);
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      bodies.push(body);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":"issued"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('load driver', () => {
+  it('holds the VU count to the k6 schedule, waits the think time per VU, and spreads VUs in time', async () => {
+    arrivals.clear();
+    const schedule = { startVUs: 0, stages: [{ duration: 2, target: 200 }, { duration: 3, target: 200 }, { duration: 1, target: 50 }] };
+    const run = await drive({ url, path: '/p', ...schedule, thinkTime: 0.5, timeout: 10, gracefulStop: 5, userPool: 1000, seed: 3 });
+
+    // VU count sampled during the run equals the schedule at that instant.
+    const during = run.vuSamples.filter((s) => s.atMs < 6000);
+    expect(during.length).toBeGreaterThan(40);
+    for (const s of during) expect(s.vus, `at ${s.atMs.toFixed(0)} ms`).toBe(vusAt(schedule, s.atMs / 1000));
+
+    // Think time: consecutive requests on one connection are at least 0.5 s apart.
+    let gaps = 0;
+    for (const times of arrivals.values()) {
+      for (let i = 1; i < times.length; i++) {
+        expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(499);
+        gaps++;
+      }
+    }
+    expect(gaps).toBeGreaterThan(500);
+    expect(arrivals.size).toBe(200);
+
+    // Spread: in steady state (2-5 s) no 50 ms window holds much more than its share of arrivals.
+    const all = [...arrivals.values()].flat().sort((a, b) => a - b);
+    const t0 = all[0]!;
+    const buckets = new Map<number, number>();
+    for (const t of all) {
+      const rel = t - t0;
+      if (rel >= 2500 && rel < 5000) buckets.set(Math.floor(rel / 50), (buckets.get(Math.floor(rel / 50)) ?? 0) + 1);
+    }
+    const counts = [...buckets.values()];
+    const mean = counts.reduce((a, b) => a + b, 0) / 50;
+    expect(mean).toBeGreaterThan(15); // ~200 VUs / 0.5 s = 400 req/s = 20 per 50 ms
+    expect(Math.max(...counts)).toBeLessThan(mean * 3);
+
+    const summary = summarise(run);
+    expect(summary.requests).toBe(all.length);
+    expect(summary.issued).toBe(all.length);
+    expect(summary.peakVUs).toBe(200);
+    const series = perSecondSeries(run);
+    expect(series[3]!.vus).toBe(200);
+    expect(series.reduce((a, p) => a + p.sent, 0)).toBe(all.length);
+  });
+
+  it('sends a user id from the pool with every request', async () => {
+    bodies.length = 0;
+    const run = await drive({ url, path: '/p', startVUs: 5, stages: [{ duration: 1, target: 5 }], thinkTime: 0.05, timeout: 10, gracefulStop: 5, userPool: 7, seed: 9 });
+    expect(bodies.length).toBe(run.log.length);
+    const ids = bodies.map((b) => (JSON.parse(b) as { userId: number }).userId);
+    expect(ids.every((id) => Number.isInteger(id) && id >= 1 && id <= 7)).toBe(true);
+    expect(new Set(ids).size).toBe(7);
+    for (let i = 0; i < run.log.length; i++) expect(ids).toContain(run.log.userId[i]);
+  });
+
+  it('records timeouts as such when the server does not answer', async () => {
+    const silent = http.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const run = await drive({ url: `http://127.0.0.1:${port}`, path: '/p', startVUs: 3, stages: [{ duration: 1.5, target: 3 }], thinkTime: 0.1, timeout: 1, gracefulStop: 0.2, userPool: 5, seed: 1 });
+      const s = summarise(run);
+      expect(s.timeouts).toBeGreaterThanOrEqual(3);
+      expect(s.responses).toBe(0);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+});

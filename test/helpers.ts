@@ -1,0 +1,49 @@
+import { inject } from 'vitest';
+import type { Infra } from '../src/infra/types.js';
+import { Resources } from '../src/lifecycle.js';
+import { runOnInfra, type RunConfig } from '../src/run.js';
+import type { Scenario } from '../src/config.js';
+import { DEFAULT_STRATEGY_OPTIONS } from '../strategies/index.js';
+import type { Report } from '../src/report/schema.js';
+
+/** The suite's shared infra, as a run sees it (never stopped by a run). */
+export function sharedInfra(): Infra {
+  const redisUrls = inject('redisUrls');
+  return { kind: 'local', shared: true, mysqlUrl: inject('mysqlUrl'), redisUrl: redisUrls[0]!, redisUrls, down: async () => {} };
+}
+
+export function scenario(overrides: Partial<Scenario> = {}): Scenario {
+  return {
+    name: 'test',
+    description: '',
+    quantity: 2000,
+    startVUs: 40,
+    stages: [{ duration: 3, target: 40 }],
+    thinkTime: 0.005,
+    userPool: 5000,
+    onePerUser: true,
+    timeout: 30,
+    gracefulStop: 10,
+    ...overrides,
+  };
+}
+
+export async function runStrategy(strategy: string, s: Scenario, extra: Partial<RunConfig> = {}): Promise<Report> {
+  const resources = new Resources();
+  try {
+    return await runOnInfra(sharedInfra(), {
+      strategy,
+      scenario: s,
+      instances: 2,
+      poolSize: 10,
+      host: '127.0.0.1',
+      port: 0,
+      database: 'couponbench_test',
+      seed: 7,
+      options: DEFAULT_STRATEGY_OPTIONS,
+      ...extra,
+    }, { resources });
+  } finally {
+    await resources.releaseAll();
+  }
+}

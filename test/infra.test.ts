@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { InfraError } from '../src/errors.js';
+import { probeMysql, probeRedis } from '../src/infra/clients.js';
+import { composeDown, composeFile, composeUp } from '../src/infra/docker.js';
+import { infraUp } from '../src/infra/index.js';
+import { startLocalInfra } from '../src/infra/local.js';
+import { isAlive } from '../src/infra/process.js';
+import { freePort } from '../src/infra/ports.js';
+
+describe('local infra', () => {
+  it('starts private mariadbd and redis-server on free ports and stops them, leaving nothing behind', async () => {
+    const infra = await startLocalInfra(2);
+    try {
+      expect(infra.mysqlUrl).toMatch(/^mysql:\/\/root@127\.0\.0\.1:\d+\/$/);
+      expect(new URL(infra.mysqlUrl).port).not.toBe('3306');
+      expect(infra.redisUrls).toHaveLength(2);
+      expect(await probeMysql(infra.mysqlUrl)).toMatch(/\d+\.\d+/);
+      for (const url of infra.redisUrls) expect(await probeRedis(url)).toMatch(/\d+\.\d+/);
+      expect(infra.daemons.every((d) => isAlive(d.pid))).toBe(true);
+    } finally {
+      await infra.down();
+    }
+    expect(infra.daemons.some((d) => isAlive(d.pid))).toBe(false);
+    expect(existsSync(infra.dir)).toBe(false);
+  });
+});
+
+describe('external infra', () => {
+  it('says in one line that an unreachable database cannot be reached', async () => {
+    const port = await freePort();
+    const attempt = infraUp({ choice: 'external', mysqlUrl: `mysql://root:secret@127.0.0.1:${port}/`, redisUrl: 'redis://127.0.0.1:1', redisNodes: 1 });
+    await expect(attempt).rejects.toThrow(InfraError);
+    await expect(attempt).rejects.toThrow(new RegExp(`cannot reach MySQL at mysql://root:\\*\\*\\*@127\\.0\\.0\\.1:${port}/: .*ECONNREFUSED`));
+  });
+
+  it('needs both URLs', async () => {
+    await expect(infraUp({ choice: 'external', mysqlUrl: 'mysql://root@127.0.0.1:1/', redisNodes: 1 })).rejects.toThrow(/needs both --mysql-url and --redis-url/);
+  });
+});
+
+describe('docker infra', () => {
+  it('builds the compose command lines with the ports it chose', () => {
+    const up = composeUp('couponbench-42', 33061, 63791, '/x/docker-compose.yml');
+    expect([up.command, ...up.args].join(' ')).toBe('docker compose -f /x/docker-compose.yml -p couponbench-42 up -d --wait');
+    expect(up.env).toEqual({ COUPONBENCH_MYSQL_PORT: '33061', COUPONBENCH_REDIS_PORT: '63791' });
+    const down = composeDown('couponbench-42', '/x/docker-compose.yml');
+    expect(down.args.join(' ')).toBe('compose -f /x/docker-compose.yml -p couponbench-42 down -v --remove-orphans');
+  });
+
+  it('ships a compose file with MySQL 8 and Redis 7, loopback ports from our env, and healthchecks', () => {
+    const compose = parse(readFileSync(composeFile(), 'utf8')) as {
+      services: Record<string, { image: string; ports: string[]; healthcheck: { test: string[] } }>;
+    };
+    expect(compose.services.mysql!.image).toMatch(/^mysql:8/);
+    expect(compose.services.redis!.image).toMatch(/^redis:7/);
+    expect(compose.services.mysql!.ports[0]).toMatch(/^127\.0\.0\.1:\$\{COUPONBENCH_MYSQL_PORT/);
+    expect(compose.services.redis!.ports[0]).toMatch(/^127\.0\.0\.1:\$\{COUPONBENCH_REDIS_PORT/);
+    expect(compose.services.mysql!.healthcheck.test).toContain('mysqladmin');
+    expect(compose.services.redis!.healthcheck.test).toContain('redis-cli');
+  });
+});
