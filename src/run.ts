@@ -79,7 +79,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     onePerUser: scenario.onePerUser,
     poolSize: config.poolSize,
   });
-  const stopServer = hooks.resources.defer('issuance server', async () => void (await server.stop()));
+  const stopServer = hooks.resources.defer('issuance server', () => server.kill());
   const serverStartMs = Date.now() - started;
   hooks.onStage?.(`server: ${config.instances} instances of ${strategy.name} on ${server.url}`);
 
@@ -101,7 +101,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   // Stop the server before the audit so that nothing is still writing while we count.
   started = Date.now();
   const tally = await server.stop();
-  await stopServer();
+  await stopServer(); // already stopped: this only forgets the deferred kill
   const load = summarise(run);
   const snapshot = await snapshotDatabase(dbUrl, prepared.couponId);
   const audit = checkIntegrity({

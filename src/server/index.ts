@@ -20,6 +20,8 @@ export interface RunningServer {
   instances: number;
   /** Drain in-flight requests, stop every instance, and return their summed outcome tallies. */
   stop(): Promise<OutcomeTally>;
+  /** Stop every instance now, without draining (Ctrl-C, error paths). */
+  kill(): Promise<void>;
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -54,7 +56,8 @@ export async function startServer(req: ServerRequest): Promise<RunningServer> {
     await stop();
     throw err;
   }
-  return { url: `http://${req.host}:${port}`, port, instances: req.instances, stop };
+  const kill = () => Promise.all(workers.map((w) => killWorker(w))).then(() => undefined);
+  return { url: `http://${req.host}:${port}`, port, instances: req.instances, stop, kill };
 }
 
 function waitForReady(worker: Worker, instance: number): Promise<void> {
@@ -99,6 +102,14 @@ function stopWorker(worker: Worker): Promise<void> {
     } catch {
       worker.process.kill('SIGTERM');
     }
+  });
+}
+
+function killWorker(worker: Worker): Promise<void> {
+  if (worker.isDead()) return Promise.resolve();
+  return new Promise((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.process.kill('SIGKILL');
   });
 }
 

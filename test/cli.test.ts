@@ -1,0 +1,120 @@
+import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { ReportSchema } from '../src/report/schema.js';
+import { readReport } from '../src/report/files.js';
+import { packageRoot } from '../src/paths.js';
+
+const BIN = join(packageRoot(), 'bin', 'couponbench.js');
+const cli = (args: string[], opts: { env?: Record<string, string> } = {}) =>
+  execa('node', [BIN, ...args], { reject: false, env: { ...opts.env, FORCE_COLOR: '0' }, cwd: mkdtempSync(join(tmpdir(), 'cb-cwd-')) });
+
+function externalFlags(): string[] {
+  return ['--infra', 'external', '--mysql-url', inject('mysqlUrl'), '--redis-url', inject('redisUrls')[0]!, '--database', 'cb_cli'];
+}
+
+/** Database, cache and server processes, as `pgrep -af` lines. */
+function ourProcesses(): string[] {
+  return execaSyncLines('pgrep', ['-af', 'mariadbd|redis-server|server/worker.js']);
+}
+
+function execaSyncLines(cmd: string, args: string[]): string[] {
+  try {
+    // pgrep exits 1 when nothing matches
+    return execFileSync(cmd, args, { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe('couponbench CLI', () => {
+  it('rejects an unknown strategy in one line that lists the known ones (exit 2)', async () => {
+    const r = await cli(['run', '--strategy', 'spinlock']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/unknown strategy "spinlock" \(known: none, mysql-pessimistic, mysql-atomic/);
+  });
+
+  it('rejects a malformed scenario file naming the bad field (exit 2)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cb-')), 'broken.json');
+    writeFileSync(file, JSON.stringify({ quantity: 100, userPool: 10, stages: [{ duration: '5s', target: 'many' }] }));
+    const r = await cli(['run', '--strategy', 'none', '--scenario', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('stages.0.target');
+  });
+
+  it('reports an unreachable external database in one line (exit 3)', async () => {
+    const r = await cli(['run', '--strategy', 'none', '--mysql-url', 'mysql://root@127.0.0.1:9/', '--redis-url', 'redis://127.0.0.1:9']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('couponbench:'))).toEqual([
+      expect.stringMatching(/^couponbench: cannot reach MySQL at mysql:\/\/root@127\.0\.0\.1:9\/: .*ECONNREFUSED/),
+    ]);
+  });
+
+  it('reports a busy port in one line (exit 2)', async () => {
+    const http = await import('node:http');
+    const busy = http.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await cli(['run', '--strategy', 'none', '--port', String(port), ...externalFlags()]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`couponbench: port ${port} on 127.0.0.1 is busy`);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('runs smoke end to end: none fails the audit (exit 1), mysql-atomic passes (exit 0), reports parse', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cb-report-'));
+    const none = await cli(['run', '--strategy', 'none', '--scenario', 'smoke', '--duration', '3s', '--out', join(out, 'none.json'), ...externalFlags()]);
+    expect(none.exitCode, none.stderr).toBe(1);
+    expect(none.stdout).toMatch(/lost decrements/);
+    expect(none.stdout).toMatch(/FAIL/);
+    const atomic = await cli(['run', '--strategy', 'mysql-atomic', '--scenario', 'smoke', '--duration', '3s', '--json', '--out', join(out, 'atomic.json'), ...externalFlags()]);
+    expect(atomic.exitCode, atomic.stderr).toBe(0);
+    const printed = ReportSchema.parse(JSON.parse(atomic.stdout));
+    expect(printed.audit.verdict).toBe('pass');
+    const stored = await readReport(join(out, 'atomic.json'));
+    expect(stored).toEqual(printed);
+    expect(stored.series.length).toBeGreaterThanOrEqual(3);
+    expect(stored.environment.mysqlVersion).toMatch(/MariaDB/);
+    expect(readdirSync(out).sort()).toEqual(['atomic.json', 'none.json']); // no temp files left by the atomic write
+    expect(JSON.parse(readFileSync(join(out, 'none.json'), 'utf8')).audit.lostDecrements).toBeGreaterThan(0);
+  });
+
+  it('stops everything it started when interrupted with Ctrl-C mid-load (local infra)', async () => {
+    const before = ourProcesses();
+    const child = execa('node', [BIN, 'run', '--strategy', 'mysql-pessimistic', '--scenario', 'smoke', '--duration', '30s', '--infra', 'local'], {
+      reject: false,
+      env: { FORCE_COLOR: '0' },
+      cwd: mkdtempSync(join(tmpdir(), 'cb-cwd-')),
+    });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no load started: ${stderr}`)), 60_000);
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/ [2-9]s\/30s/.test(stderr)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const during = ourProcesses().filter((l) => !before.includes(l));
+    expect(during.some((l) => l.includes('mariadbd'))).toBe(true);
+    expect(during.some((l) => l.includes('worker.js'))).toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    const after = ourProcesses().filter((l) => !before.includes(l));
+    expect(after).toEqual([]);
+  });
+});
