@@ -102,7 +102,8 @@ export async function runDriverBenchmark(opts: DriverBenchOptions, out: NodeJS.W
     print(out, 'closed loop, 100 connections, no think time: throughput ceiling of each generator', closed);
     const base = closed[closed.length - 1]!;
     out.write(`couponbench driver throughput = ${(closed[0]!.rate / base.rate).toFixed(2)} × ${wrk ? 'wrk' : 'autocannon run()'}\n`);
-    if (!wrk) out.write('(wrk not installed: apt-get install wrk to compare against it)\n');
+    if (wrk) out.write('(wrk p95 column is its p90: wrk --latency reports 50/75/90/99)\n');
+    else out.write('(wrk not installed: apt-get install wrk to compare against it)\n');
   } finally {
     child.kill();
   }
