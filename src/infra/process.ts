@@ -25,8 +25,12 @@ export function startDaemon(name: string, bin: string, args: string[], logFile: 
     closeSync(fd);
   }
   let hasExited = false;
-  child.on('exit', () => (hasExited = true));
-  child.on('error', () => (hasExited = true));
+  const exit = new Promise<void>((resolve) => {
+    child.on('exit', () => resolve());
+    child.on('error', () => resolve());
+  }).then(() => {
+    hasExited = true;
+  });
   if (detached) child.unref();
   const pid = child.pid ?? -1;
   return {
@@ -34,8 +38,21 @@ export function startDaemon(name: string, bin: string, args: string[], logFile: 
     pid,
     logFile,
     exited: () => hasExited,
-    stop: (timeoutMs = 15_000) => (hasExited ? Promise.resolve() : stopPid(pid, timeoutMs)),
+    stop: (timeoutMs = 15_000) => stopChild(child, exit, timeoutMs),
   };
+}
+
+/** SIGTERM our own child and wait until Node has reaped it; SIGKILL if it will not go. */
+async function stopChild(child: ChildProcess, exit: Promise<void>, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  if ((await Promise.race([exit, timedOut])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exit;
+  }
+  clearTimeout(timer);
 }
 
 export function isAlive(pid: number): boolean {
