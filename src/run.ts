@@ -3,6 +3,7 @@
  * only module that knows the whole order; each stage is a plain call with a typed value.
  */
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { getStrategy, type StrategyOptions } from '../strategies/index.js';
 import { checkIntegrity, snapshotDatabase } from './audit/index.js';
 import type { Scenario } from './config.js';
@@ -59,6 +60,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   const redisClients = infra.redisUrls.map((url) => connectRedis(url));
   try {
     await resetRedis(redisClients);
+    await strategy.prepare?.(redisClients[0]!, prepared);
   } finally {
     redisClients.forEach((c) => c.disconnect());
   }
@@ -104,12 +106,14 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   await stopServer(); // already stopped: this only forgets the deferred kill
   const load = summarise(run);
   const snapshot = await snapshotDatabase(dbUrl, prepared.couponId);
+  const redisLedger = strategy.ledger ? await readLedger(infra.redisUrl, (redis) => strategy.ledger!(redis, prepared.couponId)) : undefined;
   const audit = checkIntegrity({
     initialQuantity: scenario.quantity,
     snapshot,
     clientIssued: load.issued,
     clientUnknown: load.timeouts + load.errors + load.interrupted,
     onePerUser: scenario.onePerUser,
+    redisLedger,
   });
   const auditMs = Date.now() - started;
 
@@ -146,6 +150,15 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     server: { tally: tally as Record<string, number> },
     audit,
   };
+}
+
+async function readLedger<T>(redisUrl: string, read: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = connectRedis(redisUrl);
+  try {
+    return await read(redis);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The whole pipeline for one strategy: infra up, run, infra down (via resources). */

@@ -14,13 +14,18 @@ export type FailureCause =
   | 'redis_error'
   | 'db_error';
 
-export type IssueOutcome =
+export type IssueOutcome = (
   | { result: 'issued' }
   | { result: 'sold_out' }
   | { result: 'already_issued' }
   | { result: 'lock_timeout' }
+  | { result: 'retries_exhausted' }
   | { result: 'unknown_coupon' }
-  | { result: 'failed'; cause: FailureCause; detail?: string };
+  | { result: 'failed'; cause: FailureCause; detail?: string }
+) & {
+  /** The lock was no longer ours at release (lease expired, token gone): integrity may be broken. */
+  warning?: 'release_failed';
+};
 
 export type IssueResult = IssueOutcome['result'];
 
@@ -41,12 +46,16 @@ export const DEFAULT_STRATEGY_OPTIONS: StrategyOptions = {
   lockWaitMs: 10_000,
   lockLeaseMs: 30_000,
   retryIntervalMs: 100,
-  maxRetries: 10,
+  // Retries after the first attempt: 3 attempts in all, as Spring Retry's default maxAttempts.
+  maxRetries: 2,
 };
 
 /** Handed to a strategy by the server instance that hosts it. */
 export interface StrategyContext {
   mysql: Pool;
+  /** For strategies that need connections of their own (named locks). */
+  mysqlUrl: string;
+  poolSize: number;
   redis: Redis;
   /** Every independent Redis node (redis[0] is `redis`). */
   redisNodes: Redis[];
@@ -61,9 +70,24 @@ export interface StrategyInstance {
   close?(): Promise<void>;
 }
 
+/** Redis-side bookkeeping a strategy keeps, for the audit to reconcile with the database. */
+export interface RedisLedger {
+  stock: number | null;
+  winners: number;
+}
+
+export interface SeededCouponRef {
+  couponId: number;
+  quantity: number;
+}
+
 export interface Strategy {
   name: string;
   summary: string;
   promise: IntegrityPromise;
   create(ctx: StrategyContext): StrategyInstance;
+  /** Run once by the harness after seeding, before the server starts (e.g. load stock into Redis). */
+  prepare?(redis: Redis, coupon: SeededCouponRef): Promise<void>;
+  /** Read the Redis-side state after the run, for reconciliation. */
+  ledger?(redis: Redis, couponId: number): Promise<RedisLedger>;
 }

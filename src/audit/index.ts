@@ -18,9 +18,19 @@ export interface AuditInput {
   /** Requests whose fate the client never learnt (timeouts, connection errors, interrupted). */
   clientUnknown: number;
   onePerUser: boolean;
+  /** Redis-side stock and winners, for strategies that keep them. */
+  redisLedger?: { stock: number | null; winners: number };
 }
 
-export type ViolationKind = 'lost_decrements' | 'phantom_decrements' | 'over_issue' | 'negative_stock' | 'missing_rows' | 'duplicates';
+export type ViolationKind =
+  | 'lost_decrements'
+  | 'phantom_decrements'
+  | 'over_issue'
+  | 'negative_stock'
+  | 'missing_rows'
+  | 'duplicates'
+  | 'redis_stock_mismatch'
+  | 'redis_winners_mismatch';
 
 export interface Violation {
   kind: ViolationKind;
@@ -44,6 +54,8 @@ export interface AuditResult {
   unconfirmedRows: number;
   duplicateUsers: number;
   duplicateRows: number;
+  /** Redis stock counter and winners, when the strategy keeps them (null otherwise). */
+  redis: { stock: number | null; winners: number } | null;
   violations: Violation[];
   verdict: 'pass' | 'fail';
   /** The arithmetic in a person's words. */
@@ -80,11 +92,18 @@ export function checkIntegrity(input: AuditInput): AuditResult {
   if (duplicateRows > 0)
     violations.push({ kind: 'duplicates', count: duplicateRows, text: `${n(duplicateUsers)} users hold more than one coupon (${n(duplicateRows)} extra rows)` });
 
+  const ledger = input.redisLedger;
+  if (ledger && ledger.stock !== qf)
+    violations.push({ kind: 'redis_stock_mismatch', count: Math.abs((ledger.stock ?? 0) - qf), text: `Redis stock reads ${ledger.stock === null ? 'nothing' : n(ledger.stock)}, database ${n(qf)}` });
+  if (ledger && ledger.winners !== r)
+    violations.push({ kind: 'redis_winners_mismatch', count: Math.abs(ledger.winners - r), text: `Redis recorded ${n(ledger.winners)} winners, database has ${n(r)} rows` });
+
   const explanation =
     violations.length > 0
       ? violations.map((v) => v.text).join('; ')
       : `expected remaining ${n(expectedRemaining)}, found ${n(qf)}; ${n(r)} rows match ${n(s)} client successes` +
-        (unconfirmedRows > 0 ? ` plus ${n(unconfirmedRows)} whose response the client never saw (${n(input.clientUnknown)} timeouts/interrupted)` : '');
+        (unconfirmedRows > 0 ? ` plus ${n(unconfirmedRows)} whose response the client never saw (${n(input.clientUnknown)} timeouts/interrupted)` : '') +
+        (ledger ? `; Redis agrees (stock ${n(ledger.stock ?? 0)}, ${n(ledger.winners)} winners)` : '');
   return {
     initialQuantity: q0,
     finalQuantity: qf,
@@ -99,6 +118,7 @@ export function checkIntegrity(input: AuditInput): AuditResult {
     unconfirmedRows,
     duplicateUsers,
     duplicateRows,
+    redis: ledger ?? null,
     violations,
     verdict: violations.length === 0 ? 'pass' : 'fail',
     explanation,

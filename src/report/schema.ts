@@ -46,6 +46,7 @@ export const AuditSchema = z.object({
   unconfirmedRows: z.number().int(),
   duplicateUsers: z.number().int(),
   duplicateRows: z.number().int(),
+  redis: z.object({ stock: z.number().int().nullable(), winners: z.number().int() }).nullable(),
   violations: z.array(z.object({ kind: z.string(), count: z.number(), text: z.string() })),
   verdict: z.enum(['pass', 'fail']),
   explanation: z.string(),

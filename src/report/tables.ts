@@ -70,6 +70,7 @@ export function integrityTable(report: Report): string {
     ['negative stock', a.negativeStock ? chalk.red('yes') : chalk.green('no')],
     ['missing rows (S - R)', bad(a.missingRows)],
     ['duplicate holders', report.config.scenario.onePerUser ? bad(a.duplicateRows) : chalk.dim('not limited')],
+    ...(a.redis ? [['Redis stock / winners', `${a.redis.stock === null ? '—' : int(a.redis.stock)} / ${int(a.redis.winners)}`]] : []),
     ['verdict', a.verdict === 'pass' ? chalk.green.bold('PASS') : chalk.red.bold('FAIL')],
   );
   return `${t.toString()}\n${a.verdict === 'pass' ? chalk.green(a.explanation) : chalk.red(a.explanation)}`;

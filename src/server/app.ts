@@ -5,7 +5,7 @@ import { ISSUE_PATH, responseBody, STATUS_BY_RESULT } from './httpContract.js';
 const MAX_BODY_BYTES = 4096;
 
 /** Server-side tally of outcomes, reported to the primary at shutdown as a cross-check. */
-export type OutcomeTally = Partial<Record<IssueResult | `failed:${string}`, number>>;
+export type OutcomeTally = Partial<Record<IssueResult | `failed:${string}` | `warning:${string}`, number>>;
 
 export interface IssueApp {
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -17,6 +17,7 @@ export function createIssueApp(strategy: StrategyInstance): IssueApp {
   const count = (outcome: IssueOutcome) => {
     const key = outcome.result === 'failed' ? (`failed:${outcome.cause}` as const) : outcome.result;
     tally[key] = (tally[key] ?? 0) + 1;
+    if (outcome.warning) tally[`warning:${outcome.warning}`] = (tally[`warning:${outcome.warning}`] ?? 0) + 1;
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {

@@ -5,6 +5,7 @@ export const STATUS_BY_RESULT: Record<IssueResult, number> = {
   issued: 200,
   already_issued: 409,
   lock_timeout: 409,
+  retries_exhausted: 409,
   sold_out: 410,
   unknown_coupon: 404,
   failed: 500,
@@ -17,5 +18,8 @@ export function issuePath(couponId: number): string {
 }
 
 export function responseBody(outcome: IssueOutcome): string {
-  return JSON.stringify(outcome.result === 'failed' ? { result: 'failed', cause: outcome.cause } : { result: outcome.result });
+  const body: Record<string, string> = { result: outcome.result };
+  if (outcome.result === 'failed') body.cause = outcome.cause;
+  if (outcome.warning) body.warning = outcome.warning;
+  return JSON.stringify(body);
 }

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   for (const r of redisNodes) r.on('error', () => {});
   const issuer = strategy.create({
     mysql: pool,
+    mysqlUrl: config.mysqlUrl,
+    poolSize: config.poolSize,
     redis: redisNodes[0]!,
     redisNodes,
     onePerUser: config.onePerUser,

@@ -1,0 +1,55 @@
+import { readModifyWrite } from './criticalSection.js';
+import type { DistributedLock } from './locks/types.js';
+import { inTransaction } from './transaction.js';
+import type { IssueOutcome, IssueRequest, StrategyContext } from './types.js';
+
+let sequence = 0;
+
+/** A lock owner id unique across instances and processes, one per request (Redisson: per thread). */
+export function newOwner(instance: number): string {
+  return `${instance}:${process.pid}:${++sequence}`;
+}
+
+export type Acquire = (lock: DistributedLock, owner: string) => Promise<boolean>;
+
+export const acquireOnce: (waitMs: number) => Acquire = (waitMs) => (lock, owner) => lock.tryLock(owner, waitMs);
+
+/**
+ * The shape every lock strategy shares: acquire, begin, the naive read-modify-write, commit,
+ * release, in that order. Releasing after commit matters: released before commit, the next
+ * holder reads the quantity before our decrement is visible. A failed release is reported.
+ */
+export async function issueUnderLock(
+  ctx: StrategyContext,
+  lock: DistributedLock,
+  req: IssueRequest,
+  acquire: Acquire = acquireOnce(ctx.options.lockWaitMs),
+): Promise<IssueOutcome> {
+  const owner = newOwner(ctx.instance);
+  try {
+    if (!(await acquire(lock, owner))) return { result: 'lock_timeout' };
+  } catch (err) {
+    return { result: 'failed', cause: 'redis_error', detail: (err as Error).message };
+  }
+  const outcome = await inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser));
+  let released = false;
+  try {
+    released = await lock.unlock(owner);
+  } catch {
+    released = false;
+  }
+  return released ? outcome : { ...outcome, warning: 'release_failed' };
+}
+
+/** One lock object per coupon, created on first use. */
+export function lockPerCoupon<L extends DistributedLock>(make: (couponId: number) => L): (couponId: number) => L {
+  const locks = new Map<number, L>();
+  return (couponId) => {
+    let lock = locks.get(couponId);
+    if (!lock) {
+      lock = make(couponId);
+      locks.set(couponId, lock);
+    }
+    return lock;
+  };
+}

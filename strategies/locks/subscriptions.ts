@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+
+interface Channel {
+  refs: number;
+  /** Wake-ups that arrived while nobody was waiting (a permit, as in a semaphore). */
+  permits: number;
+  waiters: Array<(woken: boolean) => void>;
+  subscribed: Promise<unknown>;
+}
+
+/**
+ * One subscriber connection per server instance, shared by every waiter on it. Each message on a
+ * channel wakes one waiter (or leaves a permit if none is waiting yet), like Redisson's LockPubSub:
+ * a release lets one waiter per instance try again instead of a thundering herd.
+ */
+export class Subscriptions {
+  private readonly channels = new Map<string, Channel>();
+  private subscriber: Redis | undefined;
+
+  constructor(private readonly redis: Redis) {}
+
+  private connection(): Redis {
+    if (!this.subscriber) {
+      this.subscriber = this.redis.duplicate();
+      this.subscriber.on('error', () => {});
+      this.subscriber.on('message', (channel: string) => this.wake(channel));
+    }
+    return this.subscriber;
+  }
+
+  async subscribe(name: string): Promise<void> {
+    let channel = this.channels.get(name);
+    if (!channel) {
+      channel = { refs: 0, permits: 0, waiters: [], subscribed: this.connection().subscribe(name) };
+      this.channels.set(name, channel);
+    }
+    channel.refs++;
+    await channel.subscribed;
+  }
+
+  async unsubscribe(name: string): Promise<void> {
+    const channel = this.channels.get(name);
+    if (!channel || --channel.refs > 0) return;
+    this.channels.delete(name);
+    await this.connection().unsubscribe(name).catch(() => {});
+  }
+
+  /** Resolves true when woken by a message on `name`, false after `timeoutMs`. */
+  waitFor(name: string, timeoutMs: number): Promise<boolean> {
+    const channel = this.channels.get(name);
+    if (!channel) return new Promise((resolve) => setTimeout(() => resolve(false), timeoutMs));
+    if (channel.permits > 0) {
+      channel.permits--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const waiter = (woken: boolean) => {
+        clearTimeout(timer);
+        resolve(woken);
+      };
+      const timer = setTimeout(() => {
+        const i = channel.waiters.indexOf(waiter);
+        if (i >= 0) channel.waiters.splice(i, 1);
+        resolve(false);
+      }, Math.max(0, timeoutMs));
+      channel.waiters.push(waiter);
+    });
+  }
+
+  private wake(name: string): void {
+    const channel = this.channels.get(name);
+    if (!channel) return;
+    const waiter = channel.waiters.shift();
+    if (waiter) waiter(true);
+    else channel.permits = Math.min(channel.permits + 1, 1);
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+}

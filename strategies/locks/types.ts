@@ -1,0 +1,14 @@
+/**
+ * A mutual-exclusion lock on one resource, held by an owner id (one per request, like a thread in
+ * Redisson). Implementations: Redis spin lock, Redisson-style pub/sub lock and fair lock,
+ * redlock, MySQL named lock, in-process mutex.
+ */
+export interface DistributedLock {
+  /** Resolves true once `owner` holds the lock, false when `waitMs` ran out first. */
+  tryLock(owner: string, waitMs: number): Promise<boolean>;
+  /**
+   * Give up one hold of `owner`. Resolves false when the lock was no longer ours (lease expired,
+   * token gone): the moment integrity can break, so callers report it.
+   */
+  unlock(owner: string): Promise<boolean>;
+}

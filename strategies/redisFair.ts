@@ -1,0 +1,41 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { issueUnderLock, lockPerCoupon, type Acquire } from './lockedIssue.js';
+import { RedisFairLock } from './locks/redisFairLock.js';
+import { Subscriptions } from './locks/subscriptions.js';
+import type { Strategy, StrategyOptions } from './types.js';
+
+/**
+ * The retry/backoff wrapper applications put around tryLock(waitTime, leaseTime): up to
+ * 1 + maxRetries attempts, exponential backoff from the retry interval (capped at 1 s) with
+ * jitter. A waiter that gives up leaves the queue and rejoins at its tail: the fairness audit
+ * shows what that costs early users.
+ */
+export function retryingAcquire(opts: StrategyOptions): Acquire {
+  return async (lock, owner) => {
+    for (let attempt = 0; attempt <= opts.maxRetries; attempt++) {
+      if (await lock.tryLock(owner, opts.lockWaitMs)) return true;
+      if (attempt < opts.maxRetries) {
+        const backoff = Math.min(1000, opts.retryIntervalMs * 2 ** attempt);
+        await sleep(backoff / 2 + Math.random() * (backoff / 2));
+      }
+    }
+    return false;
+  };
+}
+
+export const redisFair: Strategy = {
+  name: 'redis-fair',
+  summary: "port of Redisson's fair lock (wait queue, waiter timeouts), tryLock with retry/backoff",
+  promise: 'across-instances',
+  create: (ctx) => {
+    const subscriptions = new Subscriptions(ctx.redis);
+    const lockFor = lockPerCoupon(
+      (id) => new RedisFairLock(ctx.redis, subscriptions, `couponbench:fairlock:coupon:${id}`, { leaseMs: ctx.options.lockLeaseMs }),
+    );
+    const acquire = retryingAcquire(ctx.options);
+    return {
+      issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req, acquire),
+      close: () => subscriptions.close(),
+    };
+  },
+};

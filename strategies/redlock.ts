@@ -1,0 +1,15 @@
+import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
+import { RedlockLock } from './locks/redlockLock.js';
+import type { Strategy } from './types.js';
+
+export const redlock: Strategy = {
+  name: 'redlock',
+  summary: 'npm redlock: majority of independent Redis nodes (--redis-nodes N), lease + retry',
+  promise: 'across-instances',
+  create: (ctx) => {
+    const lockFor = lockPerCoupon(
+      (id) => new RedlockLock(ctx.redisNodes, `couponbench:redlock:coupon:${id}`, { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }),
+    );
+    return { issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req) };
+  },
+};
