@@ -9,6 +9,7 @@ import { checkIntegrity, snapshotDatabase } from './audit/index.js';
 import type { Scenario } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
+import { UsageError } from './errors.js';
 import { connectRedis, probeRedis } from './infra/clients.js';
 import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import type { Resources } from './lifecycle.js';
@@ -163,7 +164,9 @@ async function readLedger<T>(redisUrl: string, read: (redis: Redis) => Promise<T
 
 /** The whole pipeline for one strategy: infra up, run, infra down (via resources). */
 export async function runOnce(request: InfraRequest, config: RunConfig, hooks: RunHooks): Promise<Report> {
-  getStrategy(config.strategy); // fail on a bad name before starting anything
+  // Fail on a bad name or an impossible setup before starting anything.
+  const problem = getStrategy(config.strategy).validate?.({ redisNodes: request.redisNodes, instances: config.instances });
+  if (problem) throw new UsageError(problem);
   const started = Date.now();
   const infra = await bringUpInfra(request, hooks);
   return runOnInfra(infra, config, hooks, Date.now() - started);

@@ -6,6 +6,8 @@ export const redlock: Strategy = {
   name: 'redlock',
   summary: 'npm redlock: majority of independent Redis nodes (--redis-nodes N), lease + retry',
   promise: 'across-instances',
+  validate: ({ redisNodes }) =>
+    redisNodes % 2 === 1 ? undefined : `redlock needs an odd number of Redis nodes (got ${redisNodes}): a split vote never settles`,
   create: (ctx) => {
     const lockFor = lockPerCoupon(
       (id) => new RedlockLock(ctx.redisNodes, `couponbench:redlock:coupon:${id}`, { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }),

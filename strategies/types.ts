@@ -86,6 +86,8 @@ export interface Strategy {
   summary: string;
   promise: IntegrityPromise;
   create(ctx: StrategyContext): StrategyInstance;
+  /** Refuse a configuration the strategy cannot run in; returns the reason. */
+  validate?(setup: { redisNodes: number; instances: number }): string | undefined;
   /** Run once by the harness after seeding, before the server starts (e.g. load stock into Redis). */
   prepare?(redis: Redis, coupon: SeededCouponRef): Promise<void>;
   /** Read the Redis-side state after the run, for reconciliation. */

@@ -10,9 +10,9 @@ declare module 'vitest' {
 
 let infra: LocalInfra | undefined;
 
-/** One private MariaDB + two Redis nodes for the whole suite, brought up by the project's own infra code. */
+/** One private MariaDB + three Redis nodes (redlock wants an odd count) for the whole suite, brought up by the project's own infra code. */
 export async function setup(project: TestProject): Promise<void> {
-  infra = await startLocalInfra(2);
+  infra = await startLocalInfra(3);
   project.provide('mysqlUrl', infra.mysqlUrl);
   project.provide('redisUrls', infra.redisUrls);
 }

@@ -11,6 +11,9 @@ export interface RedlockOptions {
  * The npm `redlock` library (Redis' Redlock algorithm): the lock is held when a majority of the
  * independent nodes accepted it within the lease minus clock drift. One node by default;
  * `--redis-nodes N` gives it N independent servers.
+ *
+ * N must be odd: redlock 5.0.0-beta.2 settles a vote only when one side reaches the quorum, so
+ * with 2 nodes a 1-1 split leaves acquire() pending forever (seen in the lock race tests).
  */
 export class RedlockLock implements DistributedLock {
   private readonly redlock: Redlock;
