@@ -28,10 +28,13 @@ export function scenario(overrides: Partial<Scenario> = {}): Scenario {
   };
 }
 
-export async function runStrategy(strategy: string, s: Scenario, extra: Partial<RunConfig> = {}): Promise<Report> {
+export async function runStrategy(strategy: string, s: Scenario, extra: Partial<RunConfig> & { redisNodes?: number } = {}): Promise<Report> {
   const resources = new Resources();
+  const infra = sharedInfra();
+  const nodes = extra.redisNodes ?? 1;
+  const redisUrls = infra.redisUrls.slice(0, nodes);
   try {
-    return await runOnInfra(sharedInfra(), {
+    return await runOnInfra({ ...infra, redisUrls }, {
       strategy,
       scenario: s,
       instances: 2,

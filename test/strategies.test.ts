@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STRATEGIES } from '../strategies/index.js';
 import { runStrategy, scenario } from './helpers.js';
 
 // A small, hot scenario: 40 VUs with 5 ms think time on one coupon row, across 2 server instances.
@@ -32,4 +33,37 @@ describe('MySQL strategies under a real race (2 instances, real MariaDB)', () =>
       expect(r.load.statusCounts['410'] ?? 0).toBeGreaterThan(0);
     });
   }
+});
+
+const ACROSS = STRATEGIES.filter((s) => s.promise === 'across-instances' && !['mysql-pessimistic', 'mysql-atomic'].includes(s.name));
+
+describe('lock strategies, 2 instances racing on one coupon', () => {
+  for (const strategy of ACROSS) {
+    it(`${strategy.name} keeps integrity and sells out exactly`, async () => {
+      const race = await runStrategy(strategy.name, scenario({ stages: [{ duration: 2.5, target: 40 }] }), {
+        options: { lockWaitMs: 10_000, lockLeaseMs: 30_000, retryIntervalMs: 20, maxRetries: 2 },
+        redisNodes: strategy.name === 'redlock' ? 3 : 1,
+      });
+      expect(race.audit.violations).toEqual([]);
+      expect(race.load.issued).toBeGreaterThan(30);
+      expect(race.server.tally['warning:release_failed'] ?? 0).toBe(0);
+      const soldOut = await runStrategy(strategy.name, scenario({ quantity: 60, stages: [{ duration: 2.5, target: 40 }] }), {
+        options: { lockWaitMs: 10_000, lockLeaseMs: 30_000, retryIntervalMs: 20, maxRetries: 30 },
+      });
+      expect(soldOut.audit.verdict).toBe('pass');
+      expect(soldOut.audit.rows).toBe(60);
+      expect(soldOut.audit.finalQuantity).toBe(0);
+      if (strategy.name === 'redis-atomic') expect(soldOut.audit.redis).toEqual({ stock: 0, winners: 60 });
+    });
+  }
+});
+
+describe('in-process mutex', () => {
+  it('passes with one instance and loses updates with two', async () => {
+    const one = await runStrategy('in-process', scenario(), { instances: 1 });
+    expect(one.audit.verdict).toBe('pass');
+    const two = await runStrategy('in-process', scenario(), { instances: 2 });
+    expect(two.audit.verdict).toBe('fail');
+    expect(two.audit.lostDecrements).toBeGreaterThan(0);
+  });
 });
