@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { getStrategy, type StrategyOptions } from '../strategies/index.js';
-import { checkIntegrity, snapshotDatabase } from './audit/index.js';
+import { checkFairness, checkIntegrity, snapshotDatabase } from './audit/index.js';
 import type { Scenario } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
@@ -116,6 +116,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     onePerUser: scenario.onePerUser,
     redisLedger,
   });
+  const fairness = checkFairness(run.log, snapshot.issueOrder, scenario.quantity, snapshot.rows);
   const auditMs = Date.now() - started;
 
   return {
@@ -150,6 +151,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     series: perSecondSeries(run),
     server: { tally: tally as Record<string, number> },
     audit,
+    fairness,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect } from '../db/connect.js';
 
+export { checkFairness, countInversions, type FairnessResult } from './fairness.js';
+
 /** What the database holds for the coupon after the load has drained. */
 export interface DbSnapshot {
   finalQuantity: number;
@@ -8,6 +10,8 @@ export interface DbSnapshot {
   /** Users holding more than one coupon, and the extra rows they hold. */
   duplicateUsers: number;
   duplicateRows: number;
+  /** Distinct users in the order they were first issued a coupon (user_coupon id order). */
+  issueOrder: number[];
 }
 
 export interface AuditInput {
@@ -136,7 +140,12 @@ export async function snapshotDatabase(databaseUrl: string, couponId: number): P
          FROM (SELECT COUNT(*) AS c FROM user_coupon WHERE coupon_id = ? GROUP BY user_id HAVING COUNT(*) > 1) d`,
       [couponId],
     );
+    const [order] = await conn.query<RowDataPacket[]>(
+      'SELECT user_id AS u, MIN(id) AS first FROM user_coupon WHERE coupon_id = ? GROUP BY user_id ORDER BY first',
+      [couponId],
+    );
     return {
+      issueOrder: order.map((r) => Number(r.u)),
       finalQuantity: Number(coupon[0]!.quantity),
       rows: Number(count[0]!.n),
       duplicateUsers: Number(dups[0]!.users),

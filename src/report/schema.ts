@@ -52,6 +52,19 @@ export const AuditSchema = z.object({
   explanation: z.string(),
 });
 
+export const FairnessSchema = z.object({
+  quantity: z.number().int(),
+  soldOut: z.boolean(),
+  askers: z.number().int(),
+  earlyAskers: z.number().int(),
+  winners: z.number().int(),
+  earlyWinners: z.number().int(),
+  earlyEmptyHanded: z.number().int(),
+  earlyEmptyHandedBy: counts,
+  kendallTau: z.number().nullable(),
+  inversions: z.number().int(),
+});
+
 export const ReportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
   version: z.literal(REPORT_VERSION),
@@ -93,6 +106,7 @@ export const ReportSchema = z.object({
   series: z.array(SeriesPointSchema),
   server: z.object({ tally: counts }),
   audit: AuditSchema,
+  fairness: FairnessSchema,
 });
 
 export type Report = z.infer<typeof ReportSchema>;

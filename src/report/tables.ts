@@ -42,9 +42,15 @@ export function loadTable(report: Report): string {
     ['status', byStatus],
     ['results', byResult],
     ['client errors', `timeouts ${int(l.timeouts)}  connection ${int(l.errors)}  interrupted ${int(l.interrupted)}`],
+    ['lock releases failed', releaseFailures(report)],
     ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
   );
   return t.toString();
+}
+
+function releaseFailures(report: Report): string {
+  const n = report.server.tally['warning:release_failed'] ?? 0;
+  return n > 0 ? chalk.red(`${int(n)} (the lock was no longer ours at release: its lease ran out mid-work)`) : '0';
 }
 
 function colourResult(result: string): string {
@@ -76,6 +82,35 @@ export function integrityTable(report: Report): string {
   return `${t.toString()}\n${a.verdict === 'pass' ? chalk.green(a.explanation) : chalk.red(a.explanation)}`;
 }
 
+/** Who got the coupons: the first Q askers, or whoever the lock happened to let in. */
+export function fairnessTable(report: Report): string {
+  const f = report.fairness;
+  const t = new Table({ ...plain, colWidths: [28, 68], wordWrap: true });
+  const by = Object.entries(f.earlyEmptyHandedBy)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `${r} ${int(n)}`)
+    .join(', ');
+  t.push(
+    ['sold out', f.soldOut ? 'yes' : chalk.dim(`no (${int(report.audit.rows)} of ${int(f.quantity)} issued; figures below are partial)`)],
+    ['distinct askers', `${int(f.askers)} (early = first ${int(f.earlyAskers)} to ask)`],
+    ['winners among early askers', `${int(f.earlyWinners)} of ${int(f.winners)} winners (${pct(f.earlyWinners, f.winners)})`],
+    ['early askers left empty', `${int(f.earlyEmptyHanded)}${by ? `  (first told: ${by})` : ''}`],
+    ['order kept (Kendall tau)', f.kendallTau === null ? '—' : `${f.kendallTau.toFixed(3)}  (${int(f.inversions)} winner pairs served out of asking order)`],
+  );
+  return t.toString();
+}
+
 export function renderRun(report: Report): string {
-  return [heading(report), '', chalk.bold('load'), loadTable(report), '', chalk.bold('integrity'), integrityTable(report)].join('\n');
+  return [
+    heading(report),
+    '',
+    chalk.bold('load'),
+    loadTable(report),
+    '',
+    chalk.bold('integrity'),
+    integrityTable(report),
+    '',
+    chalk.bold('fairness'),
+    fairnessTable(report),
+  ].join('\n');
 }
