@@ -1,77 +1,156 @@
 /** Commander wiring only: parse, call, print, exit code. */
 import chalk from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
-import { getStrategy, STRATEGIES } from '../strategies/index.js';
+import { getStrategy, STRATEGIES, strategyNames } from '../strategies/index.js';
 import { runDriverBenchmark } from './bench/driverBench.js';
-import { applyOverrides, bundledScenarioNames, loadScenario, peakVUs, totalDuration } from './config.js';
+import { applyOverrides, bundledScenarioNames, loadScenario, peakVUs, totalDuration, type Scenario } from './config.js';
 import { assertIdentifier, DEFAULT_DATABASE } from './db/index.js';
 import { formatDuration } from './duration.js';
+import { couponbenchVersion } from './environment.js';
 import { ExitCode, exitCodeOf, messageOf, UsageError } from './errors.js';
 import { keepInfraDown, keepInfraUp } from './infra/index.js';
-import type { InfraChoice } from './infra/types.js';
+import type { InfraChoice, InfraRequest } from './infra/types.js';
 import { Resources, releaseOnSignals } from './lifecycle.js';
-import { nonNegativeInt, positiveInt, scenarioOverrides, seconds, stages, strategyOptions, type RunFlags } from './cliOptions.js';
-import { writeReport } from './report/files.js';
+import { medianRow, runMatrix } from './matrix.js';
+import { nonNegativeInt, positiveInt, scenarioOverrides, seconds, stages, strategyOptions, type RunFlags, type SharedRunFlags } from './cliOptions.js';
+import { assertComparable, collectReports, comparisonRow } from './report/compare.js';
+import { renderComparison, type CompareFormat } from './report/compareTables.js';
+import { DEFAULT_REPORTS_DIR, readReport, writeReport } from './report/files.js';
+import { formatGate, gateExitCode, gateReport } from './report/gate.js';
 import { endProgress, progressPrinter } from './report/progress.js';
+import type { Report } from './report/schema.js';
 import { renderRun } from './report/tables.js';
-import { runOnce } from './run.js';
-import { couponbenchVersion } from './environment.js';
+import { parseThreshold } from './report/thresholds.js';
+import { runOnce, type RunConfig, type RunHooks } from './run.js';
 
 const INFRA_CHOICES: InfraChoice[] = ['auto', 'local', 'docker', 'external'];
+const FORMATS: CompareFormat[] = ['table', 'markdown', 'json'];
 
 function say(message: string): void {
   process.stderr.write(`${chalk.dim(message)}\n`);
 }
 
-async function runCommand(flags: RunFlags): Promise<number> {
-  getStrategy(flags.strategy);
-  const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
-  const database = assertDatabase(flags.database);
-  const quiet = Boolean(flags.quiet || flags.json);
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+interface GateFlags {
+  gate?: boolean;
+  threshold?: string[];
+}
+
+function infraRequest(flags: SharedRunFlags): InfraRequest {
+  return {
+    choice: flags.infra as InfraChoice,
+    mysqlUrl: flags.mysqlUrl ?? process.env.MYSQL_URL,
+    redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
+    redisNodes: flags.redisNodes,
+  };
+}
+
+function baseConfig(flags: SharedRunFlags, scenario: Scenario): Omit<RunConfig, 'strategy'> {
+  return {
+    scenario,
+    instances: flags.instances,
+    poolSize: flags.poolSize,
+    host: flags.host,
+    port: flags.port,
+    database: assertDatabase(flags.database),
+    seed: flags.seed,
+    options: strategyOptions(flags),
+  };
+}
+
+/** Run `body` with resources released on success, error and Ctrl-C. */
+async function withResources<T>(quiet: boolean, body: (hooks: RunHooks) => Promise<T>): Promise<T> {
   const resources = new Resources();
   const unhook = releaseOnSignals(resources, () => {
     endProgress(process.stderr);
     say('interrupted: stopping the server and databases we started');
   });
   try {
-    const report = await runOnce(
-      {
-        choice: flags.infra as InfraChoice,
-        mysqlUrl: flags.mysqlUrl ?? process.env.MYSQL_URL,
-        redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
-        redisNodes: flags.redisNodes,
-      },
-      {
-        strategy: flags.strategy,
-        scenario,
-        instances: flags.instances,
-        poolSize: flags.poolSize,
-        host: flags.host,
-        port: flags.port,
-        database,
-        seed: flags.seed,
-        options: strategyOptions(flags),
-      },
-      {
-        resources,
-        onStage: quiet ? undefined : say,
-        onTick: quiet ? undefined : progressPrinter(process.stderr, scenario.quantity),
-      },
-    );
-    if (!quiet) endProgress(process.stderr);
+    return await body({ resources, onStage: quiet ? undefined : say });
+  } finally {
+    endProgress(process.stderr);
     const failures = await resources.releaseAll();
     failures.forEach((f) => say(`cleanup: ${f}`));
-    const file = await writeReport(report, flags.out);
-    if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else {
-      process.stdout.write(`${renderRun(report)}\n`);
-      say(`report: ${file}`);
-    }
-    return report.audit.verdict === 'pass' ? ExitCode.ok : ExitCode.integrityFailed;
-  } finally {
-    await resources.releaseAll();
     unhook();
   }
+}
+
+async function runCommand(flags: RunFlags & GateFlags): Promise<number> {
+  getStrategy(flags.strategy);
+  const thresholds = (flags.threshold ?? []).map(parseThreshold);
+  const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
+  const config = { ...baseConfig(flags, scenario), strategy: flags.strategy };
+  const quiet = Boolean(flags.quiet || flags.json);
+  const report = await withResources(quiet, (hooks) =>
+    runOnce(infraRequest(flags), config, { ...hooks, onTick: quiet ? undefined : progressPrinter(process.stderr, scenario.quantity) }),
+  );
+  const file = await writeReport(report, flags.out);
+  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    process.stdout.write(`${renderRun(report)}\n`);
+    say(`report: ${file}`);
+  }
+  if (flags.gate || thresholds.length > 0) {
+    const results = [gateReport(report, thresholds, file)];
+    process.stderr.write(`${formatGate(results)}\n`);
+    return gateExitCode(results);
+  }
+  return report.audit.verdict === 'pass' ? ExitCode.ok : ExitCode.integrityFailed;
+}
+
+interface MatrixFlags extends SharedRunFlags, GateFlags {
+  strategies: string;
+  repeat: number;
+  format: CompareFormat;
+  reportsDir: string;
+}
+
+async function matrixCommand(flags: MatrixFlags): Promise<number> {
+  const names = flags.strategies === 'all' ? strategyNames() : flags.strategies.split(',').map((s) => s.trim()).filter(Boolean);
+  names.forEach((n) => getStrategy(n));
+  const thresholds = (flags.threshold ?? []).map(parseThreshold);
+  const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
+  const quiet = Boolean(flags.quiet || flags.format === 'json');
+  const written: Array<{ report: Report; file: string }> = [];
+  const runs = await withResources(quiet, (hooks) =>
+    runMatrix(infraRequest(flags), { strategies: names, repeat: flags.repeat, base: baseConfig(flags, scenario) }, hooks, async (report) => {
+      const file = await writeReport(report, undefined, flags.reportsDir);
+      written.push({ report, file });
+      if (!quiet) say(`${report.config.strategy}: ${report.audit.verdict}, ${report.load.rate.toFixed(0)} req/s → ${file}`);
+    }),
+  );
+  process.stdout.write(`${renderComparison(runs.map(medianRow), scenario.name, flags.format)}\n`);
+  if (flags.gate || thresholds.length > 0) {
+    const results = written.map((w) => gateReport(w.report, thresholds, w.file));
+    process.stderr.write(`${formatGate(results)}\n`);
+    return gateExitCode(results);
+  }
+  return runs.flat().every((r) => r.audit.verdict === 'pass') ? ExitCode.ok : ExitCode.integrityFailed;
+}
+
+async function compareCommand(paths: string[], flags: { baseline?: string; format: CompareFormat; reportsDir: string }): Promise<number> {
+  const reports = await collectReports(paths, flags.reportsDir);
+  const baseline = flags.baseline ? { file: flags.baseline, report: await readReport(flags.baseline) } : undefined;
+  assertComparable(baseline ? [...reports, baseline] : reports);
+  const order = strategyNames();
+  const rows = reports
+    .map((r) => comparisonRow(r.report, r.file))
+    .sort((a, b) => order.indexOf(a.strategy) - order.indexOf(b.strategy) || a.instances - b.instances);
+  const scenario = reports[0]!.report.config.scenario.name;
+  process.stdout.write(`${renderComparison(rows, scenario, flags.format, baseline && comparisonRow(baseline.report, baseline.file))}\n`);
+  return ExitCode.ok;
+}
+
+async function gateCommand(paths: string[], flags: GateFlags): Promise<number> {
+  if (paths.length === 0) throw new UsageError('gate needs at least one report file');
+  const thresholds = (flags.threshold ?? []).map(parseThreshold);
+  const reports = await collectReports(paths);
+  const results = reports.map((r) => gateReport(r.report, thresholds, r.file));
+  process.stdout.write(`${formatGate(results)}\n`);
+  return gateExitCode(results);
 }
 
 function assertDatabase(name: string): string {
@@ -82,17 +161,9 @@ function assertDatabase(name: string): string {
   }
 }
 
-function buildProgram(setExit: (code: number) => void): Command {
-  const program = new Command('couponbench')
-    .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
-    .version(couponbenchVersion())
-    .showHelpAfterError(false)
-    .exitOverride();
-
-  program
-    .command('run')
-    .description('bring up MySQL + Redis, seed a coupon, serve it with one strategy, load it, audit, report')
-    .requiredOption('-s, --strategy <name>', `lock strategy (${STRATEGIES.map((s) => s.name).join(', ')})`)
+/** The flags `run` and `matrix` share: load shape, server, infra, strategy knobs. */
+function addRunOptions(cmd: Command): Command {
+  return cmd
     .option('--scenario <name|file>', 'bundled scenario name or path to a scenario JSON file', 'smoke')
     .option('--quantity <n>', 'coupon units to seed', positiveInt)
     .option('--vus <n>', 'constant virtual users (replaces the stages)', positiveInt)
@@ -110,17 +181,60 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--infra <kind>', 'where MySQL and Redis come from').choices(INFRA_CHOICES).default('auto'))
     .option('--mysql-url <url>', 'external MySQL, e.g. mysql://root@127.0.0.1:3306/ (or MYSQL_URL)')
     .option('--redis-url <url[,url]>', 'external Redis node(s), e.g. redis://127.0.0.1:6379 (or REDIS_URL)')
-    .option('--redis-nodes <n>', 'independent Redis nodes to start (local infra)', positiveInt, 1)
+    .option('--redis-nodes <n>', 'independent Redis nodes to start (local infra; redlock uses them all)', positiveInt, 1)
     .option('--database <name>', 'database couponbench owns on the MySQL server', DEFAULT_DATABASE)
     .option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1)
     .option('--lock-wait <d>', 'how long a lock strategy waits for the lock', seconds)
-    .option('--lock-lease <d>', 'lock lease (expiry) for Redis locks', seconds)
-    .option('--retry-interval <d>', 'pause between lock or version retries', seconds)
-    .option('--max-retries <n>', 'retries before giving up (optimistic strategies)', nonNegativeInt)
+    .option('--lock-lease <d>', 'lock lease (expiry); the watchdog timeout for redis-pubsub', seconds)
+    .option('--retry-interval <d>', 'pause between lock polls, version retries and backoff base', seconds)
+    .option('--max-retries <n>', 'retries after the first attempt (optimistic, fair lock wrapper)', nonNegativeInt)
+    .option('--gate', 'exit by the integrity gate: promised integrity kept, or the race reproduced where none is promised')
+    .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%', 'issued_rate>800'", collect)
+    .option('-q, --quiet', 'no progress output');
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('couponbench')
+    .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
+    .version(couponbenchVersion())
+    .exitOverride();
+
+  addRunOptions(
+    program
+      .command('run')
+      .description('bring up MySQL + Redis, seed a coupon, serve it with one strategy, load it, audit, report')
+      .requiredOption('-s, --strategy <name>', `strategy under test (${strategyNames().join(', ')})`),
+  )
     .option('--out <file>', 'report path (default reports/<time>-<strategy>-<scenario>.json)')
     .option('--json', 'print the JSON report to stdout instead of tables')
-    .option('-q, --quiet', 'no progress output')
-    .action(async (flags: RunFlags) => setExit(await runCommand(flags)));
+    .action(async (flags: RunFlags & GateFlags) => setExit(await runCommand(flags)));
+
+  addRunOptions(
+    program
+      .command('matrix')
+      .description('run several strategies on fresh data with one infra start, then compare them')
+      .requiredOption('--strategies <list>', 'comma-separated strategy names, or "all"'),
+  )
+    .option('--repeat <k>', 'runs per strategy; figures are medians with their spread', positiveInt, 1)
+    .addOption(new Option('--format <format>', 'comparison output').choices(FORMATS).default('table'))
+    .option('--reports-dir <dir>', 'where each run report is written', DEFAULT_REPORTS_DIR)
+    .action(async (flags: MatrixFlags) => setExit(await matrixCommand(flags)));
+
+  program
+    .command('compare')
+    .description('side-by-side integrity, throughput and fairness of reports (default: latest per strategy)')
+    .argument('[reports...]', 'report files or directories')
+    .option('--baseline <report>', 'show throughput deltas against this report')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('--reports-dir <dir>', 'where to look when no reports are named', DEFAULT_REPORTS_DIR)
+    .action(async (paths: string[], flags: { baseline?: string; format: CompareFormat; reportsDir: string }) => setExit(await compareCommand(paths, flags)));
+
+  program
+    .command('gate')
+    .description('the CI gate over existing reports: integrity as promised, race reproduced where not, thresholds')
+    .argument('<reports...>', 'report files or directories')
+    .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%'", collect)
+    .action(async (paths: string[], flags: GateFlags) => setExit(await gateCommand(paths, flags)));
 
   program
     .command('strategies')

@@ -62,7 +62,11 @@ export interface RunFlags {
   quiet?: boolean;
 }
 
-export function scenarioOverrides(f: RunFlags): ScenarioOverrides {
+
+/** The flags `run` and `matrix` share. */
+export type SharedRunFlags = Omit<RunFlags, 'strategy' | 'out' | 'json'>;
+
+export function scenarioOverrides(f: SharedRunFlags): ScenarioOverrides {
   return {
     quantity: f.quantity,
     vus: f.vus,
@@ -75,7 +79,7 @@ export function scenarioOverrides(f: RunFlags): ScenarioOverrides {
   };
 }
 
-export function strategyOptions(f: RunFlags): StrategyOptions {
+export function strategyOptions(f: SharedRunFlags): StrategyOptions {
   const d = DEFAULT_STRATEGY_OPTIONS;
   return {
     lockWaitMs: f.lockWait !== undefined ? f.lockWait * 1000 : d.lockWaitMs,

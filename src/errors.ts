@@ -5,6 +5,7 @@ export const ExitCode = {
   usage: 2,
   infrastructure: 3,
   internal: 4,
+  thresholdsFailed: 99,
   interrupted: 130,
 } as const;
 

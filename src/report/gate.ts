@@ -1,0 +1,66 @@
+import { ExitCode } from '../errors.js';
+import { promisesIntegrity } from './compare.js';
+import type { Report } from './schema.js';
+import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
+
+export type IntegrityGate = 'kept' | 'violated' | 'violation-expected' | 'race-not-reproduced';
+
+export interface GateResult {
+  strategy: string;
+  file?: string;
+  integrity: IntegrityGate;
+  message: string;
+  thresholds: ThresholdCheck[];
+  passed: boolean;
+}
+
+/**
+ * The CI gate. A strategy that promises integrity in this configuration must keep it. One that
+ * promises none (`none`, `in-process` on several instances) must be seen to break it: if the
+ * audit finds nothing, the harness did not reproduce the race it claims to catch, and the gate
+ * fails rather than pass a test that could not fail.
+ */
+export function gateReport(report: Report, thresholds: Threshold[], file?: string): GateResult {
+  const strategy = report.config.strategy;
+  const where = `${report.config.instances} instance${report.config.instances === 1 ? '' : 's'}`;
+  let integrity: IntegrityGate;
+  let message: string;
+  if (promisesIntegrity(report)) {
+    integrity = report.audit.verdict === 'pass' ? 'kept' : 'violated';
+    message =
+      integrity === 'kept'
+        ? `${strategy} kept integrity on ${where}: ${report.audit.explanation}`
+        : `${strategy} promises integrity on ${where} but broke it: ${report.audit.explanation}`;
+  } else {
+    integrity = report.audit.verdict === 'fail' ? 'violation-expected' : 'race-not-reproduced';
+    message =
+      integrity === 'violation-expected'
+        ? `${strategy} promises no integrity on ${where}, and the race was reproduced: ${report.audit.explanation}`
+        : `the race was not reproduced: ${strategy} promises no integrity on ${where}, yet the audit found no violation ` +
+          `(${report.load.requests} requests from at most ${report.load.peakVUs} VUs); the scenario is too gentle to prove the harness can see a broken lock`;
+  }
+  const checks = thresholds.map((t) => checkThreshold(t, report));
+  const integrityOk = integrity === 'kept' || integrity === 'violation-expected';
+  return { strategy, file, integrity, message, thresholds: checks, passed: integrityOk && checks.every((c) => c.ok) };
+}
+
+/** Integrity failures outrank threshold failures (like k6's 99 for thresholds). */
+export function gateExitCode(results: GateResult[]): number {
+  if (results.some((r) => r.integrity === 'violated' || r.integrity === 'race-not-reproduced')) return ExitCode.integrityFailed;
+  if (results.some((r) => r.thresholds.some((t) => !t.ok))) return ExitCode.thresholdsFailed;
+  return ExitCode.ok;
+}
+
+export function formatGate(results: GateResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${r.passed ? '✓' : '✗'} ${r.strategy}: ${r.message}`);
+    for (const t of r.thresholds) {
+      const unit = metricUnit(t.metric);
+      lines.push(`    ${t.ok ? '✓' : '✗'} ${t.expression}  (actual ${t.actual.toFixed(2)}${unit === '/s' ? '/s' : unit})`);
+    }
+  }
+  const failed = results.filter((r) => !r.passed).length;
+  lines.push(failed === 0 ? `gate passed: ${results.length} report(s)` : `gate FAILED: ${failed} of ${results.length} report(s)`);
+  return lines.join('\n');
+}
