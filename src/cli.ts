@@ -20,6 +20,12 @@ import { formatGate, gateExitCode, gateReport } from './report/gate.js';
 import { endProgress, progressPrinter } from './report/progress.js';
 import type { Report } from './report/schema.js';
 import { renderRun } from './report/tables.js';
+import { renderHtml } from './report/html.js';
+import { screenshot } from './report/browser.js';
+import { writeFileAtomic } from './atomicFile.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseThreshold } from './report/thresholds.js';
 import { runOnce, type RunConfig, type RunHooks } from './run.js';
 
@@ -153,6 +159,27 @@ async function gateCommand(paths: string[], flags: GateFlags): Promise<number> {
   return gateExitCode(results);
 }
 
+async function reportCommand(paths: string[], flags: { html?: string; screenshot?: string }): Promise<number> {
+  const reports = await collectReports(paths);
+  if (flags.screenshot && !flags.html) throw new UsageError('--screenshot needs --html FILE');
+  if (!flags.html) {
+    for (const r of reports) process.stdout.write(`${renderRun(r.report)}\n\n`);
+    return ExitCode.ok;
+  }
+  await writeFileAtomic(flags.html, renderHtml(reports.map((r) => r.report)));
+  process.stdout.write(`html: ${flags.html}\n`);
+  if (flags.screenshot) {
+    const profile = mkdtempSync(join(tmpdir(), 'couponbench-chromium-'));
+    try {
+      await screenshot(flags.html, flags.screenshot, profile);
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+    process.stdout.write(`screenshot: ${flags.screenshot}\n`);
+  }
+  return ExitCode.ok;
+}
+
 function assertDatabase(name: string): string {
   try {
     return assertIdentifier(name);
@@ -235,6 +262,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<reports...>', 'report files or directories')
     .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%'", collect)
     .action(async (paths: string[], flags: GateFlags) => setExit(await gateCommand(paths, flags)));
+
+  program
+    .command('report')
+    .description('print saved reports again, or turn them into one self-contained HTML file with charts')
+    .argument('<reports...>', 'report files or directories')
+    .option('--html <file>', 'write an offline HTML report (tables + charts over time)')
+    .option('--screenshot <png>', 'with --html: a PNG of the page taken by headless chromium')
+    .action(async (paths: string[], flags: { html?: string; screenshot?: string }) => setExit(await reportCommand(paths, flags)));
 
   program
     .command('strategies')

@@ -8,8 +8,8 @@ export type CompareFormat = 'table' | 'markdown' | 'json';
 interface Column {
   header: string;
   cell: (row: ComparisonRow) => string;
-  /** How to colour the cell in a terminal table. */
-  tone?: (row: ComparisonRow) => 'good' | 'bad' | undefined;
+  /** How to colour the cell. */
+  tone?: (row: ComparisonRow) => Tone;
 }
 
 const percent = (x: number) => (x === 0 ? '0' : x < 0.0001 ? '<0.01%' : `${(x * 100).toFixed(x < 0.1 ? 2 : 1)}%`);
@@ -69,39 +69,55 @@ const fairnessColumns: Column[] = [
   { header: 'Kendall tau (ask vs issue order)', cell: (r) => (r.fairness.kendallTau === null ? '—' : r.fairness.kendallTau.toFixed(3)) },
 ];
 
-function terminalTable(columns: Column[], rows: ComparisonRow[]): string {
-  const t = new Table({
-    head: columns.map((c) => chalk.bold(c.header)),
-    style: { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const row of rows) {
-    t.push(
-      columns.map((c) => {
-        const text = c.cell(row);
-        const tone = c.tone?.(row);
-        return tone === 'bad' ? chalk.red(text) : tone === 'good' ? chalk.green(text) : text;
-      }),
-    );
-  }
-  return t.toString();
+export type Tone = 'good' | 'bad' | undefined;
+
+/** One comparison table, format-neutral: the terminal, markdown and HTML renderers share it. */
+export interface ComparisonSection {
+  title: string;
+  headers: string[];
+  cells: string[][];
+  tones: Tone[][];
 }
 
-function markdownTable(columns: Column[], rows: ComparisonRow[]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(columns.map((c) => c.header)), line(columns.map(() => '---')), ...rows.map((r) => line(columns.map((c) => c.cell(r))))].join('\n');
-}
-
-export function renderComparison(rows: ComparisonRow[], scenario: string, format: CompareFormat, baseline?: ComparisonRow): string {
-  if (format === 'json') return JSON.stringify({ scenario, baseline: baseline ?? null, rows }, null, 2);
+export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonRow): ComparisonSection[] {
   const sections: Array<[string, Column[]]> = [
     ['integrity', integrityColumns],
     ['throughput and failures (share of requests)', throughputColumns(baseline)],
     ['fairness', fairnessColumns],
   ];
-  const title = `scenario ${scenario}${baseline ? `, baseline ${baseline.strategy}${baseline.file ? ` (${baseline.file})` : ''}` : ''}`;
-  if (format === 'markdown') {
-    return [`### couponbench: ${title}`, ...sections.map(([name, cols]) => `\n**${name}**\n\n${markdownTable(cols, rows)}`)].join('\n');
-  }
-  return [chalk.bold(title), ...sections.map(([name, cols]) => `\n${chalk.bold(name)}\n${terminalTable(cols, rows)}`)].join('\n');
+  return sections.map(([title, columns]) => ({
+    title,
+    headers: columns.map((c) => c.header),
+    cells: rows.map((r) => columns.map((c) => c.cell(r))),
+    tones: rows.map((r) => columns.map((c) => c.tone?.(r))),
+  }));
+}
+
+function terminalTable(section: ComparisonSection): string {
+  const t = new Table({
+    head: section.headers.map((h) => chalk.bold(h)),
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  section.cells.forEach((row, i) =>
+    t.push(row.map((text, j) => (section.tones[i]![j] === 'bad' ? chalk.red(text) : section.tones[i]![j] === 'good' ? chalk.green(text) : text))),
+  );
+  return t.toString();
+}
+
+function markdownTable(section: ComparisonSection): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(section.headers), line(section.headers.map(() => '---')), ...section.cells.map(line)].join('\n');
+}
+
+export function comparisonTitle(scenario: string, baseline?: ComparisonRow): string {
+  return `scenario ${scenario}${baseline ? `, baseline ${baseline.strategy}${baseline.file ? ` (${baseline.file})` : ''}` : ''}`;
+}
+
+export function renderComparison(rows: ComparisonRow[], scenario: string, format: CompareFormat, baseline?: ComparisonRow): string {
+  if (format === 'json') return JSON.stringify({ scenario, baseline: baseline ?? null, rows }, null, 2);
+  const sections = comparisonSections(rows, baseline);
+  const title = comparisonTitle(scenario, baseline);
+  if (format === 'markdown') return [`### couponbench: ${title}`, ...sections.map((s) => `\n**${s.title}**\n\n${markdownTable(s)}`)].join('\n');
+  return [chalk.bold(title), ...sections.map((s) => `\n${chalk.bold(s.title)}\n${terminalTable(s)}`)].join('\n');
 }

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { strategyNames } from '../../strategies/index.js';
+import { comparisonRow } from './compare.js';
+import { comparisonSections, comparisonTitle, type ComparisonSection } from './compareTables.js';
+import type { Report } from './schema.js';
+
+const require = createRequire(import.meta.url);
+
+/** uPlot (a small canvas time-series library) is inlined, so the file opens offline. */
+function uplotAssets(): { js: string; css: string } {
+  return {
+    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** JSON that is safe inside a <script> element. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+interface ChartSeries {
+  label: string;
+  vus: number[];
+  sent: number[];
+  p95: number[];
+  issued: number[];
+  stock: number[];
+}
+
+/** Per-second series of each report, as the page's charts read them. */
+export function chartData(reports: Report[]): { seconds: number[]; series: ChartSeries[] } {
+  const length = Math.max(...reports.map((r) => r.series.length));
+  const seconds = Array.from({ length }, (_, i) => i);
+  const series = reports.map((r) => {
+    let issued = 0;
+    const cumulative = r.series.map((p) => (issued += p.issued));
+    return {
+      label: `${r.config.strategy}${reports.filter((x) => x.config.strategy === r.config.strategy).length > 1 ? ` ${r.createdAt.slice(11, 19)}` : ''}`,
+      vus: r.series.map((p) => p.vus),
+      sent: r.series.map((p) => p.sent),
+      p95: r.series.map((p) => p.p95),
+      issued: cumulative,
+      stock: cumulative.map((n) => Math.max(0, r.config.scenario.quantity - n)),
+    };
+  });
+  return { seconds, series };
+}
+
+function sectionHtml(section: ComparisonSection): string {
+  const head = section.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = section.cells
+    .map((row, i) => `<tr>${row.map((cell, j) => `<td class="${section.tones[i]![j] ?? ''}">${escapeHtml(cell)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<h2>${escapeHtml(section.title)}</h2>\n<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+// Runs in the browser: one uPlot chart per metric, a series per report. After drawing it counts
+// painted pixels per canvas and records them on <body>, so a headless browser can check them.
+const PAGE_SCRIPT = `
+(function () {
+  var data = JSON.parse(document.getElementById('couponbench-data').textContent);
+  var palette = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79'];
+  var charts = [
+    { id: 'vus', title: 'virtual users', key: 'vus' },
+    { id: 'sent', title: 'requests sent per second', key: 'sent' },
+    { id: 'p95', title: 'p95 latency (ms) of responses in each second', key: 'p95' },
+    { id: 'issued', title: 'issued so far (solid) vs remaining stock (dashed)', key: 'issued', dashed: 'stock' }
+  ];
+  var drawn = [];
+  charts.forEach(function (c) {
+    var el = document.getElementById('chart-' + c.id);
+    var series = [{}];
+    var columns = [data.seconds];
+    data.series.forEach(function (s, i) {
+      series.push({ label: s.label, stroke: palette[i % palette.length], width: 2 });
+      columns.push(s[c.key]);
+      if (c.dashed) {
+        series.push({ label: s.label + ' stock', stroke: palette[i % palette.length], width: 1, dash: [6, 4] });
+        columns.push(s[c.dashed]);
+      }
+    });
+    new uPlot({ title: c.title, width: 920, height: 260, series: series, scales: { x: { time: false } }, axes: [{ label: 'second' }, {}] }, columns, el);
+    var canvas = el.querySelector('canvas');
+    var painted = 0;
+    if (canvas) {
+      var px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      for (var i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
+    }
+    drawn.push(painted);
+  });
+  document.body.setAttribute('data-charts-rendered', String(drawn.length));
+  document.body.setAttribute('data-painted-pixels', drawn.join(','));
+})();
+`;
+
+/** One self-contained HTML file: comparison tables and charts over time, no network needed. */
+export function renderHtml(reports: Report[]): string {
+  const order = strategyNames();
+  const sorted = [...reports].sort((a, b) => order.indexOf(a.config.strategy) - order.indexOf(b.config.strategy));
+  const scenario = [...new Set(sorted.map((r) => r.config.scenario.name))].join(', ');
+  const rows = sorted.map((r) => comparisonRow(r));
+  const { js, css } = uplotAssets();
+  const explanations = sorted
+    .map((r) => `<li><b>${escapeHtml(r.config.strategy)}</b>: ${escapeHtml(r.audit.explanation)}</li>`)
+    .join('\n');
+  const env = sorted[0]!.environment;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>couponbench: ${escapeHtml(scenario)}</title>
+<style>${css}
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+table { border-collapse: collapse; margin: 8px 0 20px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+td.bad { color: #b00; font-weight: 600; } td.good { color: #070; font-weight: 600; }
+.chart { margin: 12px 0 24px; }
+.meta { color: #666; }
+</style></head>
+<body>
+<h1>couponbench: ${escapeHtml(comparisonTitle(scenario))}</h1>
+<p class="meta">${sorted.length} run(s) · ${escapeHtml(env.mysqlVersion)} · Redis ${escapeHtml(env.redisVersion)} · ${env.cpus} cores · Node ${escapeHtml(env.node)} · generated ${new Date().toISOString()}</p>
+${comparisonSections(rows).map(sectionHtml).join('\n')}
+<h2>audit, in words</h2>
+<ul>${explanations}</ul>
+<h2>over time</h2>
+<div class="chart" id="chart-vus"></div>
+<div class="chart" id="chart-sent"></div>
+<div class="chart" id="chart-p95"></div>
+<div class="chart" id="chart-issued"></div>
+<script type="application/json" id="couponbench-data">${scriptJson(chartData(sorted))}</script>
+<script>${js}</script>
+<script>${PAGE_SCRIPT}</script>
+</body></html>
+`;
+}
