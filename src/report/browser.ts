@@ -37,7 +37,7 @@ export async function renderedDom(htmlFile: string, userDataDir: string): Promis
 
 /** A PNG of the page, for a person to look at. */
 export async function screenshot(htmlFile: string, pngFile: string, userDataDir: string): Promise<void> {
-  await execa(chromium(), [...FLAGS, `--user-data-dir=${userDataDir}`, `--screenshot=${pngFile}`, '--window-size=1000,1700', pathToFileURL(htmlFile).href], {
+  await execa(chromium(), [...FLAGS, `--user-data-dir=${userDataDir}`, `--screenshot=${pngFile}`, '--window-size=1000,3000', pathToFileURL(htmlFile).href], {
     timeout: 60_000,
   });
 }

@@ -55,8 +55,9 @@ function sectionHtml(section: ComparisonSection): string {
   return `<h2>${escapeHtml(section.title)}</h2>\n<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-// Runs in the browser: one uPlot chart per metric, a series per report. After drawing it counts
-// painted pixels per canvas and records them on <body>, so a headless browser can check them.
+// Runs in the browser: one uPlot chart per metric, a series per report. Each time a chart is
+// drawn it counts the painted pixels of its canvas and records them on <body>, so a headless
+// browser can check that lines were drawn, not just that the file loaded.
 const PAGE_SCRIPT = `
 (function () {
   var data = JSON.parse(document.getElementById('couponbench-data').textContent);
@@ -67,30 +68,34 @@ const PAGE_SCRIPT = `
     { id: 'p95', title: 'p95 latency (ms) of responses in each second', key: 'p95' },
     { id: 'issued', title: 'issued so far (solid) vs remaining stock (dashed)', key: 'issued', dashed: 'stock' }
   ];
-  var drawn = [];
-  charts.forEach(function (c) {
+  var painted = charts.map(function () { return 0; });
+  function countPainted(i, u) {
+    var canvas = u.ctx.canvas;
+    var px = u.ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    var n = 0;
+    for (var p = 3; p < px.length; p += 4) if (px[p] > 0) n++;
+    painted[i] = n;
+    document.body.setAttribute('data-painted-pixels', painted.join(','));
+  }
+  charts.forEach(function (c, i) {
     var el = document.getElementById('chart-' + c.id);
     var series = [{}];
     var columns = [data.seconds];
-    data.series.forEach(function (s, i) {
-      series.push({ label: s.label, stroke: palette[i % palette.length], width: 2 });
+    data.series.forEach(function (s, k) {
+      series.push({ label: s.label, stroke: palette[k % palette.length], width: 2, points: { show: false } });
       columns.push(s[c.key]);
       if (c.dashed) {
-        series.push({ label: s.label + ' stock', stroke: palette[i % palette.length], width: 1, dash: [6, 4] });
+        series.push({ label: s.label + ' stock', stroke: palette[k % palette.length], width: 1, dash: [6, 4], points: { show: false } });
         columns.push(s[c.dashed]);
       }
     });
-    new uPlot({ title: c.title, width: 920, height: 260, series: series, scales: { x: { time: false } }, axes: [{ label: 'second' }, {}] }, columns, el);
-    var canvas = el.querySelector('canvas');
-    var painted = 0;
-    if (canvas) {
-      var px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      for (var i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
-    }
-    drawn.push(painted);
+    new uPlot({
+      title: c.title, width: 920, height: 260, series: series,
+      scales: { x: { time: false } }, axes: [{ label: 'second' }, {}],
+      hooks: { draw: [function (u) { countPainted(i, u); }] }
+    }, columns, el);
   });
-  document.body.setAttribute('data-charts-rendered', String(drawn.length));
-  document.body.setAttribute('data-painted-pixels', drawn.join(','));
+  document.body.setAttribute('data-charts-rendered', String(charts.length));
 })();
 `;
 
