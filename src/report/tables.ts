@@ -42,7 +42,7 @@ export function loadTable(report: Report): string {
     ['status', byStatus],
     ['results', byResult],
     ['client errors', `timeouts ${int(l.timeouts)}  connection ${int(l.errors)}  interrupted ${int(l.interrupted)}`],
-    ['lock releases failed', releaseFailures(report)],
+    ['releases failed', releaseFailures(report)],
     ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
   );
   return t.toString();
