@@ -61,3 +61,36 @@ describe('docker infra', () => {
     expect(compose.services.redis!.healthcheck.test).toContain('redis-cli');
   });
 });
+
+describe('couponbench up / down', () => {
+  it('keeps local infra between runs, lets auto reuse it, and stops it on down', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { keepInfraDown, keepInfraUp } = await import('../src/infra/index.js');
+    const { readState } = await import('../src/infra/state.js');
+    const previous = process.env.COUPONBENCH_STATE_DIR;
+    process.env.COUPONBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'cb-state-'));
+    try {
+      const state = await keepInfraUp(1);
+      expect(readState()).toEqual(state);
+      expect(state.pids.every(isAlive)).toBe(true);
+      expect(await keepInfraUp(1)).toEqual(state); // idempotent: no second set of servers
+      const reused = await infraUp({ choice: 'auto', redisNodes: 1 });
+      expect(reused.shared).toBe(true);
+      expect(reused.mysqlUrl).toBe(state.mysqlUrl);
+      await reused.down(); // a run's down() must not stop kept infra
+      expect(state.pids.every(isAlive)).toBe(true);
+      expect(await keepInfraDown()).toEqual(state);
+      // Here the daemons are our children: give Node a moment to reap them after they exit.
+      for (let i = 0; i < 100 && state.pids.some(isAlive); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(state.pids.some(isAlive)).toBe(false);
+      expect(existsSync(state.dir)).toBe(false);
+      expect(readState()).toBeUndefined();
+    } finally {
+      await keepInfraDown();
+      if (previous === undefined) delete process.env.COUPONBENCH_STATE_DIR;
+      else process.env.COUPONBENCH_STATE_DIR = previous;
+    }
+  });
+});
