@@ -249,3 +249,22 @@ describe('Lua scripts', () => {
     expect(spinLockScripts.COMPARE_AND_DELETE.loads + fairLockScripts.RELEASE.loads).toBe(before + 2);
   });
 });
+
+describe('in-process mutex', () => {
+  it('hands over in FIFO order, lets a waiter time out, and ignores a non-owner release', async () => {
+    const { InProcessMutex } = await import('../strategies/locks/inProcessMutex.js');
+    const m = new InProcessMutex();
+    expect(await m.tryLock('a', 0)).toBe(true);
+    const order: string[] = [];
+    const b = m.tryLock('b', 1000).then((ok) => ok && order.push('b'));
+    const c = m.tryLock('c', 1000).then((ok) => ok && order.push('c'));
+    expect(await m.tryLock('late', 50)).toBe(false);
+    expect(await m.unlock('mallory')).toBe(false);
+    expect(await m.unlock('a')).toBe(true);
+    await b;
+    expect(await m.unlock('b')).toBe(true);
+    await c;
+    expect(order).toEqual(['b', 'c']);
+    expect(await m.unlock('c')).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import type { DistributedLock } from './types.js';
+import { WaitQueue } from './waitQueue.js';
 
 /**
  * A FIFO async mutex inside one process. Correct while one server instance serves the coupon;
@@ -7,35 +8,20 @@ import type { DistributedLock } from './types.js';
  */
 export class InProcessMutex implements DistributedLock {
   private holder: string | undefined;
-  private readonly waiters: Array<{ owner: string; grant: () => void }> = [];
+  private readonly waiters = new WaitQueue<string>();
 
   tryLock(owner: string, waitMs: number): Promise<boolean> {
     if (this.holder === undefined) {
       this.holder = owner;
       return Promise.resolve(true);
     }
-    return new Promise((resolve) => {
-      const entry = {
-        owner,
-        grant: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-      };
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(entry);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve(false);
-      }, waitMs);
-      this.waiters.push(entry);
-    });
+    // unlock() hands the mutex straight to the oldest waiter, so nobody can barge in between.
+    return this.waiters.wait(owner, waitMs);
   }
 
   unlock(owner: string): Promise<boolean> {
     if (this.holder !== owner) return Promise.resolve(false);
-    const next = this.waiters.shift();
-    this.holder = next?.owner;
-    next?.grant();
+    this.holder = this.waiters.wakeOne()?.value;
     return Promise.resolve(true);
   }
 }

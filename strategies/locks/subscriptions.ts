@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
+import { WaitQueue } from './waitQueue.js';
 
 interface Channel {
   refs: number;
   /** Wake-ups that arrived while nobody was waiting (a permit, as in a semaphore). */
   permits: number;
-  waiters: Array<(woken: boolean) => void>;
+  waiters: WaitQueue<null>;
   subscribed: Promise<unknown>;
 }
 
@@ -31,7 +32,7 @@ export class Subscriptions {
   async subscribe(name: string): Promise<void> {
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = { refs: 0, permits: 0, waiters: [], subscribed: this.connection().subscribe(name) };
+      channel = { refs: 0, permits: 0, waiters: new WaitQueue(), subscribed: this.connection().subscribe(name) };
       this.channels.set(name, channel);
     }
     channel.refs++;
@@ -53,26 +54,13 @@ export class Subscriptions {
       channel.permits--;
       return Promise.resolve(true);
     }
-    return new Promise((resolve) => {
-      const waiter = (woken: boolean) => {
-        clearTimeout(timer);
-        resolve(woken);
-      };
-      const timer = setTimeout(() => {
-        const i = channel.waiters.indexOf(waiter);
-        if (i >= 0) channel.waiters.splice(i, 1);
-        resolve(false);
-      }, Math.max(0, timeoutMs));
-      channel.waiters.push(waiter);
-    });
+    return channel.waiters.wait(null, timeoutMs);
   }
 
   private wake(name: string): void {
     const channel = this.channels.get(name);
     if (!channel) return;
-    const waiter = channel.waiters.shift();
-    if (waiter) waiter(true);
-    else channel.permits = Math.min(channel.permits + 1, 1);
+    if (!channel.waiters.wakeOne()) channel.permits = Math.min(channel.permits + 1, 1);
   }
 
   async close(): Promise<void> {
