@@ -32,12 +32,8 @@ export interface LoadRun {
   startedAt: string;
   /** From the first VU to the last response (or forced stop). */
   durationMs: number;
-  /** Scheduled duration of the stages. */
-  scheduledMs: number;
   log: RequestLog;
   vuSamples: VuSample[];
-  /** VUs still waiting for a response when gracefulStop ran out. */
-  interrupted: number;
 }
 
 const TICK_MS = 10;
@@ -108,14 +104,11 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   vuSamples.push({ atMs: clock(), vus: 0 });
 
   // Graceful stop: VUs in flight get up to gracefulStop to receive their response.
-  let interrupted = 0;
   const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), req.gracefulStop * 1000).unref());
   const outcome = await Promise.race([Promise.all(stopping).then(() => 'done' as const), grace]);
   if (outcome === 'grace') {
-    for (const vu of retired) {
-      if (vu.busy) interrupted++;
-      vu.kill();
-    }
+    // Requests still in flight are logged as interrupted.
+    for (const vu of retired) vu.kill();
   }
-  return { startedAt, durationMs: clock(), scheduledMs: totalMs, log, vuSamples, interrupted };
+  return { startedAt, durationMs: clock(), log, vuSamples };
 }

@@ -38,16 +38,6 @@ export class RequestLog {
     this.userId[i] = r.userId;
   }
 
-  get(i: number): RequestRecord {
-    return {
-      sentAtMs: this.sentAtMs[i]!,
-      latencyMs: this.latencyMs[i]!,
-      status: this.status[i]!,
-      result: this.results[this.resultIndex[i]!]!,
-      userId: this.userId[i]!,
-    };
-  }
-
   resultOf(i: number): string {
     return this.results[this.resultIndex[i]!]!;
   }

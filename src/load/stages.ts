@@ -30,7 +30,3 @@ export function vusAt(schedule: StageSchedule, t: number): number {
 export function scheduleDuration(schedule: StageSchedule): number {
   return schedule.stages.reduce((sum, s) => sum + s.duration, 0);
 }
-
-export function schedulePeak(schedule: StageSchedule): number {
-  return Math.max(schedule.startVUs, ...schedule.stages.map((s) => s.target));
-}

@@ -89,10 +89,6 @@ export class VirtualUser {
     this.onIdle?.();
   }
 
-  get busy(): boolean {
-    return this.inFlight !== undefined;
-  }
-
   private finish(status: number, result: string, latencyMs: number): void {
     this.record(status, result, latencyMs);
     if (this.stopping) {
