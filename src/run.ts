@@ -10,7 +10,7 @@ import type { Scenario } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
 import { UsageError } from './errors.js';
-import { connectRedis, probeRedis } from './infra/clients.js';
+import { connectRedis, redisServerVersion } from './infra/clients.js';
 import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import type { Resources } from './lifecycle.js';
 import { drive, type DriveTick } from './load/driver.js';
@@ -59,13 +59,14 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     userPool: scenario.userPool,
   });
   const redisClients = infra.redisUrls.map((url) => connectRedis(url));
+  let redisVersion: string;
   try {
     await resetRedis(redisClients);
     await strategy.prepare?.(redisClients[0]!, prepared);
+    redisVersion = await redisServerVersion(redisClients[0]!);
   } finally {
     redisClients.forEach((c) => c.disconnect());
   }
-  const redisVersion = await probeRedis(infra.redisUrl);
   const seedMs = Date.now() - started;
   hooks.onStage?.(`seeded coupon ${prepared.couponId} with ${scenario.quantity} units, ${scenario.userPool} users (${seedMs} ms)`);
 

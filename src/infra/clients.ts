@@ -37,9 +37,12 @@ export async function probeRedis(url: string, timeoutMs = 5000): Promise<string>
   client.on('error', () => {});
   try {
     await client.connect();
-    const info = await client.info('server');
-    return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    return await redisServerVersion(client);
   } finally {
     client.disconnect();
   }
+}
+
+export async function redisServerVersion(client: Redis): Promise<string> {
+  return /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? 'unknown';
 }

@@ -67,8 +67,19 @@ export function latencyStats(values: Float64Array): LatencyStats {
   };
 }
 
-export function isFailure(status: number, result: string): boolean {
-  return status >= 500 || result === CLIENT_RESULTS.timeout || result === CLIENT_RESULTS.connError;
+/**
+ * k6's http_req_failed as couponbench counts it: a 5xx (our server's `failed:<cause>`, or any other
+ * 5xx as `http_5xx`), a client timeout or a connection error. 409/410 are answers, not failures;
+ * interrupted requests were cut by the harness at the end of the run.
+ */
+export function isFailedResult(result: string): boolean {
+  return result.startsWith('failed:') || /^http_5\d\d$/.test(result) || result === CLIENT_RESULTS.timeout || result === CLIENT_RESULTS.connError;
+}
+
+export function failedRequests(results: Record<string, number>): number {
+  let n = 0;
+  for (const [result, count] of Object.entries(results)) if (isFailedResult(result)) n += count;
+  return n;
 }
 
 function responseLatencies(log: RequestLog, keep: (i: number) => boolean): Float64Array {
@@ -136,7 +147,7 @@ export function perSecondSeries(run: LoadRun): SeriesPoint[] {
       latencies[doneSecond]!.push(log.latencyMs[i]!);
     }
     if (result === 'issued') point.issued++;
-    if (isFailure(status, result)) point.failed++;
+    if (isFailedResult(result)) point.failed++;
   }
   let sample = 0;
   for (const point of points) {

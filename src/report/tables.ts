@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import { formatDuration } from '../duration.js';
+import { failedRequests } from '../load/summary.js';
 import { int, ms, pct, rate } from './format.js';
 import type { Report } from './schema.js';
 
@@ -33,7 +34,7 @@ export function loadTable(report: Report): string {
     .sort((a, b) => b[1] - a[1])
     .map(([r, n]) => `${colourResult(r)} ${int(n)}`)
     .join('  ');
-  const failures = l.requests - l.responses + Object.entries(l.statusCounts).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
+  const failures = failedRequests(l.results);
   t.push(
     ['http_reqs', `${int(l.requests)}  ${rate(l.rate)}`],
     ['issued', `${int(l.issued)}  ${rate(l.issuedRate)}`],

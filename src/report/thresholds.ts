@@ -32,6 +32,7 @@ const METRICS: Record<string, { read: Reader; unit: 'ms' | '%' | '/s' | '' }> = 
   p95: { read: (r) => r.load.latency.p95, unit: 'ms' },
   p99: { read: (r) => r.load.latency.p99, unit: 'ms' },
   max: { read: (r) => r.load.latency.max, unit: 'ms' },
+  // http_req_failed (5xx, client timeouts, connection errors) plus lock timeouts / retries exhausted.
   failed: { read: share((f) => f.lockTimeout + f.deadlock + f.other5xx + f.clientTimeout), unit: '%' },
   lock_timeout: { read: share((f) => f.lockTimeout), unit: '%' },
   deadlock: { read: share((f) => f.deadlock), unit: '%' },
