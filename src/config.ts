@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { packageRoot } from './paths.js';
+import { StrategyOptionsSchema } from '../strategies/types.js';
 
 const durationSeconds = z
   .union([z.number().nonnegative(), z.string()])
@@ -23,6 +24,26 @@ export const StageSchema = z.object({
 });
 export type Stage = z.infer<typeof StageSchema>;
 
+/** Settings every scenario has, whatever its load shape. A new setting is one field here. */
+const scenarioSettings = {
+  description: z.string().default(''),
+  quantity: z.number().int().positive(),
+  thinkTime: durationSeconds.default(1),
+  userPool: z.number().int().positive(),
+  onePerUser: z.boolean().default(true),
+  timeout: durationSeconds.default(60),
+  gracefulStop: durationSeconds.default(30),
+};
+
+/** A scenario as a run uses it (and a report records it): the load shape as k6 stages. */
+export const ScenarioSchema = z.object({
+  name: z.string().min(1),
+  ...scenarioSettings,
+  startVUs: z.number().int().nonnegative(),
+  stages: z.array(StageSchema).min(1),
+});
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
 /**
  * A scenario file. The load shape is either k6 `stages` (with `startVUs`, default 1 as in k6)
  * or k6's shortcut `vus` + `duration` (constant VUs, all started at once).
@@ -30,17 +51,11 @@ export type Stage = z.infer<typeof StageSchema>;
 export const ScenarioFileSchema = z
   .object({
     name: z.string().min(1).optional(),
-    description: z.string().optional(),
-    quantity: z.number().int().positive(),
+    ...scenarioSettings,
     stages: z.array(StageSchema).min(1).optional(),
     startVUs: z.number().int().nonnegative().optional(),
     vus: z.number().int().positive().optional(),
     duration: durationSeconds.optional(),
-    thinkTime: durationSeconds.default(1),
-    userPool: z.number().int().positive(),
-    onePerUser: z.boolean().default(true),
-    timeout: durationSeconds.default(60),
-    gracefulStop: durationSeconds.default(30),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -53,35 +68,30 @@ export const ScenarioFileSchema = z
     }
   });
 
-/** A scenario with its load shape normalised to stages. */
-export interface Scenario {
-  name: string;
-  description: string;
-  quantity: number;
-  startVUs: number;
-  stages: Stage[];
-  thinkTime: number;
-  userPool: number;
-  onePerUser: boolean;
-  timeout: number;
-  gracefulStop: number;
-}
-
 export function normaliseScenario(file: z.infer<typeof ScenarioFileSchema>, fallbackName: string): Scenario {
-  const constant = file.stages === undefined;
+  const { name, stages, startVUs, vus, duration, ...settings } = file;
+  const constant = stages === undefined;
   return {
-    name: file.name ?? fallbackName,
-    description: file.description ?? '',
-    quantity: file.quantity,
-    startVUs: constant ? file.vus! : file.startVUs ?? 1,
-    stages: constant ? [{ duration: file.duration!, target: file.vus! }] : file.stages!,
-    thinkTime: file.thinkTime,
-    userPool: file.userPool,
-    onePerUser: file.onePerUser,
-    timeout: file.timeout,
-    gracefulStop: file.gracefulStop,
+    name: name ?? fallbackName,
+    ...settings,
+    startVUs: constant ? vus! : startVUs ?? 1,
+    stages: constant ? [{ duration: duration!, target: vus! }] : stages,
   };
 }
+
+/** Everything one run needs besides infrastructure: what the CLI flags and scenario file become. */
+export const RunConfigSchema = z.object({
+  strategy: z.string(),
+  scenario: ScenarioSchema,
+  instances: z.number().int().positive(),
+  poolSize: z.number().int().positive(),
+  host: z.string(),
+  port: z.number().int().nonnegative(),
+  database: z.string(),
+  seed: z.number().int(),
+  options: StrategyOptionsSchema,
+});
+export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export function formatZodError(error: z.ZodError, where: string): string {
   const issue = error.issues[0]!;
@@ -120,17 +130,11 @@ export async function bundledScenarioNames(): Promise<string[]> {
   return (await readdir(scenariosDir())).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
 }
 
-/** Flags that override scenario fields. `vus`/`duration` replace the shape with constant VUs. */
-export interface ScenarioOverrides {
-  quantity?: number;
-  vus?: number;
-  duration?: number;
-  stages?: Stage[];
-  thinkTime?: number;
-  userPool?: number;
-  onePerUser?: boolean;
-  timeout?: number;
-}
+/**
+ * What flags can change in a scenario: any setting, the stages, or `vus`/`duration`, which
+ * replace the shape with constant VUs.
+ */
+export type ScenarioOverrides = Partial<Omit<Scenario, 'name' | 'description' | 'startVUs'>> & { vus?: number; duration?: number };
 
 export function peakVUs(s: Pick<Scenario, 'startVUs' | 'stages'>): number {
   return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
@@ -141,20 +145,17 @@ export function totalDuration(s: Pick<Scenario, 'stages'>): number {
 }
 
 export function applyOverrides(base: Scenario, o: ScenarioOverrides): Scenario {
+  const { vus, duration, stages, ...settings } = o;
   const s: Scenario = { ...base };
-  if (o.stages) {
-    s.stages = o.stages;
+  if (stages) {
+    s.stages = stages;
     s.startVUs = 1;
-  } else if (o.vus !== undefined || o.duration !== undefined) {
-    const vus = o.vus ?? peakVUs(base);
-    s.stages = [{ duration: o.duration ?? totalDuration(base), target: vus }];
-    s.startVUs = vus;
+  } else if (vus !== undefined || duration !== undefined) {
+    const constant = vus ?? peakVUs(base);
+    s.stages = [{ duration: duration ?? totalDuration(base), target: constant }];
+    s.startVUs = constant;
   }
-  if (o.quantity !== undefined) s.quantity = o.quantity;
-  if (o.thinkTime !== undefined) s.thinkTime = o.thinkTime;
-  if (o.userPool !== undefined) s.userPool = o.userPool;
-  if (o.onePerUser !== undefined) s.onePerUser = o.onePerUser;
-  if (o.timeout !== undefined) s.timeout = o.timeout;
+  for (const [key, value] of Object.entries(settings)) if (value !== undefined) Object.assign(s, { [key]: value });
   return s;
 }
 

@@ -1,13 +1,10 @@
 /**
  * Several strategies (and repeats) on one infrastructure: each run gets fresh data (a new coupon,
- * emptied tables, our Redis keys cleared), then the runs are summarised side by side.
+ * emptied tables, our Redis keys cleared). Summarising them side by side is src/report/'s job.
  */
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
-import { bringUpInfra, runOnInfra, type RunConfig, type RunHooks } from './run.js';
-import { getStrategy } from '../strategies/index.js';
-import { UsageError } from './errors.js';
-import { comparisonRow, type ComparisonRow } from './report/compare.js';
+import { bringUpInfra, preflight, runOnInfra, type RunConfig, type RunHooks } from './run.js';
 
 export interface MatrixRequest {
   strategies: string[];
@@ -15,11 +12,9 @@ export interface MatrixRequest {
   base: Omit<RunConfig, 'strategy'>;
 }
 
+/** Runs every strategy `repeat` times; returns the reports grouped by strategy. */
 export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, hooks: RunHooks, onReport: (r: Report) => Promise<void>): Promise<Report[][]> {
-  for (const name of m.strategies) {
-    const problem = getStrategy(name).validate?.({ redisNodes: infraRequest.redisNodes, instances: m.base.instances });
-    if (problem) throw new UsageError(`${name}: ${problem}`);
-  }
+  await preflight(infraRequest, m.base, m.strategies);
   const infra = await bringUpInfra(infraRequest, hooks);
   const all: Report[][] = [];
   for (const strategy of m.strategies) {
@@ -33,44 +28,4 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
     all.push(runs);
   }
   return all;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
-/**
- * One row from K runs: the median of every figure, the worst integrity verdict (one failing run
- * fails the strategy), and the spread of throughput and p95 as min..max.
- */
-export function medianRow(reports: Report[]): ComparisonRow {
-  const rows = reports.map((r) => comparisonRow(r));
-  if (rows.length === 1) return rows[0]!;
-  const pick = (f: (r: ComparisonRow) => number) => median(rows.map(f));
-  const range = (f: (r: ComparisonRow) => number): [number, number] => [Math.min(...rows.map(f)), Math.max(...rows.map(f))];
-  const first = rows[0]!;
-  const failing = rows.find((r) => r.integrity.verdict === 'fail');
-  return {
-    ...first,
-    integrity: { ...(failing ?? first).integrity, lostDecrements: pick((r) => r.integrity.lostDecrements) },
-    throughput: {
-      rate: pick((r) => r.throughput.rate),
-      issuedRate: pick((r) => r.throughput.issuedRate),
-      p50: pick((r) => r.throughput.p50),
-      p95: pick((r) => r.throughput.p95),
-      p99: pick((r) => r.throughput.p99),
-      max: pick((r) => r.throughput.max),
-      requests: pick((r) => r.throughput.requests),
-    },
-    failures: {
-      lockTimeout: pick((r) => r.failures.lockTimeout),
-      deadlock: pick((r) => r.failures.deadlock),
-      other5xx: pick((r) => r.failures.other5xx),
-      clientTimeout: pick((r) => r.failures.clientTimeout),
-    },
-    fairness: { ...first.fairness, earlyWinnerShare: pick((r) => r.fairness.earlyWinnerShare), earlyEmptyHanded: pick((r) => r.fairness.earlyEmptyHanded) },
-    spread: { rate: range((r) => r.throughput.rate), p95: range((r) => r.throughput.p95) },
-  };
 }

@@ -4,14 +4,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { getStrategy, type StrategyOptions } from '../strategies/index.js';
+import { getStrategy } from '../strategies/index.js';
 import { checkFairness, checkIntegrity, snapshotDatabase } from './audit/index.js';
-import type { Scenario } from './config.js';
+import type { RunConfig } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
 import { UsageError } from './errors.js';
 import { connectRedis, redisServerVersion } from './infra/clients.js';
 import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
+import { assertPortFree } from './infra/ports.js';
 import type { Resources } from './lifecycle.js';
 import { drive, type DriveTick } from './load/driver.js';
 import { perSecondSeries, summarise } from './load/summary.js';
@@ -19,22 +20,24 @@ import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
 import { issuePath } from './server/httpContract.js';
 import { startServer } from './server/index.js';
 
-export interface RunConfig {
-  strategy: string;
-  scenario: Scenario;
-  instances: number;
-  poolSize: number;
-  host: string;
-  port: number;
-  database: string;
-  seed: number;
-  options: StrategyOptions;
-}
+export type { RunConfig } from './config.js';
 
 export interface RunHooks {
   resources: Resources;
   onStage?: (message: string) => void;
   onTick?: (tick: DriveTick) => void;
+}
+
+/**
+ * Everything that can be checked before anything is started: each strategy can run in this
+ * setup, and a fixed --port is free. A bad setup ends in one line, with nothing to stop.
+ */
+export async function preflight(request: InfraRequest, config: Omit<RunConfig, 'strategy'>, strategies: string[]): Promise<void> {
+  for (const name of strategies) {
+    const problem = getStrategy(name).validate?.({ redisNodes: request.redisNodes, instances: config.instances });
+    if (problem) throw new UsageError(strategies.length > 1 ? `${name}: ${problem}` : problem);
+  }
+  if (config.port !== 0) await assertPortFree(config.port, config.host);
 }
 
 /** Bring infra up for one or more runs; it is released with `hooks.resources`. */
@@ -112,8 +115,8 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   const audit = checkIntegrity({
     initialQuantity: scenario.quantity,
     snapshot,
-    clientIssued: load.issued,
-    clientUnknown: load.timeouts + load.errors + load.interrupted,
+    clientIssued: load.outcomes.classes.success,
+    clientUnknown: load.outcomes.classes.unknown,
     onePerUser: scenario.onePerUser,
     redisLedger,
   });
@@ -125,32 +128,12 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     version: REPORT_VERSION,
     id: randomUUID(),
     createdAt: new Date().toISOString(),
-    config: {
-      strategy: strategy.name,
-      promise: strategy.promise,
-      scenario: {
-        name: scenario.name,
-        quantity: scenario.quantity,
-        startVUs: scenario.startVUs,
-        stages: scenario.stages,
-        thinkTime: scenario.thinkTime,
-        userPool: scenario.userPool,
-        onePerUser: scenario.onePerUser,
-        timeout: scenario.timeout,
-        gracefulStop: scenario.gracefulStop,
-      },
-      instances: config.instances,
-      poolSize: config.poolSize,
-      infra: infra.kind,
-      database: config.database,
-      seed: config.seed,
-      options: config.options,
-    },
+    config: { ...config, strategy: strategy.name, promise: strategy.promise, infra: infra.kind },
     environment: { ...machine(), mysqlVersion: prepared.mysqlVersion, redisVersion },
     timings: { infraMs, seedMs, serverStartMs, loadMs, auditMs },
     load,
     series: perSecondSeries(run),
-    server: { tally: tally as Record<string, number> },
+    server: { tally },
     audit,
     fairness,
   };
@@ -165,11 +148,9 @@ async function readLedger<T>(redisUrl: string, read: (redis: Redis) => Promise<T
   }
 }
 
-/** The whole pipeline for one strategy: infra up, run, infra down (via resources). */
+/** The whole pipeline for one strategy: checks, infra up, run, infra down (via resources). */
 export async function runOnce(request: InfraRequest, config: RunConfig, hooks: RunHooks): Promise<Report> {
-  // Fail on a bad name or an impossible setup before starting anything.
-  const problem = getStrategy(config.strategy).validate?.({ redisNodes: request.redisNodes, instances: config.instances });
-  if (problem) throw new UsageError(problem);
+  await preflight(request, config, [config.strategy]);
   const started = Date.now();
   const infra = await bringUpInfra(request, hooks);
   return runOnInfra(infra, config, hooks, Date.now() - started);

@@ -1,4 +1,5 @@
 import { readModifyWrite } from './criticalSection.js';
+import { failedOutcome } from './failure.js';
 import type { DistributedLock } from './locks/types.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, IssueRequest, StrategyContext } from './types.js';
@@ -29,7 +30,7 @@ export async function issueUnderLock(
   try {
     if (!(await acquire(lock, owner))) return { result: 'lock_timeout' };
   } catch (err) {
-    return { result: 'failed', cause: 'redis_error', detail: (err as Error).message };
+    return failedOutcome(err);
   }
   const outcome = await inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser));
   let released = false;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LuaScript } from './locks/luaScript.js';
 import { insertUserCoupon } from './criticalSection.js';
+import { failedOutcome } from './failure.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
@@ -40,7 +41,7 @@ export const redisAtomic: Strategy = {
       try {
         claim = (await CLAIM.run(ctx.redis, keys, [req.userId, ctx.onePerUser ? '1' : '0'])) as number;
       } catch (err) {
-        return { result: 'failed', cause: 'redis_error', detail: (err as Error).message };
+        return failedOutcome(err);
       }
       if (claim === -2) return { result: 'unknown_coupon' };
       if (claim === -1) return { result: 'already_issued' };

@@ -1,33 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
+import { z } from 'zod';
+import type { IssueOutcome } from '../src/outcomes.js';
+
+export type { FailureCause, IssueOutcome, IssueResult } from '../src/outcomes.js';
 
 /**
  * What integrity a strategy promises. The audit gate uses this to know whether a violation is a
  * bug (promise broken) or the expected demonstration (`none`, `in-process` on several instances).
  */
-export type IntegrityPromise = 'none' | 'single-instance' | 'across-instances';
-
-export type FailureCause =
-  | 'deadlock'
-  | 'lock_wait_timeout'
-  | 'release_failed'
-  | 'redis_error'
-  | 'db_error';
-
-export type IssueOutcome = (
-  | { result: 'issued' }
-  | { result: 'sold_out' }
-  | { result: 'already_issued' }
-  | { result: 'lock_timeout' }
-  | { result: 'retries_exhausted' }
-  | { result: 'unknown_coupon' }
-  | { result: 'failed'; cause: FailureCause; detail?: string }
-) & {
-  /** The lock was no longer ours at release (lease expired, token gone): integrity may be broken. */
-  warning?: 'release_failed';
-};
-
-export type IssueResult = IssueOutcome['result'];
+export const IntegrityPromiseSchema = z.enum(['none', 'single-instance', 'across-instances']);
+export type IntegrityPromise = z.infer<typeof IntegrityPromiseSchema>;
 
 export interface IssueRequest {
   couponId: number;
@@ -35,20 +18,16 @@ export interface IssueRequest {
 }
 
 /** Knobs a strategy may read; each strategy documents which ones. Times in milliseconds. */
-export interface StrategyOptions {
-  lockWaitMs: number;
-  lockLeaseMs: number;
-  retryIntervalMs: number;
-  maxRetries: number;
-}
-
-export const DEFAULT_STRATEGY_OPTIONS: StrategyOptions = {
-  lockWaitMs: 10_000,
-  lockLeaseMs: 30_000,
-  retryIntervalMs: 100,
+export const StrategyOptionsSchema = z.object({
+  lockWaitMs: z.number().nonnegative().default(10_000),
+  lockLeaseMs: z.number().positive().default(30_000),
+  retryIntervalMs: z.number().nonnegative().default(100),
   // Retries after the first attempt: 3 attempts in all, as Spring Retry's default maxAttempts.
-  maxRetries: 2,
-};
+  maxRetries: z.number().int().nonnegative().default(2),
+});
+export type StrategyOptions = z.infer<typeof StrategyOptionsSchema>;
+
+export const DEFAULT_STRATEGY_OPTIONS: StrategyOptions = StrategyOptionsSchema.parse({});
 
 /** Handed to a strategy by the server instance that hosts it. */
 export interface StrategyContext {

@@ -28,7 +28,8 @@ describe('audit arithmetic', () => {
     });
     expect(a.verdict).toBe('pass');
     expect(a.unconfirmedRows).toBe(2);
-    expect(a.explanation).toMatch(/plus 2 whose response the client never saw/);
+    expect(a.unexplainedRows).toBe(0);
+    expect(a.explanation).toMatch(/plus 2 of the 2 requests whose outcome the client never learnt/);
   });
 
   it('flags over-issue, negative stock, missing rows, vanished units and duplicates', () => {
@@ -48,5 +49,15 @@ describe('audit arithmetic', () => {
     const dup = { ...clean, finalQuantity: 5, rows: 5, duplicateUsers: 1, duplicateRows: 2 };
     expect(checkIntegrity({ initialQuantity: 10, snapshot: dup, clientIssued: 5, clientUnknown: 0, onePerUser: true }).violations[0]!.kind).toBe('duplicates');
     expect(checkIntegrity({ initialQuantity: 10, snapshot: dup, clientIssued: 5, clientUnknown: 0, onePerUser: false }).verdict).toBe('pass');
+  });
+
+  it('fails rows beyond the requests with an unknown outcome: users told "not issued" who hold one (bug 10)', () => {
+    const a = checkIntegrity({ initialQuantity: 100, snapshot: { ...clean, finalQuantity: 40, rows: 60 }, clientIssued: 50, clientUnknown: 2, onePerUser: true });
+    expect(a.unconfirmedRows).toBe(10);
+    expect(a.unexplainedRows).toBe(8);
+    expect(a.verdict).toBe('fail');
+    expect(a.violations).toEqual([
+      { kind: 'unconfirmed_rows', count: 8, text: '60 rows but only 50 clients were told "issued" and 2 never learnt their outcome: 8 rows belong to users told "not issued"' },
+    ]);
   });
 });

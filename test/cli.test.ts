@@ -7,6 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { ReportSchema } from '../src/report/schema.js';
 import { readReport } from '../src/report/files.js';
 import { packageRoot } from '../src/paths.js';
+import mysql from 'mysql2/promise';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 const cli = (args: string[], opts: { env?: Record<string, string> } = {}) =>
@@ -58,7 +59,7 @@ describe('couponbench CLI', () => {
     ]);
   });
 
-  it('reports a busy port in one line (exit 2)', async () => {
+  it('reports a busy port in one line (exit 2) before starting or seeding anything (bug 3)', async () => {
     const http = await import('node:http');
     const busy = http.createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
@@ -66,10 +67,35 @@ describe('couponbench CLI', () => {
     try {
       const r = await cli(['run', '--strategy', 'none', '--port', String(port), ...externalFlags()]);
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toContain(`couponbench: port ${port} on 127.0.0.1 is busy`);
+      expect(r.stderr.trim()).toBe(`couponbench: port ${port} on 127.0.0.1 is busy; choose another with --port`);
     } finally {
       busy.close();
     }
+  });
+
+  it("owns the database a MySQL URL names, creating it if missing; --database overrides it (bug 2)", async () => {
+    const server = inject('mysqlUrl');
+    const withDb = (db: string, query = '') => `${server.replace(/\/$/, '')}/${db}${query}`;
+    const admin = await mysql.createConnection(server);
+    await admin.query('DROP DATABASE IF EXISTS cb_url_db');
+    await admin.end();
+    const out = mkdtempSync(join(tmpdir(), 'cb-url-'));
+    const redis = ['--redis-url', inject('redisUrls')[0]!];
+    // a Prisma-style URL: its options are not mysql2 connection options and must not break the run
+    const created = await cli(['run', '-s', 'mysql-atomic', '--duration', '1s', '--out', join(out, 'a.json'), '--mysql-url', withDb('cb_url_db', '?connection_limit=5&schema=public'), ...redis]);
+    expect(created.exitCode, created.stderr).toBe(0);
+    expect(created.stderr).toContain('MySQL URL options ignored (not connection options): connection_limit, schema');
+    expect(created.stderr).not.toContain('Ignoring invalid configuration option');
+    expect((await readReport(join(out, 'a.json'))).config.database).toBe('cb_url_db');
+    const again = await cli(['run', '-s', 'mysql-atomic', '--duration', '1s', '-q', '--out', join(out, 'b.json'), ...redis], { env: { MYSQL_URL: withDb('cb_url_db') } });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect((await readReport(join(out, 'b.json'))).config.database).toBe('cb_url_db');
+    const overridden = await cli(['run', '-s', 'mysql-atomic', '--duration', '1s', '-q', '--out', join(out, 'c.json'), '--database', 'cb_url_other', '--mysql-url', withDb('cb_url_db'), ...redis]);
+    expect(overridden.exitCode, overridden.stderr).toBe(0);
+    expect((await readReport(join(out, 'c.json'))).config.database).toBe('cb_url_other');
+    const bad = await cli(['run', '-s', 'none', '--mysql-url', 'postgres://x@127.0.0.1/db', ...redis]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toBe('couponbench: MySQL URL must start with mysql://, mysql2:// or mariadb:// (got postgres://)');
   });
 
   it('runs smoke end to end: none fails the audit (exit 1), mysql-atomic passes (exit 0), reports parse', async () => {
@@ -82,6 +108,7 @@ describe('couponbench CLI', () => {
     expect(atomic.exitCode, atomic.stderr).toBe(0);
     const printed = ReportSchema.parse(JSON.parse(atomic.stdout));
     expect(printed.audit.verdict).toBe('pass');
+    expect(`${atomic.stdout}\n`).toBe(readFileSync(join(out, 'atomic.json'), 'utf8')); // one serialisation, byte for byte
     const stored = await readReport(join(out, 'atomic.json'));
     expect(stored).toEqual(printed);
     expect(stored.series.length).toBeGreaterThanOrEqual(3);
@@ -116,5 +143,23 @@ describe('couponbench CLI', () => {
     expect(r.exitCode).toBe(130);
     const after = ourProcesses().filter((l) => !before.includes(l));
     expect(after).toEqual([]);
+  });
+
+  it('matrix runs several strategies on one infra, gates them all, and compare finds them again', async () => {
+    const reportsDir = mkdtempSync(join(tmpdir(), 'cb-matrix-'));
+    const r = await cli(
+      ['matrix', '--strategies', 'none,in-process,mysql-atomic', '--scenario', 'smoke', '--duration', '2s', '--repeat', '2', '--gate', '--format', 'markdown',
+        '--reports-dir', reportsDir, ...externalFlags()],
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| in-process ×2 \| single-instance \|.*fail \(expected\) \(all 2 runs\) \|/);
+    expect(r.stdout).toMatch(/\| mysql-atomic \| across-instances \|.*PASS \(all 2 runs\) \|/);
+    expect(r.stdout).toMatch(/\| none \| [\d,]+ \(/); // req/s with its spread over 2 runs
+    expect(r.stderr).toMatch(/gate passed: 6 report/);
+    const compared = await cli(['compare', '--reports-dir', reportsDir, '--format', 'json']);
+    expect(compared.exitCode).toBe(0);
+    expect((JSON.parse(compared.stdout) as { rows: unknown[] }).rows).toHaveLength(3);
+    const gate = await cli(['gate', reportsDir, '--threshold', 'failed<100%']);
+    expect(gate.exitCode, gate.stdout).toBe(0);
   });
 });

@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drive } from '../src/load/driver.js';
 import { vusAt } from '../src/load/stages.js';
 import { perSecondSeries, summarise } from '../src/load/summary.js';
+import { AUTOCANNON_VERSION, autocannonInternalsProblems } from '../src/load/autocannonClient.js';
+import { readFileSync } from 'node:fs';
+import { packageRoot } from '../src/paths.js';
+import { join } from 'node:path';
 
 /** A target that answers at once and records, per connection, when each request arrived. */
 let server: http.Server;
@@ -89,11 +93,40 @@ describe('load driver', () => {
     try {
       const run = await drive({ url: `http://127.0.0.1:${port}`, path: '/p', startVUs: 3, stages: [{ duration: 1.5, target: 3 }], thinkTime: 0.1, timeout: 1, gracefulStop: 0.2, userPool: 5, seed: 1 });
       const s = summarise(run);
-      expect(s.timeouts).toBeGreaterThanOrEqual(3);
+      expect(s.results.timeout).toBeGreaterThanOrEqual(3);
+      expect(s.outcomes.classes.unknown).toBe(s.requests);
       expect(s.responses).toBe(0);
     } finally {
       silent.closeAllConnections();
       silent.close();
     }
+  });
+
+  it('keeps idle VUs on their connection when think time + latency passes the timeout (bug 9)', async () => {
+    const sockets = new Set<object>();
+    const slowish = http.createServer((req, res) => {
+      sockets.add(req.socket);
+      req.resume();
+      req.on('end', () => setTimeout(() => res.end('{"result":"issued"}'), 100));
+    });
+    await new Promise<void>((r) => slowish.listen(0, '127.0.0.1', r));
+    try {
+      // think 1.5 s + ~0.1 s latency > 1 s timeout: autocannon's own timer used to tear these down.
+      const run = await drive({ url: `http://127.0.0.1:${(slowish.address() as AddressInfo).port}`, path: '/p', startVUs: 3, stages: [{ duration: 4, target: 3 }], thinkTime: 1.5, timeout: 1, gracefulStop: 2, userPool: 10, seed: 1 });
+      expect(run.log.length).toBeGreaterThanOrEqual(6);
+      expect(summarise(run).results.issued).toBe(run.log.length); // no timeouts either
+      expect(sockets.size).toBe(3);
+    } finally {
+      slowish.closeAllConnections();
+      slowish.close();
+    }
+  });
+});
+
+describe("autocannon's private client", () => {
+  it('is the exact pinned version, with the internals the pacing relies on (fails loudly when they change)', () => {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(pkg.dependencies.autocannon).toBe(AUTOCANNON_VERSION);
+    expect(autocannonInternalsProblems()).toEqual([]);
   });
 });

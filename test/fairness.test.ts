@@ -20,8 +20,8 @@ describe('fairness audit', () => {
     const log = new RequestLog();
     // users 1..6 ask in that order, 10 ms apart; user 2 first hears lock_timeout, user 3 sold_out.
     const results = ['issued', 'lock_timeout', 'sold_out', 'issued', 'issued', 'issued'];
-    results.forEach((result, i) => log.add({ sentAtMs: i * 10, latencyMs: 1, status: 200, result, userId: i + 1 }));
-    log.add({ sentAtMs: 100, latencyMs: 1, status: 200, result: 'issued', userId: 2 }); // user 2 retries later and wins
+    results.forEach((observation, i) => log.add({ sentAtMs: i * 10, latencyMs: 1, status: 200, observation, userId: i + 1 }));
+    log.add({ sentAtMs: 100, latencyMs: 1, status: 200, observation: 'issued', userId: 2 }); // user 2 retries later and wins
     // 3 units; issue order 1, 4, 2 -> user 2 overtaken by user 4
     const f = checkFairness(log, [1, 4, 2], 3, 3);
     expect(f.soldOut).toBe(true);

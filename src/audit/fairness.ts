@@ -1,26 +1,28 @@
+import { z } from 'zod';
 import type { RequestLog } from '../load/recorder.js';
 
 /**
  * Did the users who asked first get the coupons? Computed from the client's request log (who
  * asked when, what they were told) and the database's issue order (user_coupon ids).
  */
-export interface FairnessResult {
+export const FairnessSchema = z.object({
   /** Q: units on offer, so "early" means the first Q distinct users to ask. */
-  quantity: number;
-  soldOut: boolean;
-  askers: number;
-  earlyAskers: number;
-  winners: number;
+  quantity: z.number().int(),
+  soldOut: z.boolean(),
+  askers: z.number().int(),
+  earlyAskers: z.number().int(),
+  winners: z.number().int(),
   /** Winners who were among the first Q distinct askers. */
-  earlyWinners: number;
+  earlyWinners: z.number().int(),
   /** Early askers who got nothing, by what their first request was told. */
-  earlyEmptyHanded: number;
-  earlyEmptyHandedBy: Record<string, number>;
+  earlyEmptyHanded: z.number().int(),
+  earlyEmptyHandedBy: z.record(z.string(), z.number().int()),
   /** Kendall's tau between first-ask order and issue order over winners (1 = same order). */
-  kendallTau: number | null;
+  kendallTau: z.number().nullable(),
   /** Winner pairs issued in the opposite order to the one they asked in. */
-  inversions: number;
-}
+  inversions: z.number().int(),
+});
+export type FairnessResult = z.infer<typeof FairnessSchema>;
 
 export function checkFairness(log: RequestLog, issueOrder: number[], quantity: number, rows: number): FairnessResult {
   const firstAsk = new Map<number, number>();
@@ -31,7 +33,7 @@ export function checkFairness(log: RequestLog, issueOrder: number[], quantity: n
     const seen = firstAsk.get(user);
     if (seen === undefined || at < seen) {
       firstAsk.set(user, at);
-      firstResult.set(user, log.resultOf(i));
+      firstResult.set(user, log.observationOf(i));
     }
   }
   const askersInOrder = [...firstAsk.entries()].sort((a, b) => a[1] - b[1]).map(([user]) => user);

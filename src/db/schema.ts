@@ -38,7 +38,9 @@ const DDL = [
  * (no meta table, or tables beyond ours). `conn` must not have a default database selected.
  */
 export async function ensureSchema(conn: mysql.Connection, database: string): Promise<void> {
-  await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
+  // Create it only when missing: an application user may own an existing database without CREATE rights.
+  const [found] = await conn.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [database]);
+  if (found.length === 0) await conn.query(`CREATE DATABASE \`${database}\``);
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
     'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?',
     [database],

@@ -1,4 +1,7 @@
-export type InfraKind = 'local' | 'docker' | 'external';
+import { z } from 'zod';
+
+export const InfraKindSchema = z.enum(['local', 'docker', 'external']);
+export type InfraKind = z.infer<typeof InfraKindSchema>;
 export type InfraChoice = InfraKind | 'auto';
 
 /** What the rest of a run needs from the infrastructure stage. */

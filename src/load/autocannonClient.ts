@@ -1,46 +1,166 @@
-import { createRequire } from 'node:module';
-import type { EventEmitter } from 'node:events';
-
 /**
- * autocannon's per-connection HTTP client (lib/httpClient.js): raw socket, its own HTTP parser,
- * hrtime latency per request, request iterator with setupRequest/onResponse hooks.
+ * One keep-alive HTTP connection that sends exactly when told: `send()` puts one request on the
+ * wire and nothing else does. Built on autocannon's per-connection client (lib/httpClient.js):
+ * raw socket, its own HTTP parser, hrtime latency per request.
  *
- * We drive it directly rather than through autocannon's run(): run() opens a fixed number of
- * connections at once and its `connectionRate` pacing resets every connection on the same
- * one-second tick, so 2,000 connections at 1 req/s fire in one burst each second and the
- * measured latency is mostly queueing the generator made. k6-shaped virtual users need a ramp
- * (connections opened over time) and think time after each response, which run() cannot do.
+ * Why its private client and not autocannon's run(): run() opens a fixed number of connections
+ * at once and its `connectionRate` pacing resets every connection on the same one-second tick, so
+ * 2,000 connections at 1 req/s fire in one burst each second and the measured latency is mostly
+ * queueing the generator made. k6-shaped virtual users need connections opened over a ramp and
+ * think time after each response.
+ *
+ * Everything that touches autocannon's internals is in this file, against the exact version
+ * pinned in package.json; `autocannonInternalsProblems()` says what changed if that ever breaks.
  */
-export interface AutocannonRequest {
+import { createRequire } from 'node:module';
+
+export const AUTOCANNON_VERSION = '9.0.0';
+
+/** The parts of autocannon's Client we use; those starting with _ or not in its docs are private. */
+interface AutocannonClient {
+  /** Per-second request allowance; used here as a gate that send() opens for one request. */
+  rate: number | undefined;
+  reqsMadeThisSecond: number;
+  pipelinedRequests: { clear(): void };
+  destroyed: boolean;
+  _doRequest(): void;
+  destroy(): void;
+  on(event: 'response', listener: (status: number, bytes: number, latencyMs: number) => void): void;
+  on(event: 'connError', listener: (err: Error) => void): void;
+}
+
+interface AutocannonRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
   body?: string;
-  setupRequest?: (req: AutocannonRequest, context: object) => AutocannonRequest;
-  onResponse?: (status: number, body: string, context: object) => void;
+  setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
+  onResponse?: (status: number, body: string) => void;
 }
 
-export interface AutocannonClientOptions {
-  hostname: string;
-  port: number;
-  /** Request timeout in seconds. */
-  timeout: number;
-  requests: AutocannonRequest[];
-}
-
-export interface AutocannonClient extends EventEmitter {
-  /** Per-second request allowance; we use it as an on/off gate for think time. */
-  rate: number | undefined;
-  reqsMadeThisSecond: number;
-  pipelinedRequests: { clear(): void; size(): number };
-  destroyed: boolean;
-  _doRequest(): void;
-  destroy(): void;
-}
+type ClientConstructor = new (opts: { hostname: string; port: number; timeout: number; requests: AutocannonRequest[] }) => AutocannonClient;
 
 const require = createRequire(import.meta.url);
-const Client = require('autocannon/lib/httpClient.js') as new (opts: AutocannonClientOptions) => AutocannonClient;
+const Client = require('autocannon/lib/httpClient.js') as ClientConstructor & { prototype: Record<string, unknown> };
 
-export function createAutocannonClient(opts: AutocannonClientOptions): AutocannonClient {
-  return new Client(opts);
+/**
+ * autocannon's own request timer is re-armed only when a request is sent, never disarmed by a
+ * response, so an idle connection whose think time reached the timeout was torn down and
+ * reopened. We give it a timeout it never reaches and time requests ourselves.
+ */
+const AUTOCANNON_TIMEOUT_S = 2_000_000; // 2e9 ms: under setTimeout's 2^31-1 ms limit
+
+/** Empty when the installed autocannon has the internals this file relies on; otherwise what differs. */
+export function autocannonInternalsProblems(): string[] {
+  const problems: string[] = [];
+  const version = (require('autocannon/package.json') as { version: string }).version;
+  if (version !== AUTOCANNON_VERSION) problems.push(`autocannon ${version} is installed; couponbench is built against ${AUTOCANNON_VERSION}`);
+  const doRequest = Client.prototype._doRequest;
+  if (typeof doRequest !== 'function') problems.push('Client.prototype._doRequest is gone');
+  else if (!/this\.reqsMadeThisSecond\+\+\s*<\s*this\.rate/.test(String(doRequest))) {
+    problems.push('Client.prototype._doRequest no longer gates on reqsMadeThisSecond++ < rate');
+  }
+  if (typeof Client.prototype.destroy !== 'function') problems.push('Client.prototype.destroy is gone');
+  return problems;
+}
+
+let checked = false;
+function assertInternals(): void {
+  if (checked) return;
+  const problems = autocannonInternalsProblems();
+  if (problems.length > 0) throw new Error(`the load driver cannot pace requests: ${problems.join('; ')}`);
+  checked = true;
+}
+
+export interface PacedConnectionOptions {
+  hostname: string;
+  port: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Built for each request. */
+  body: () => string;
+  onResponse(status: number, body: string, latencyMs: number): void;
+  /** No response within timeoutMs: the connection is closed and the next send() opens a new one. */
+  onTimeout(): void;
+  onConnError(): void;
+}
+
+export class PacedConnection {
+  private client: AutocannonClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+  private pendingBody: { status: number; body: string } | undefined;
+
+  constructor(private readonly opts: PacedConnectionOptions) {
+    assertInternals();
+  }
+
+  /** Put one request on the wire (opening the connection first if there is none). */
+  send(): void {
+    if (this.inFlight) throw new Error('send() while a request is in flight');
+    this.inFlight = true;
+    this.timer = setTimeout(() => this.timedOut(), this.opts.timeoutMs);
+    const client = this.client;
+    if (!client || client.destroyed) {
+      this.client = this.open(); // autocannon sends the first request from its constructor
+      return;
+    }
+    client.reqsMadeThisSecond = 0; // open the gate for exactly one request
+    client._doRequest();
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.inFlight = false;
+    this.client?.destroy();
+    this.client = undefined;
+  }
+
+  private open(): AutocannonClient {
+    const o = this.opts;
+    const client = new Client({
+      hostname: o.hostname,
+      port: o.port,
+      timeout: AUTOCANNON_TIMEOUT_S,
+      requests: [
+        {
+          method: o.method,
+          path: o.path,
+          headers: o.headers,
+          setupRequest: (req) => ({ ...req, body: o.body() }),
+          onResponse: (status, body) => (this.pendingBody = { status, body }),
+        },
+      ],
+    });
+    // Close the gate: autocannon's own follow-up requests (after a response, after a reconnect) wait for send().
+    client.rate = 1;
+    client.reqsMadeThisSecond = 1;
+    client.on('response', (status, _bytes, latencyMs) => {
+      if (!this.inFlight) return;
+      const response = this.pendingBody ?? { status, body: '' };
+      this.pendingBody = undefined;
+      this.settle();
+      o.onResponse(response.status, response.body, latencyMs);
+    });
+    client.on('connError', () => {
+      // autocannon reconnects by itself; the failed request must not be matched to the next response.
+      client.pipelinedRequests.clear();
+      if (!this.inFlight) return;
+      this.settle();
+      o.onConnError();
+    });
+    return client;
+  }
+
+  private timedOut(): void {
+    this.close();
+    this.opts.onTimeout();
+  }
+
+  private settle(): void {
+    clearTimeout(this.timer);
+    this.inFlight = false;
+  }
 }

@@ -1,48 +1,56 @@
+import { z } from 'zod';
+import { classify, isHttpFailed, OutcomeTallySchema, tallyObservations } from '../outcomes.js';
 import type { LoadRun } from './driver.js';
-import { CLIENT_RESULTS, type RequestLog } from './recorder.js';
+import type { RequestLog } from './recorder.js';
 
-export interface LatencyStats {
-  avg: number;
-  min: number;
-  med: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
+const counts = z.record(z.string(), z.number().int());
 
-export interface LoadSummary {
-  /** Requests sent (every one ends as a response, a timeout, a connection error or interrupted). */
-  requests: number;
-  responses: number;
-  durationS: number;
+/** Latency of requests that got a response, in milliseconds (k6's http_req_duration). */
+export const LatencySchema = z.object({
+  avg: z.number(),
+  min: z.number(),
+  med: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+});
+export type LatencyStats = z.infer<typeof LatencySchema>;
+
+/** What the clients saw over the whole run. */
+export const LoadSummarySchema = z.object({
+  /** Requests sent; each ends as a response, a timeout, a connection error or interrupted. */
+  requests: z.number().int(),
+  responses: z.number().int(),
+  durationS: z.number(),
   /** Requests per second over the run's duration, as k6's http_reqs rate. */
-  rate: number;
-  issued: number;
-  issuedRate: number;
-  /** Latency of requests that got a response, in milliseconds (k6's http_req_duration). */
-  latency: LatencyStats;
-  statusCounts: Record<string, number>;
-  results: Record<string, number>;
-  timeouts: number;
-  errors: number;
-  interrupted: number;
-  peakVUs: number;
-  distinctUsers: number;
-}
+  rate: z.number(),
+  issued: z.number().int(),
+  issuedRate: z.number(),
+  latency: LatencySchema,
+  statusCounts: counts,
+  /** Requests by observation (src/outcomes.ts): issued, sold_out, failed:deadlock, timeout, ... */
+  results: counts,
+  /** The classes and failure groups of `results`, derived once by src/outcomes.ts. */
+  outcomes: OutcomeTallySchema,
+  peakVUs: z.number().int(),
+  distinctUsers: z.number().int(),
+});
+export type LoadSummary = z.infer<typeof LoadSummarySchema>;
 
-export interface SeriesPoint {
-  second: number;
-  vus: number;
-  sent: number;
-  responses: number;
-  issued: number;
-  /** Failures this second: 5xx, timeouts, connection errors. */
-  failed: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
+export const SeriesPointSchema = z.object({
+  second: z.number().int(),
+  vus: z.number().int(),
+  sent: z.number().int(),
+  responses: z.number().int(),
+  issued: z.number().int(),
+  /** http_req_failed this second (src/outcomes.ts). */
+  failed: z.number().int(),
+  p50: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+});
+export type SeriesPoint = z.infer<typeof SeriesPointSchema>;
 
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -67,21 +75,6 @@ export function latencyStats(values: Float64Array): LatencyStats {
   };
 }
 
-/**
- * k6's http_req_failed as couponbench counts it: a 5xx (our server's `failed:<cause>`, or any other
- * 5xx as `http_5xx`), a client timeout or a connection error. 409/410 are answers, not failures;
- * interrupted requests were cut by the harness at the end of the run.
- */
-export function isFailedResult(result: string): boolean {
-  return result.startsWith('failed:') || /^http_5\d\d$/.test(result) || result === CLIENT_RESULTS.timeout || result === CLIENT_RESULTS.connError;
-}
-
-export function failedRequests(results: Record<string, number>): number {
-  let n = 0;
-  for (const [result, count] of Object.entries(results)) if (isFailedResult(result)) n += count;
-  return n;
-}
-
 function responseLatencies(log: RequestLog, keep: (i: number) => boolean): Float64Array {
   const out: number[] = [];
   for (let i = 0; i < log.length; i++) if (log.status[i]! > 0 && keep(i)) out.push(log.latencyMs[i]!);
@@ -96,8 +89,8 @@ export function summarise(run: LoadRun): LoadSummary {
   let responses = 0;
   for (let i = 0; i < log.length; i++) {
     const status = log.status[i]!;
-    const result = log.resultOf(i);
-    results[result] = (results[result] ?? 0) + 1;
+    const observation = log.observationOf(i);
+    results[observation] = (results[observation] ?? 0) + 1;
     if (status > 0) {
       responses++;
       statusCounts[status] = (statusCounts[status] ?? 0) + 1;
@@ -105,7 +98,8 @@ export function summarise(run: LoadRun): LoadSummary {
     users.add(log.userId[i]!);
   }
   const durationS = run.durationMs / 1000;
-  const issued = results.issued ?? 0;
+  const outcomes = tallyObservations(results);
+  const issued = outcomes.classes.success;
   return {
     requests: log.length,
     responses,
@@ -116,9 +110,7 @@ export function summarise(run: LoadRun): LoadSummary {
     latency: latencyStats(responseLatencies(log, () => true)),
     statusCounts,
     results,
-    timeouts: results[CLIENT_RESULTS.timeout] ?? 0,
-    errors: results[CLIENT_RESULTS.connError] ?? 0,
-    interrupted: results[CLIENT_RESULTS.interrupted] ?? 0,
+    outcomes,
     peakVUs: run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0),
     distinctUsers: users.size,
   };
@@ -141,13 +133,13 @@ export function perSecondSeries(run: LoadRun): SeriesPoint[] {
     const doneSecond = Math.min(seconds - 1, Math.floor((sent + log.latencyMs[i]!) / 1000));
     const point = points[doneSecond]!;
     const status = log.status[i]!;
-    const result = log.resultOf(i);
+    const observation = log.observationOf(i);
     if (status > 0) {
       point.responses++;
       latencies[doneSecond]!.push(log.latencyMs[i]!);
     }
-    if (result === 'issued') point.issued++;
-    if (isFailedResult(result)) point.failed++;
+    if (classify(observation).class === 'success') point.issued++;
+    if (isHttpFailed(observation)) point.failed++;
   }
   let sample = 0;
   for (const point of points) {

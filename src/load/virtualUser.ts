@@ -1,5 +1,6 @@
-import { createAutocannonClient, type AutocannonClient } from './autocannonClient.js';
-import { CLIENT_RESULTS, resultFromResponse, type RequestLog } from './recorder.js';
+import { CLIENT_ENDINGS, decodeResponse, type Observation } from '../outcomes.js';
+import { PacedConnection } from './autocannonClient.js';
+import type { RequestLog } from './recorder.js';
 
 export interface VirtualUserOptions {
   hostname: string;
@@ -19,62 +20,41 @@ export interface VirtualUserOptions {
  * spread in time the way k6's are rather than firing on a shared tick.
  */
 export class VirtualUser {
-  private client: AutocannonClient | undefined;
+  private readonly connection: PacedConnection;
   private inFlight: { userId: number; sentAtMs: number } | undefined;
-  private pending: { status: number; body: string } | undefined;
   private thinkTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private onIdle: (() => void) | undefined;
 
-  constructor(private readonly opts: VirtualUserOptions) {}
+  constructor(private readonly opts: VirtualUserOptions) {
+    this.connection = new PacedConnection({
+      hostname: opts.hostname,
+      port: opts.port,
+      method: 'POST',
+      path: opts.path,
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: opts.timeoutSec * 1000,
+      body: () => {
+        const userId = opts.nextUserId();
+        this.inFlight = { userId, sentAtMs: opts.clock() };
+        return `{"userId":${userId}}`;
+      },
+      onResponse: (status, body, latencyMs) => this.finish(status, decodeResponse(status, body), latencyMs),
+      onTimeout: () => this.finish(0, CLIENT_ENDINGS.timeout, opts.timeoutSec * 1000),
+      onConnError: () => this.finish(0, CLIENT_ENDINGS.connError, opts.clock() - (this.inFlight?.sentAtMs ?? opts.clock())),
+    });
+  }
 
   start(): void {
-    const o = this.opts;
-    const client = createAutocannonClient({
-      hostname: o.hostname,
-      port: o.port,
-      timeout: o.timeoutSec,
-      requests: [
-        {
-          method: 'POST',
-          path: o.path,
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => {
-            const userId = o.nextUserId();
-            this.inFlight = { userId, sentAtMs: o.clock() };
-            return { ...req, body: `{"userId":${userId}}` };
-          },
-          onResponse: (status, body) => {
-            this.pending = { status, body };
-          },
-        },
-      ],
-    });
-    this.client = client;
-    // The first request went out inside the constructor; from now on the gate is closed and
-    // only sendNext() opens it, once per think time.
-    client.rate = 1;
-    client.reqsMadeThisSecond = Number.POSITIVE_INFINITY;
-    client.on('response', (_status: number, _bytes: number, latencyMs: number) => {
-      const response = this.pending ?? { status: _status, body: '' };
-      this.pending = undefined;
-      this.finish(response.status, resultFromResponse(response.status, response.body), latencyMs);
-    });
-    client.on('timeout', () => {
-      if (this.inFlight) this.finish(0, CLIENT_RESULTS.timeout, o.timeoutSec * 1000);
-    });
-    client.on('connError', () => {
-      client.pipelinedRequests.clear();
-      if (this.inFlight) this.finish(0, CLIENT_RESULTS.connError, o.clock() - this.inFlight.sentAtMs);
-    });
+    this.connection.send();
   }
 
   /** Stop after the request in flight, if any; resolves when the VU is idle and closed. */
   stop(): Promise<void> {
     this.stopping = true;
-    if (this.thinkTimer) clearTimeout(this.thinkTimer);
+    clearTimeout(this.thinkTimer);
     if (!this.inFlight) {
-      this.close();
+      this.connection.close();
       return Promise.resolve();
     }
     return new Promise((resolve) => (this.onIdle = resolve));
@@ -82,39 +62,30 @@ export class VirtualUser {
 
   /** Close now; a request still in flight is logged as interrupted. */
   kill(): void {
-    if (this.inFlight) this.record(0, CLIENT_RESULTS.interrupted, this.opts.clock() - this.inFlight.sentAtMs);
+    if (this.inFlight) this.record(0, CLIENT_ENDINGS.interrupted, this.opts.clock() - this.inFlight.sentAtMs);
     this.stopping = true;
-    if (this.thinkTimer) clearTimeout(this.thinkTimer);
-    this.close();
+    clearTimeout(this.thinkTimer);
+    this.connection.close();
     this.onIdle?.();
   }
 
-  private finish(status: number, result: string, latencyMs: number): void {
-    this.record(status, result, latencyMs);
+  private finish(status: number, observation: Observation, latencyMs: number): void {
+    this.record(status, observation, latencyMs);
     if (this.stopping) {
-      this.close();
+      this.connection.close();
       this.onIdle?.();
       return;
     }
-    this.thinkTimer = setTimeout(() => this.sendNext(), this.opts.thinkMs);
+    this.thinkTimer = setTimeout(() => {
+      this.thinkTimer = undefined;
+      if (!this.stopping) this.connection.send();
+    }, this.opts.thinkMs);
   }
 
-  private record(status: number, result: string, latencyMs: number): void {
+  private record(status: number, observation: Observation, latencyMs: number): void {
     const flight = this.inFlight;
     if (!flight) return;
     this.inFlight = undefined;
-    this.opts.log.add({ sentAtMs: flight.sentAtMs, latencyMs, status, result, userId: flight.userId });
-  }
-
-  private sendNext(): void {
-    this.thinkTimer = undefined;
-    const client = this.client;
-    if (!client || client.destroyed || this.stopping) return;
-    client.reqsMadeThisSecond = 0;
-    client._doRequest();
-  }
-
-  private close(): void {
-    this.client?.destroy();
+    this.opts.log.add({ sentAtMs: flight.sentAtMs, latencyMs, status, observation, userId: flight.userId });
   }
 }

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomicFile.js';
 import { formatZodError } from '../config.js';
 import { UsageError } from '../errors.js';
-import { REPORT_VERSION, ReportSchema, type Report } from './schema.js';
+import { latestPerKey } from './comparison.js';
+import { REPORT_VERSION, ReportSchema, serialiseReport, type Report } from './schema.js';
 
 export const DEFAULT_REPORTS_DIR = 'reports';
 
@@ -12,11 +13,15 @@ export function reportFileName(report: Report): string {
   return `${stamp}-${report.config.strategy}-${report.config.scenario.name}.json`;
 }
 
-/** Write the report atomically and return its path. */
-export async function writeReport(report: Report, out?: string, dir = DEFAULT_REPORTS_DIR): Promise<string> {
+/**
+ * Write the report atomically and return its path and the exact text written: the report's one
+ * serialisation, which `run --json` prints too.
+ */
+export async function writeReport(report: Report, out?: string, dir = DEFAULT_REPORTS_DIR): Promise<{ file: string; json: string }> {
   const file = out ?? join(dir, reportFileName(report));
-  await writeFileAtomic(file, `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n`);
-  return file;
+  const json = serialiseReport(report);
+  await writeFileAtomic(file, json);
+  return { file, json };
 }
 
 export async function readReport(file: string): Promise<Report> {
@@ -26,8 +31,36 @@ export async function readReport(file: string): Promise<Report> {
   } catch (err) {
     throw new UsageError(`${file}: ${(err as Error).message}`);
   }
-  if (json?.version !== REPORT_VERSION) throw new UsageError(`${file}: report version ${String(json?.version)} is not ${REPORT_VERSION}`);
+  if (json?.version !== REPORT_VERSION) {
+    throw new UsageError(`${file}: report version ${String(json?.version)} is not ${REPORT_VERSION} (written by another couponbench version; run it again)`);
+  }
   const parsed = ReportSchema.safeParse(json);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error, file));
   return parsed.data;
+}
+
+export interface LoadedReport {
+  report: Report;
+  file: string;
+}
+
+async function jsonFilesIn(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.endsWith('.json')).map((n) => join(dir, n));
+}
+
+/**
+ * Reports named on the command line (files or directories); with none, the newest report of
+ * each strategy configuration in `dir`, for the scenario of the newest report there.
+ */
+export async function collectReports(paths: string[], dir = DEFAULT_REPORTS_DIR): Promise<LoadedReport[]> {
+  const files: string[] = [];
+  if (paths.length === 0) files.push(...(await jsonFilesIn(dir).catch(() => [])));
+  for (const p of paths) {
+    const s = await stat(p).catch(() => undefined);
+    if (!s) throw new UsageError(`no such report: ${p}`);
+    files.push(...(s.isDirectory() ? await jsonFilesIn(p) : [p]));
+  }
+  if (files.length === 0) throw new UsageError(`no reports found${paths.length === 0 ? ` in ${dir}/ (run couponbench run first)` : ''}`);
+  const loaded = await Promise.all(files.map(async (file) => ({ file, report: await readReport(file) })));
+  return paths.length > 0 ? loaded : latestPerKey(loaded);
 }

@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import { promisesIntegrity } from './compare.js';
+import { promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
 

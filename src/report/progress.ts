@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import type { DriveTick } from '../load/driver.js';
 import { percentile } from '../load/summary.js';
+import { classify } from '../outcomes.js';
 
 /**
  * Live progress while the load runs: one rewritten line on a TTY, a plain line every
@@ -16,7 +17,7 @@ export function progressPrinter(stream: NodeJS.WriteStream, quantity: number, ev
     const { log } = tick;
     const from = seen;
     for (let i = from; i < log.length; i++) {
-      if (log.resultOf(i) === 'issued') issued++;
+      if (classify(log.observationOf(i)).class === 'success') issued++;
       if (log.status[i]! > 0) window.push(log.latencyMs[i]!);
     }
     seen = log.length;

@@ -1,24 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { IssueOutcome, IssueResult, StrategyInstance } from '../../strategies/types.js';
-import { ISSUE_PATH, responseBody, STATUS_BY_RESULT } from './httpContract.js';
+import { failedOutcome } from '../../strategies/failure.js';
+import type { StrategyInstance } from '../../strategies/types.js';
+import { encodeOutcome, type IssueOutcome } from '../outcomes.js';
+import { ISSUE_PATH } from './httpContract.js';
 
 const MAX_BODY_BYTES = 4096;
 
-/** Server-side tally of outcomes, reported to the primary at shutdown as a cross-check. */
-export type OutcomeTally = Partial<Record<IssueResult | `failed:${string}` | `warning:${string}`, number>>;
+/** Server-side count of outcomes (`issued`, `failed:<cause>`, `warning:<kind>`), reported at shutdown as a cross-check. */
+export type ServerTally = Record<string, number>;
 
 export interface IssueApp {
   handle(req: IncomingMessage, res: ServerResponse): void;
-  tally: OutcomeTally;
+  tally: ServerTally;
 }
 
 export function createIssueApp(strategy: StrategyInstance): IssueApp {
-  const tally: OutcomeTally = {};
-  const count = (outcome: IssueOutcome) => {
-    const key = outcome.result === 'failed' ? (`failed:${outcome.cause}` as const) : outcome.result;
-    tally[key] = (tally[key] ?? 0) + 1;
-    if (outcome.warning) tally[`warning:${outcome.warning}`] = (tally[`warning:${outcome.warning}`] ?? 0) + 1;
-  };
+  const tally: ServerTally = {};
+  const count = (key: string) => (tally[key] = (tally[key] ?? 0) + 1);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
@@ -29,12 +27,15 @@ export function createIssueApp(strategy: StrategyInstance): IssueApp {
     readBody(req, (body) => {
       const userId = parseUserId(body);
       if (userId === undefined) return send(res, 400, '{"error":"body must be {\\"userId\\": positive integer}"}');
+      // A strategy that throws instead of answering gets its error classified, not relabelled.
       strategy
         .issue({ couponId: Number(match[1]), userId })
-        .catch((err: unknown): IssueOutcome => ({ result: 'failed', cause: 'db_error', detail: String(err) }))
+        .catch((err: unknown): IssueOutcome => failedOutcome(err))
         .then((outcome) => {
-          count(outcome);
-          send(res, STATUS_BY_RESULT[outcome.result], responseBody(outcome));
+          count(outcome.result === 'failed' ? `failed:${outcome.cause}` : outcome.result);
+          if (outcome.warning) count(`warning:${outcome.warning}`);
+          const { status, body } = encodeOutcome(outcome);
+          send(res, status, body);
         });
     }, () => send(res, 413, '{"error":"body too large"}'));
   };

@@ -2,11 +2,11 @@ import cluster, { type Worker } from 'node:cluster';
 import { InfraError } from '../errors.js';
 import { builtModule } from '../paths.js';
 import { assertPortFree, freePort } from '../infra/ports.js';
-import type { OutcomeTally } from './app.js';
+import type { ServerTally } from './app.js';
 import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type WorkerConfig, type WorkerMessage } from './messages.js';
 
 export type { WorkerConfig } from './messages.js';
-export type { OutcomeTally } from './app.js';
+export type { ServerTally } from './app.js';
 
 export interface ServerRequest extends Omit<WorkerConfig, 'port'> {
   instances: number;
@@ -19,7 +19,7 @@ export interface RunningServer {
   port: number;
   instances: number;
   /** Drain in-flight requests, stop every instance, and return their summed outcome tallies. */
-  stop(): Promise<OutcomeTally>;
+  stop(): Promise<ServerTally>;
   /** Stop every instance now, without draining (Ctrl-C, error paths). */
   kill(): Promise<void>;
 }
@@ -35,7 +35,7 @@ export async function startServer(req: ServerRequest): Promise<RunningServer> {
 
   const config: WorkerConfig = { ...req, port };
   const workers: Worker[] = [];
-  const tallies: OutcomeTally[] = [];
+  const tallies: ServerTally[] = [];
   const ready = [];
   for (let i = 1; i <= req.instances; i++) {
     const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config), [WORKER_INSTANCE_ENV]: String(i) });
@@ -46,7 +46,7 @@ export async function startServer(req: ServerRequest): Promise<RunningServer> {
     ready.push(waitForReady(worker, i));
   }
 
-  const stop = async (): Promise<OutcomeTally> => {
+  const stop = async (): Promise<ServerTally> => {
     await Promise.all(workers.map((w) => stopWorker(w)));
     return sumTallies(tallies);
   };
@@ -113,8 +113,8 @@ function killWorker(worker: Worker): Promise<void> {
   });
 }
 
-export function sumTallies(tallies: OutcomeTally[]): OutcomeTally {
+export function sumTallies(tallies: ServerTally[]): ServerTally {
   const sum: Record<string, number> = {};
   for (const t of tallies) for (const [k, v] of Object.entries(t)) sum[k] = (sum[k] ?? 0) + (v ?? 0);
-  return sum as OutcomeTally;
+  return sum as ServerTally;
 }

@@ -1,5 +1,5 @@
 import type { StrategyOptions } from '../../strategies/types.js';
-import type { OutcomeTally } from './app.js';
+import type { ServerTally } from './app.js';
 
 /** Everything a server instance needs; passed to each cluster worker as JSON in its env. */
 export interface WorkerConfig {
@@ -19,6 +19,6 @@ export const WORKER_INSTANCE_ENV = 'COUPONBENCH_WORKER_INSTANCE';
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'start-error'; message: string; code?: string }
-  | { type: 'stats'; tally: OutcomeTally };
+  | { type: 'stats'; tally: ServerTally };
 
 export type PrimaryMessage = { type: 'shutdown' };

@@ -1,8 +1,10 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import { formatDuration } from '../duration.js';
-import { failedRequests } from '../load/summary.js';
+import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
+import { rowKey } from './comparison.js';
 import { int, ms, pct, rate } from './format.js';
+import { paint } from './paint.js';
 import type { Report } from './schema.js';
 
 const plain = {
@@ -15,7 +17,7 @@ function heading(report: Report): string {
   const c = report.config;
   const shape = c.scenario.stages.map((s) => `${formatDuration(s.duration)}→${s.target}`).join(', ');
   return [
-    chalk.bold(`couponbench · ${c.strategy}`) + chalk.dim(` (promises integrity: ${c.promise})`),
+    chalk.bold(`couponbench · ${rowKey(report)}`) + chalk.dim(` (promises integrity: ${c.promise})`),
     chalk.dim(
       `scenario ${c.scenario.name}: ${int(c.scenario.quantity)} units, stages ${shape}, think ${formatDuration(c.scenario.thinkTime)}, ` +
         `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}`,
@@ -30,19 +32,24 @@ export function loadTable(report: Report): string {
   const t = new Table({ ...plain, colWidths: [20, 76], wordWrap: true });
   const lat = l.latency;
   const byStatus = Object.entries(l.statusCounts).map(([s, n]) => `${s}: ${int(n)}`).join('  ') || '—';
-  const byResult = Object.entries(l.results)
+  const byObservation = Object.entries(l.results)
     .sort((a, b) => b[1] - a[1])
-    .map(([r, n]) => `${colourResult(r)} ${int(n)}`)
+    .map(([observation, n]) => `${paint(observation, toneOf(observation))} ${int(n)}`)
     .join('  ');
-  const failures = failedRequests(l.results);
+  const o = l.outcomes;
+  const byGroup = FAILURE_GROUP_NAMES.filter((g) => o.failures[g] > 0).map((g) => `${g} ${pct(o.failures[g], l.requests)}`).join('  ') || 'none';
+  const count = (observation: string) => int(l.results[observation] ?? 0);
   t.push(
     ['http_reqs', `${int(l.requests)}  ${rate(l.rate)}`],
     ['issued', `${int(l.issued)}  ${rate(l.issuedRate)}`],
     ['http_req_duration', `avg=${ms(lat.avg)} min=${ms(lat.min)} med=${ms(lat.med)} p(90)=${ms(lat.p90)} p(95)=${ms(lat.p95)} p(99)=${ms(lat.p99)} max=${ms(lat.max)}`],
-    ['http_req_failed', `${pct(failures, l.requests)}  ${int(failures)} of ${int(l.requests)} (5xx, timeouts, connection errors)`],
+    ['http_req_failed', `${pct(o.failed, l.requests)}  ${int(o.failed)} of ${int(l.requests)} (5xx, timeouts, connection errors)`],
+    ['unserved', `${pct(o.unserved, l.requests)}  ${int(o.unserved)} (http_req_failed + lock timeouts, retries exhausted)`],
+    ['failures', byGroup],
     ['status', byStatus],
-    ['results', byResult],
-    ['client errors', `timeouts ${int(l.timeouts)}  connection ${int(l.errors)}  interrupted ${int(l.interrupted)}`],
+    ['results', byObservation],
+    ['outcomes', `success ${int(o.classes.success)}  refusal ${int(o.classes.refusal)}  failure ${int(o.classes.failure)}  unknown ${int(o.classes.unknown)}`],
+    ['client errors', `timeouts ${count(CLIENT_ENDINGS.timeout)}  connection ${count(CLIENT_ENDINGS.connError)}  interrupted ${count(CLIENT_ENDINGS.interrupted)}`],
     ['releases failed', releaseFailures(report)],
     ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
   );
@@ -52,12 +59,6 @@ export function loadTable(report: Report): string {
 function releaseFailures(report: Report): string {
   const n = report.server.tally['warning:release_failed'] ?? 0;
   return n > 0 ? chalk.red(`${int(n)} (the lock was no longer ours at release: its lease ran out mid-work)`) : '0';
-}
-
-function colourResult(result: string): string {
-  if (result === 'issued') return chalk.green(result);
-  if (result.startsWith('failed') || result === 'timeout' || result === 'conn_error') return chalk.red(result);
-  return chalk.yellow(result);
 }
 
 /** The audit, one quantity per row, violations in red. */
@@ -76,6 +77,7 @@ export function integrityTable(report: Report): string {
     ['over-issue', bad(a.overIssue)],
     ['negative stock', a.negativeStock ? chalk.red('yes') : chalk.green('no')],
     ['missing rows (S - R)', bad(a.missingRows)],
+    ['unconfirmed rows (R - S)', a.unexplainedRows > 0 ? chalk.red(`${int(a.unconfirmedRows)}, ${int(a.unexplainedRows)} beyond the ${int(a.clientUnknown)} unknown outcomes`) : `${int(a.unconfirmedRows)} (unknown outcomes: ${int(a.clientUnknown)})`],
     ['duplicate holders', report.config.scenario.onePerUser ? bad(a.duplicateRows) : chalk.dim('not limited')],
     ...(a.redis ? [['Redis stock / winners', `${a.redis.stock === null ? '—' : int(a.redis.stock)} / ${int(a.redis.winners)}`]] : []),
     ['verdict', a.verdict === 'pass' ? chalk.green.bold('PASS') : chalk.red.bold('FAIL')],

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { strategyNames } from '../../strategies/index.js';
-import { comparisonRow } from './compare.js';
-import { comparisonSections, comparisonTitle, type ComparisonSection } from './compareTables.js';
-import type { Report } from './schema.js';
+import { rowKey } from '../comparison.js';
+import type { Report } from '../schema.js';
+import { comparisonSections, type ComparisonSection } from '../sections.js';
+import { comparisonTitle, type Exporter } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -36,7 +36,7 @@ export function chartData(reports: Report[]): { seconds: number[]; series: Chart
     let issued = 0;
     const cumulative = r.series.map((p) => (issued += p.issued));
     return {
-      label: `${r.config.strategy}${reports.filter((x) => x.config.strategy === r.config.strategy).length > 1 ? ` ${r.createdAt.slice(11, 19)}` : ''}`,
+      label: `${rowKey(r)}${reports.filter((x) => rowKey(x) === rowKey(r)).length > 1 ? ` ${r.createdAt.slice(11, 19)}` : ''}`,
       vus: r.series.map((p) => p.vus),
       sent: r.series.map((p) => p.sent),
       p95: r.series.map((p) => p.p95),
@@ -100,31 +100,27 @@ const PAGE_SCRIPT = `
 `;
 
 /** One self-contained HTML file: comparison tables and charts over time, no network needed. */
-export function renderHtml(reports: Report[]): string {
-  const order = strategyNames();
-  const sorted = [...reports].sort((a, b) => order.indexOf(a.config.strategy) - order.indexOf(b.config.strategy));
-  const scenario = [...new Set(sorted.map((r) => r.config.scenario.name))].join(', ');
-  const rows = sorted.map((r) => comparisonRow(r));
-  const { js, css } = uplotAssets();
-  const explanations = sorted
-    .map((r) => `<li><b>${escapeHtml(r.config.strategy)}</b>: ${escapeHtml(r.audit.explanation)}</li>`)
-    .join('\n');
-  const env = sorted[0]!.environment;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>couponbench: ${escapeHtml(scenario)}</title>
+export const html: Exporter = {
+  render: (c) => {
+    const { js, css } = uplotAssets();
+    const explanations = c.reports.map((r) => `<li><b>${escapeHtml(rowKey(r))}</b>: ${escapeHtml(r.audit.explanation)}</li>`).join('\n');
+    const env = c.reports[0]?.environment;
+    const meta = env ? ` · ${escapeHtml(env.mysqlVersion)} · Redis ${escapeHtml(env.redisVersion)} · ${env.cpus} cores · Node ${escapeHtml(env.node)}` : '';
+    return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>couponbench: ${escapeHtml(c.scenario)}</title>
 <style>${css}
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 table { border-collapse: collapse; margin: 8px 0 20px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
-td.bad { color: #b00; font-weight: 600; } td.good { color: #070; font-weight: 600; }
+td.bad { color: #b00; font-weight: 600; } td.good { color: #070; font-weight: 600; } td.warn { color: #a60; } td.dim { color: #888; }
 .chart { margin: 12px 0 24px; }
 .meta { color: #666; }
 </style></head>
 <body>
-<h1>couponbench: ${escapeHtml(comparisonTitle(scenario))}</h1>
-<p class="meta">${sorted.length} run(s) · ${escapeHtml(env.mysqlVersion)} · Redis ${escapeHtml(env.redisVersion)} · ${env.cpus} cores · Node ${escapeHtml(env.node)} · generated ${new Date().toISOString()}</p>
-${comparisonSections(rows).map(sectionHtml).join('\n')}
+<h1>couponbench: ${escapeHtml(comparisonTitle(c))}</h1>
+<p class="meta">${c.reports.length} run(s)${meta} · generated ${new Date().toISOString()}</p>
+${comparisonSections(c.rows, c.baseline).map(sectionHtml).join('\n')}
 <h2>audit, in words</h2>
 <ul>${explanations}</ul>
 <h2>over time</h2>
@@ -132,9 +128,10 @@ ${comparisonSections(rows).map(sectionHtml).join('\n')}
 <div class="chart" id="chart-sent"></div>
 <div class="chart" id="chart-p95"></div>
 <div class="chart" id="chart-issued"></div>
-<script type="application/json" id="couponbench-data">${scriptJson(chartData(sorted))}</script>
+<script type="application/json" id="couponbench-data">${scriptJson(chartData(c.reports))}</script>
 <script>${js}</script>
 <script>${PAGE_SCRIPT}</script>
 </body></html>
 `;
-}
+  },
+};

@@ -1,0 +1,125 @@
+/**
+ * The flags `run` and `matrix` share, as tables: a scenario setting or a strategy knob that a
+ * flag can set is one row here (plus its schema field and the code that uses it).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_STRATEGY_OPTIONS, type StrategyOptions } from '../../strategies/index.js';
+import { parseStagesFlag, type ScenarioOverrides } from '../config.js';
+import { parseDuration } from '../duration.js';
+import type { InfraChoice } from '../infra/types.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+export function seconds(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function stages(value: string): ReturnType<typeof parseStagesFlag> {
+  try {
+    return parseStagesFlag(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}; expected e.g. 10s:2000,80s:2000`);
+  }
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+type ScenarioKey = keyof ScenarioOverrides;
+
+/** Flags that override scenario fields; the commander attribute name is the scenario key. */
+const SCENARIO_FLAGS: Array<{ flags: string; key: ScenarioKey; help: string; parse?: (v: string) => unknown }> = [
+  { flags: '--quantity <n>', key: 'quantity', help: 'coupon units to seed', parse: positiveInt },
+  { flags: '--vus <n>', key: 'vus', help: 'constant virtual users (replaces the stages)', parse: positiveInt },
+  { flags: '--duration <d>', key: 'duration', help: 'run length, e.g. 30s (replaces the stages)', parse: seconds },
+  { flags: '--stages <list>', key: 'stages', help: 'k6 stages as DURATION:TARGET,..., e.g. 10s:2000,80s:2000', parse: stages },
+  { flags: '--think-time <d>', key: 'thinkTime', help: 'pause of each virtual user after each response, e.g. 1s', parse: seconds },
+  { flags: '--user-pool <n>', key: 'userPool', help: 'distinct user ids requests are drawn from', parse: positiveInt },
+  { flags: '--one-per-user', key: 'onePerUser', help: 'a user may hold at most one coupon' },
+  { flags: '--no-one-per-user', key: 'onePerUser', help: 'a user may hold several coupons' },
+  { flags: '--timeout <d>', key: 'timeout', help: 'client request timeout', parse: seconds },
+];
+
+/** Flags that set strategy options; durations are given in seconds-notation and stored in ms. */
+const STRATEGY_FLAGS: Array<{ flags: string; attribute: string; key: keyof StrategyOptions; help: string; toOption: (v: number) => number; parse: (v: string) => number }> = [
+  { flags: '--lock-wait <d>', attribute: 'lockWait', key: 'lockWaitMs', help: 'how long a lock strategy waits for the lock', parse: seconds, toOption: (s) => s * 1000 },
+  { flags: '--lock-lease <d>', attribute: 'lockLease', key: 'lockLeaseMs', help: 'lock lease (expiry); the watchdog timeout for redis-pubsub', parse: seconds, toOption: (s) => s * 1000 },
+  { flags: '--retry-interval <d>', attribute: 'retryInterval', key: 'retryIntervalMs', help: 'pause between lock polls, version retries and backoff base', parse: seconds, toOption: (s) => s * 1000 },
+  { flags: '--max-retries <n>', attribute: 'maxRetries', key: 'maxRetries', help: 'retries after the first attempt (optimistic, fair lock wrapper)', parse: nonNegativeInt, toOption: (n) => n },
+];
+
+const INFRA_CHOICES: InfraChoice[] = ['auto', 'local', 'docker', 'external'];
+
+/** What commander hands a `run` or `matrix` action; the table-driven keys come in as well. */
+export interface RunFlags extends Record<string, unknown> {
+  scenario: string;
+  instances: number;
+  poolSize: number;
+  host: string;
+  port: number;
+  infra: InfraChoice;
+  mysqlUrl?: string;
+  redisUrl?: string;
+  redisNodes: number;
+  database?: string;
+  seed: number;
+  gate?: boolean;
+  threshold?: string[];
+  quiet?: boolean;
+}
+
+export function addRunOptions(cmd: Command): Command {
+  cmd.option('--scenario <name|file>', 'bundled scenario name or path to a scenario JSON file', 'smoke');
+  for (const f of SCENARIO_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.key, f.parse));
+  cmd
+    .option('--instances <n>', 'issuance server instances (node:cluster workers)', positiveInt, 2)
+    .option('--pool-size <n>', 'MySQL connections per instance', positiveInt, 10)
+    .option('--host <addr>', 'address the server binds', '127.0.0.1')
+    .option('--port <n>', 'server port (0 picks a free one)', nonNegativeInt, 0)
+    .addOption(new Option('--infra <kind>', 'where MySQL and Redis come from').choices(INFRA_CHOICES).default('auto'))
+    .option('--mysql-url <url>', 'external MySQL, e.g. mysql://root@127.0.0.1:3306/bench (or MYSQL_URL); its database is the one couponbench owns')
+    .option('--redis-url <url[,url]>', 'external Redis node(s), e.g. redis://127.0.0.1:6379 (or REDIS_URL)')
+    .option('--redis-nodes <n>', 'independent Redis nodes to start (local infra; redlock uses them all)', positiveInt, 1)
+    .option('--database <name>', "database couponbench owns on the MySQL server (default: the MySQL URL's, else couponbench)")
+    .option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1);
+  for (const f of STRATEGY_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.attribute, f.parse));
+  return cmd
+    .option('--gate', 'exit by the integrity gate: promised integrity kept, or the race reproduced where none is promised')
+    .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%', 'issued_rate>800'", collect)
+    .option('-q, --quiet', 'no progress output');
+}
+
+/** An option whose value commander stores under `attribute` (checked, so the tables cannot lie). */
+function tableOption(flags: string, help: string, attribute: string, parse?: (v: string) => unknown): Option {
+  const option = new Option(flags, help);
+  if (option.attributeName() !== attribute) throw new Error(`option ${flags} is stored as ${option.attributeName()}, not ${attribute}`);
+  return parse ? option.argParser(parse) : option;
+}
+
+export function scenarioOverrides(flags: RunFlags): ScenarioOverrides {
+  return Object.fromEntries(SCENARIO_FLAGS.map((f) => [f.key, flags[f.key]]).filter(([, v]) => v !== undefined));
+}
+
+export function strategyOptions(flags: RunFlags): StrategyOptions {
+  const options = { ...DEFAULT_STRATEGY_OPTIONS };
+  for (const f of STRATEGY_FLAGS) {
+    const value = flags[f.attribute];
+    if (typeof value === 'number') options[f.key] = f.toOption(value);
+  }
+  return options;
+}

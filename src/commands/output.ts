@@ -1,0 +1,31 @@
+import { Option } from 'commander';
+import { writeFileAtomic } from '../atomicFile.js';
+import { aggregateByKey, assertComparable, byStrategyOrder, comparisonRow, type ComparisonRow } from '../report/comparison.js';
+import type { LoadedReport } from '../report/files.js';
+import { EXPORTERS, FORMATS, type Format } from '../report/formats/index.js';
+
+/** The same --format on every command that prints a comparison. */
+export function formatOption(defaultFormat: Format = 'table'): Option {
+  return new Option('--format <format>', 'comparison output').choices(FORMATS).default(defaultFormat);
+}
+
+/**
+ * The comparison of `loaded` in `format`: one scenario only, one row per strategy configuration,
+ * repeats of a configuration aggregated into one row.
+ */
+export function renderComparison(loaded: LoadedReport[], format: Format, baseline?: LoadedReport): string {
+  assertComparable((baseline ? [...loaded, baseline] : loaded).map((r) => r.report));
+  const rows: ComparisonRow[] = byStrategyOrder(aggregateByKey(loaded.map((r) => comparisonRow(r.report, r.file))));
+  return EXPORTERS[format].render({
+    scenario: loaded[0]!.report.config.scenario.name,
+    rows,
+    baseline: baseline && comparisonRow(baseline.report, baseline.file),
+    reports: byStrategyOrder(loaded.map((r) => ({ ...r, strategy: r.report.config.strategy, instances: r.report.config.instances }))).map((r) => r.report),
+  });
+}
+
+/** To a file (atomically) when --out is given, else to stdout. */
+export async function emit(text: string, out?: string): Promise<void> {
+  if (out) await writeFileAtomic(out, text.endsWith('\n') ? text : `${text}\n`);
+  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}

@@ -1,0 +1,52 @@
+/** From the flags of `run` / `matrix` to what a run needs, checked before anything starts. */
+import { applyOverrides, loadScenario, type RunConfig } from '../config.js';
+import { assertIdentifier, DEFAULT_DATABASE } from '../db/connect.js';
+import { parseMysqlUrl } from '../db/mysqlUrl.js';
+import { messageOf, UsageError } from '../errors.js';
+import type { InfraRequest } from '../infra/types.js';
+import { parseThreshold, type Threshold } from '../report/thresholds.js';
+import { scenarioOverrides, strategyOptions, type RunFlags } from './options.js';
+
+export interface RunSetup {
+  infra: InfraRequest;
+  base: Omit<RunConfig, 'strategy'>;
+  thresholds: Threshold[];
+  /** Things worth a line to the user (e.g. URL options we dropped). */
+  notes: string[];
+}
+
+export async function runSetup(flags: RunFlags): Promise<RunSetup> {
+  const thresholds = (flags.threshold ?? []).map(parseThreshold);
+  const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
+  const rawMysqlUrl = flags.mysqlUrl ?? process.env.MYSQL_URL;
+  const mysql = rawMysqlUrl ? parseMysqlUrl(rawMysqlUrl) : undefined;
+  const notes = mysql?.ignored.length ? [`MySQL URL options ignored (not connection options): ${mysql.ignored.join(', ')}`] : [];
+  return {
+    infra: {
+      choice: flags.infra,
+      mysqlUrl: mysql?.serverUrl,
+      redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
+      redisNodes: flags.redisNodes,
+    },
+    base: {
+      scenario,
+      instances: flags.instances,
+      poolSize: flags.poolSize,
+      host: flags.host,
+      port: flags.port,
+      database: databaseName(flags.database ?? mysql?.database ?? DEFAULT_DATABASE),
+      seed: flags.seed,
+      options: strategyOptions(flags),
+    },
+    thresholds,
+    notes,
+  };
+}
+
+function databaseName(name: string): string {
+  try {
+    return assertIdentifier(name);
+  } catch (err) {
+    throw new UsageError(messageOf(err));
+  }
+}

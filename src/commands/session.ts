@@ -1,0 +1,26 @@
+import chalk from 'chalk';
+import { Resources, releaseOnSignals } from '../lifecycle.js';
+import { endProgress } from '../report/progress.js';
+import type { RunHooks } from '../run.js';
+
+/** A line for the person watching (stderr, dimmed), never mixed into what stdout carries. */
+export function say(message: string): void {
+  process.stderr.write(`${chalk.dim(message)}\n`);
+}
+
+/** Run `body` with everything it starts released on success, on error and on Ctrl-C. */
+export async function withResources<T>(quiet: boolean, body: (hooks: RunHooks) => Promise<T>): Promise<T> {
+  const resources = new Resources();
+  const unhook = releaseOnSignals(resources, () => {
+    endProgress(process.stderr);
+    say('interrupted: stopping the server and databases we started');
+  });
+  try {
+    return await body({ resources, onStage: quiet ? undefined : say });
+  } finally {
+    endProgress(process.stderr);
+    const failures = await resources.releaseAll();
+    failures.forEach((f) => say(`cleanup: ${f}`));
+    unhook();
+  }
+}

@@ -1,0 +1,17 @@
+import { ExitCode } from '../errors.js';
+import type { LoadedReport } from '../report/files.js';
+import { formatGate, gateExitCode, gateReport } from '../report/gate.js';
+import type { Threshold } from '../report/thresholds.js';
+
+/**
+ * How every command that judges reports exits. With --gate or thresholds: by the gate (printed
+ * to `stream`); otherwise 0 when every audit passed and 1 when one failed.
+ */
+export function exitByVerdict(reports: LoadedReport[], opts: { gate?: boolean; thresholds: Threshold[] }, stream: NodeJS.WritableStream): number {
+  if (opts.gate || opts.thresholds.length > 0) {
+    const results = reports.map((r) => gateReport(r.report, opts.thresholds, r.file));
+    stream.write(`${formatGate(results)}\n`);
+    return gateExitCode(results);
+  }
+  return reports.every((r) => r.report.audit.verdict === 'pass') ? ExitCode.ok : ExitCode.integrityFailed;
+}

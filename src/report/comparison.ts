@@ -1,0 +1,170 @@
+/**
+ * The comparison model every format renders: one row per strategy configuration, built from one
+ * report or aggregated from repeats of it.
+ */
+import { z } from 'zod';
+import { strategyNames } from '../../strategies/index.js';
+import { UsageError } from '../errors.js';
+import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
+import type { Report } from './schema.js';
+
+/** Whether the strategy promises integrity in the configuration it ran in. */
+export function promisesIntegrity(report: Pick<Report, 'config'>): boolean {
+  const { promise, instances } = report.config;
+  return promise === 'across-instances' || (promise === 'single-instance' && instances === 1);
+}
+
+/**
+ * Reports with the same key are runs of the same thing: the strategy plus the configuration that
+ * changes what it promises (`in-process` on 1 instance promises integrity, on 2 it does not).
+ */
+export function rowKey(report: Pick<Report, 'config'>): string {
+  const { strategy, promise, instances } = report.config;
+  return promise === 'single-instance' ? `${strategy} ×${instances}` : strategy;
+}
+
+const failureShares = z.object(Object.fromEntries(FAILURE_GROUP_NAMES.map((g) => [g, z.number()])) as Record<FailureGroup, z.ZodNumber>);
+
+export const ComparisonRowSchema = z.object({
+  key: z.string(),
+  strategy: z.string(),
+  promise: z.string(),
+  instances: z.number().int(),
+  /** Whether integrity is promised in this configuration (a violation is then a failure). */
+  expected: z.boolean(),
+  /** The runs behind the row; several when a matrix repeats. */
+  runs: z.array(z.object({ id: z.string(), file: z.string().optional(), verdict: z.enum(['pass', 'fail']) })),
+  integrity: z.object({
+    expectedRemaining: z.number(),
+    found: z.number(),
+    lostDecrements: z.number(),
+    overIssue: z.number(),
+    missingRows: z.number(),
+    unexplainedRows: z.number(),
+    duplicates: z.number(),
+    /** Worst of the runs for the gate: any failure where integrity is promised, any pass where it is not. */
+    verdict: z.enum(['pass', 'fail']),
+  }),
+  throughput: z.object({ rate: z.number(), issuedRate: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number(), requests: z.number() }),
+  /** Share of requests, 0..1, by failure group (src/outcomes.ts). */
+  failures: failureShares,
+  fairness: z.object({ earlyWinnerShare: z.number(), earlyEmptyHanded: z.number(), kendallTau: z.number().nullable(), soldOut: z.boolean() }),
+  /** min..max over repeated runs. */
+  spread: z.object({ rate: z.tuple([z.number(), z.number()]), p95: z.tuple([z.number(), z.number()]) }).optional(),
+});
+export type ComparisonRow = z.infer<typeof ComparisonRowSchema>;
+
+export function comparisonRow(report: Report, file?: string): ComparisonRow {
+  const a = report.audit;
+  const l = report.load;
+  const f = report.fairness;
+  const share = (n: number) => (l.requests > 0 ? n / l.requests : 0);
+  return {
+    key: rowKey(report),
+    strategy: report.config.strategy,
+    promise: report.config.promise,
+    instances: report.config.instances,
+    expected: promisesIntegrity(report),
+    runs: [{ id: report.id, ...(file ? { file } : {}), verdict: a.verdict }],
+    integrity: {
+      expectedRemaining: a.expectedRemaining,
+      found: a.finalQuantity,
+      lostDecrements: a.lostDecrements,
+      overIssue: a.overIssue,
+      missingRows: a.missingRows,
+      unexplainedRows: a.unexplainedRows,
+      duplicates: a.duplicateRows,
+      verdict: a.verdict,
+    },
+    throughput: { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests },
+    failures: Object.fromEntries(FAILURE_GROUP_NAMES.map((g) => [g, share(l.outcomes.failures[g])])) as ComparisonRow['failures'],
+    fairness: {
+      earlyWinnerShare: f.winners > 0 ? f.earlyWinners / f.winners : 0,
+      earlyEmptyHanded: f.earlyEmptyHanded,
+      kendallTau: f.kendallTau,
+      soldOut: f.soldOut,
+    },
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function medians<T extends Record<string, number>>(objects: T[]): T {
+  const keys = Object.keys(objects[0]!) as Array<keyof T>;
+  return Object.fromEntries(keys.map((k) => [k, median(objects.map((o) => o[k] as number))])) as T;
+}
+
+/**
+ * One row from K runs of the same key. Every count is the median of that field over the runs, so
+ * no figure is taken from one run and another from a different one; the verdict is the worst for
+ * the gate, and the runs it comes from are named in `runs`.
+ */
+export function aggregateRows(rows: ComparisonRow[]): ComparisonRow {
+  if (rows.length === 1) return rows[0]!;
+  const keys = [...new Set(rows.map((r) => r.key))];
+  if (keys.length > 1) throw new Error(`cannot aggregate rows of different configurations: ${keys.join(', ')}`);
+  const first = rows[0]!;
+  const verdicts = rows.map((r) => r.integrity.verdict);
+  const worst = first.expected ? (verdicts.includes('fail') ? 'fail' : 'pass') : verdicts.includes('pass') ? 'pass' : 'fail';
+  const taus = rows.map((r) => r.fairness.kendallTau).filter((t): t is number => t !== null);
+  const range = (pick: (r: ComparisonRow) => number): [number, number] => [Math.min(...rows.map(pick)), Math.max(...rows.map(pick))];
+  return {
+    ...first,
+    runs: rows.flatMap((r) => r.runs),
+    integrity: { ...medians(rows.map((r) => integrityCounts(r))), verdict: worst },
+    throughput: medians(rows.map((r) => r.throughput)),
+    failures: medians(rows.map((r) => r.failures)),
+    fairness: {
+      earlyWinnerShare: median(rows.map((r) => r.fairness.earlyWinnerShare)),
+      earlyEmptyHanded: median(rows.map((r) => r.fairness.earlyEmptyHanded)),
+      kendallTau: taus.length > 0 ? median(taus) : null,
+      soldOut: rows.every((r) => r.fairness.soldOut),
+    },
+    spread: { rate: range((r) => r.throughput.rate), p95: range((r) => r.throughput.p95) },
+  };
+}
+
+function integrityCounts(row: ComparisonRow): Omit<ComparisonRow['integrity'], 'verdict'> {
+  const { verdict: _verdict, ...counts } = row.integrity;
+  return counts;
+}
+
+/** Group rows by key (in first-seen order) and aggregate each group. */
+export function aggregateByKey(rows: ComparisonRow[]): ComparisonRow[] {
+  const groups = new Map<string, ComparisonRow[]>();
+  for (const row of rows) groups.set(row.key, [...(groups.get(row.key) ?? []), row]);
+  return [...groups.values()].map(aggregateRows);
+}
+
+/** Registry order of strategies, then instances: the order every comparison lists rows in. */
+export function byStrategyOrder<T extends { strategy: string; instances: number }>(rows: T[]): T[] {
+  const order = strategyNames();
+  return [...rows].sort((a, b) => order.indexOf(a.strategy) - order.indexOf(b.strategy) || a.instances - b.instances);
+}
+
+/** Refuse to put side by side what is not comparable. */
+export function assertComparable(reports: Array<Pick<Report, 'config' | 'version'>>): void {
+  const scenarios = [...new Set(reports.map((r) => r.config.scenario.name))];
+  if (scenarios.length > 1) throw new UsageError(`reports are of different scenarios (${scenarios.join(', ')}): compare one scenario at a time`);
+}
+
+/** The newest report of each key, among reports of the newest report's scenario. */
+export function latestPerKey<T extends { report: Report }>(loaded: T[]): T[] {
+  if (loaded.length === 0) return [];
+  const newest = loaded.reduce((a, b) => (a.report.createdAt >= b.report.createdAt ? a : b));
+  const latest = new Map<string, T>();
+  for (const r of loaded) {
+    if (r.report.config.scenario.name !== newest.report.config.scenario.name) continue;
+    const key = rowKey(r.report);
+    const seen = latest.get(key);
+    if (!seen || seen.report.createdAt < r.report.createdAt) latest.set(key, r);
+  }
+  return [...latest.values()];
+}
+
+/** The first 8 characters of a report id: enough to find its file. */
+export const shortId = (id: string): string => id.slice(0, 8);

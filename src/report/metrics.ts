@@ -1,0 +1,36 @@
+/**
+ * Named figures of a run, k6's way: a threshold names a metric, and that name is the one printed.
+ * Failure metrics come from the outcome classification (src/outcomes.ts), never from a list kept here.
+ */
+import { FAILURE_GROUP_NAMES, FAILURE_GROUPS } from '../outcomes.js';
+import type { Report } from './schema.js';
+
+export type MetricUnit = 'ms' | '%' | '/s' | '';
+
+export interface Metric {
+  unit: MetricUnit;
+  meaning: string;
+  read(report: Report): number;
+}
+
+const shareOfRequests = (count: (r: Report) => number) => (r: Report) => (r.load.requests > 0 ? (100 * count(r)) / r.load.requests : 0);
+
+export const METRICS: Record<string, Metric> = {
+  avg: { unit: 'ms', meaning: 'mean http_req_duration', read: (r) => r.load.latency.avg },
+  med: { unit: 'ms', meaning: 'median http_req_duration', read: (r) => r.load.latency.med },
+  p50: { unit: 'ms', meaning: 'median http_req_duration (same as med)', read: (r) => r.load.latency.med },
+  p90: { unit: 'ms', meaning: '90th percentile http_req_duration', read: (r) => r.load.latency.p90 },
+  p95: { unit: 'ms', meaning: '95th percentile http_req_duration', read: (r) => r.load.latency.p95 },
+  p99: { unit: 'ms', meaning: '99th percentile http_req_duration', read: (r) => r.load.latency.p99 },
+  max: { unit: 'ms', meaning: 'slowest http_req_duration', read: (r) => r.load.latency.max },
+  failed: { unit: '%', meaning: "http_req_failed, k6's: 5xx, client timeouts, connection errors, answers outside the contract", read: shareOfRequests((r) => r.load.outcomes.failed) },
+  unserved: { unit: '%', meaning: 'failed plus lock timeouts and exhausted retries: neither a coupon nor a business answer', read: shareOfRequests((r) => r.load.outcomes.unserved) },
+  ...Object.fromEntries(
+    FAILURE_GROUP_NAMES.map((g) => [g, { unit: '%', meaning: FAILURE_GROUPS[g].meaning, read: shareOfRequests((r) => r.load.outcomes.failures[g]) } satisfies Metric]),
+  ),
+  reqs_rate: { unit: '/s', meaning: 'requests per second (http_reqs rate)', read: (r) => r.load.rate },
+  issued_rate: { unit: '/s', meaning: 'coupons issued per second', read: (r) => r.load.issuedRate },
+  issued: { unit: '', meaning: 'coupons the clients were told were issued', read: (r) => r.load.issued },
+};
+
+export const METRIC_NAMES = Object.keys(METRICS);

@@ -1,0 +1,98 @@
+/**
+ * The comparison as format-neutral sections (title, headers, cells, tones). The table, markdown
+ * and HTML formats all render these, so a column is defined once.
+ */
+import { FAILURE_GROUP_NAMES, FAILURE_GROUPS, type Tone } from '../outcomes.js';
+import { shortId, type ComparisonRow } from './comparison.js';
+import { int, ms } from './format.js';
+
+export interface ComparisonSection {
+  title: string;
+  headers: string[];
+  cells: string[][];
+  tones: Array<Array<Tone | undefined>>;
+}
+
+interface Column {
+  header: string;
+  cell: (row: ComparisonRow) => string;
+  tone?: (row: ComparisonRow) => Tone | undefined;
+}
+
+const percent = (x: number) => (x === 0 ? '0' : x < 0.0001 ? '<0.01%' : `${(x * 100).toFixed(x < 0.1 ? 2 : 1)}%`);
+const badIfPositive = (pick: (r: ComparisonRow) => number) => (r: ComparisonRow) => (pick(r) > 0 ? ('bad' as const) : undefined);
+
+/** PASS / FAIL where integrity is promised, the expected failure where it is not; over repeats, which runs. */
+export function verdictCell(r: ComparisonRow): string {
+  const { verdict } = r.integrity;
+  const text = r.expected ? verdict.toUpperCase() : verdict === 'pass' ? 'pass (race not seen)' : 'fail (expected)';
+  if (r.runs.length === 1) return text;
+  const matching = r.runs.filter((run) => run.verdict === verdict);
+  if (matching.length === r.runs.length) return `${text} (all ${r.runs.length} runs)`;
+  return `${text} in ${matching.length} of ${r.runs.length} runs: ${matching.map((run) => shortId(run.id)).join(', ')}`;
+}
+
+/** The verdict is good when it is what the promise says it should be. */
+export const verdictTone = (r: ComparisonRow): Tone => ((r.integrity.verdict === 'pass') === r.expected ? 'good' : 'bad');
+
+const labelColumn: Column = { header: 'strategy', cell: (r) => r.key };
+
+const integrityColumns: Column[] = [
+  labelColumn,
+  { header: 'promise', cell: (r) => r.promise },
+  { header: 'expected left', cell: (r) => int(r.integrity.expectedRemaining) },
+  { header: 'found', cell: (r) => int(r.integrity.found), tone: (r) => (r.integrity.found !== r.integrity.expectedRemaining ? 'bad' : undefined) },
+  { header: 'lost', cell: (r) => int(r.integrity.lostDecrements), tone: badIfPositive((r) => r.integrity.lostDecrements) },
+  { header: 'over', cell: (r) => int(r.integrity.overIssue), tone: badIfPositive((r) => r.integrity.overIssue) },
+  { header: 'missing', cell: (r) => int(r.integrity.missingRows), tone: badIfPositive((r) => r.integrity.missingRows) },
+  { header: 'unconfirmed', cell: (r) => int(r.integrity.unexplainedRows), tone: badIfPositive((r) => r.integrity.unexplainedRows) },
+  { header: 'dups', cell: (r) => int(r.integrity.duplicates), tone: badIfPositive((r) => r.integrity.duplicates) },
+  { header: 'verdict', cell: verdictCell, tone: verdictTone },
+];
+
+function throughputColumns(rows: ComparisonRow[], baseline?: ComparisonRow): Column[] {
+  const spread = (pair: [number, number] | undefined, f: (x: number) => string) => (pair ? ` (${f(pair[0])}–${f(pair[1])})` : '');
+  const cols: Column[] = [
+    labelColumn,
+    { header: 'req/s', cell: (r) => int(r.throughput.rate) + spread(r.spread?.rate, int) },
+    { header: 'issued/s', cell: (r) => int(r.throughput.issuedRate) },
+    { header: 'p50', cell: (r) => ms(r.throughput.p50) },
+    { header: 'p95', cell: (r) => ms(r.throughput.p95) + spread(r.spread?.p95, ms) },
+    { header: 'p99', cell: (r) => ms(r.throughput.p99) },
+    { header: 'max', cell: (r) => ms(r.throughput.max) },
+    // One column per failure group; `unexpected` only when some row has any.
+    ...FAILURE_GROUP_NAMES.filter((g) => g !== 'unexpected' || rows.some((r) => r.failures[g] > 0)).map(
+      (g): Column => ({ header: FAILURE_GROUPS[g].header, cell: (r) => percent(r.failures[g]), tone: badIfPositive((r) => r.failures[g]) }),
+    ),
+  ];
+  if (baseline) {
+    const delta = (now: number, base: number) => (base === 0 ? '—' : `${now >= base ? '+' : ''}${(((now - base) / base) * 100).toFixed(1)}%`);
+    cols.push(
+      { header: 'Δ req/s', cell: (r) => delta(r.throughput.rate, baseline.throughput.rate) },
+      { header: 'Δ p95', cell: (r) => delta(r.throughput.p95, baseline.throughput.p95) },
+    );
+  }
+  return cols;
+}
+
+const fairnessColumns: Column[] = [
+  labelColumn,
+  { header: 'sold out', cell: (r) => (r.fairness.soldOut ? 'yes' : 'no') },
+  { header: 'winners who asked early', cell: (r) => percent(r.fairness.earlyWinnerShare) },
+  { header: 'early askers left empty', cell: (r) => int(r.fairness.earlyEmptyHanded) },
+  { header: 'Kendall tau (ask vs issue order)', cell: (r) => (r.fairness.kendallTau === null ? '—' : r.fairness.kendallTau.toFixed(3)) },
+];
+
+export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonRow): ComparisonSection[] {
+  const sections: Array<[string, Column[]]> = [
+    ['integrity', integrityColumns],
+    ['throughput and failures (share of requests)', throughputColumns(rows, baseline)],
+    ['fairness', fairnessColumns],
+  ];
+  return sections.map(([title, columns]) => ({
+    title,
+    headers: columns.map((c) => c.header),
+    cells: rows.map((r) => columns.map((c) => c.cell(r))),
+    tones: rows.map((r) => columns.map((c) => c.tone?.(r))),
+  }));
+}

@@ -1,0 +1,176 @@
+/** Everything that renders or judges reports, from fixture reports: no database, snapshots. */
+import chalk from 'chalk';
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/paths.js';
+import { aggregateRows, comparisonRow } from '../src/report/comparison.js';
+import { collectReports, readReport, writeReport } from '../src/report/files.js';
+import { EXPORTERS } from '../src/report/formats/index.js';
+import { formatGate, gateExitCode, gateReport } from '../src/report/gate.js';
+import { renderRun } from '../src/report/runTables.js';
+import { ReportSchema, serialiseReport, type Report } from '../src/report/schema.js';
+import { verdictCell } from '../src/report/sections.js';
+import { checkThreshold, parseThreshold } from '../src/report/thresholds.js';
+import { renderComparison } from '../src/commands/output.js';
+import { UsageError } from '../src/errors.js';
+import { fixtureCast, fixtureReport } from './fixtures/reports.js';
+
+const BIN = join(packageRoot(), 'bin', 'couponbench.js');
+const cast = fixtureCast();
+const loaded = (...reports: Report[]) => reports.map((report) => ({ report, file: `${report.id}.json` }));
+
+beforeAll(() => {
+  chalk.level = 0;
+});
+
+describe('comparison formats', () => {
+  const reports = loaded(cast.none, cast.atomic, cast.spin);
+
+  it('table', () => expect(renderComparison(reports, 'table')).toMatchSnapshot());
+  it('markdown', () => expect(renderComparison(reports, 'markdown')).toMatchSnapshot());
+  it('json rows parse back as data', () => {
+    const parsed = JSON.parse(renderComparison(reports, 'json')) as { scenario: string; rows: Array<{ key: string }> };
+    expect(parsed.scenario).toBe('fixture');
+    expect(parsed.rows.map((r) => r.key)).toEqual(['none', 'mysql-atomic', 'redis-spin']);
+    expect(renderComparison(reports, 'json')).toMatchSnapshot();
+  });
+
+  it('every format is one exporter file behind one interface', () => {
+    expect(Object.keys(EXPORTERS).sort()).toEqual(['html', 'json', 'markdown', 'table']);
+  });
+});
+
+describe('run tables', () => {
+  it('a reproduced race', () => expect(renderRun(cast.none)).toMatchSnapshot());
+  it('a lock that times out, with client timeouts', () => expect(renderRun(cast.spin)).toMatchSnapshot());
+});
+
+describe('thresholds read the printed metrics', () => {
+  it('`failed` is exactly http_req_failed; `unserved` adds lock timeouts', () => {
+    const s = cast.spin.load;
+    expect(s.outcomes.failed).toBe(5 + 3); // client timeouts + failed:redis_error; not the 200 lock timeouts
+    expect(s.outcomes.unserved).toBe(5 + 3 + 200);
+    expect(renderRun(cast.spin)).toMatch(new RegExp(`http_req_failed\\s+│ ${((100 * 8) / s.requests).toFixed(2)}%`));
+    expect(checkThreshold(parseThreshold('failed<2%'), cast.spin)).toMatchObject({ ok: true, actual: (100 * 8) / s.requests });
+    expect(checkThreshold(parseThreshold('unserved<1%'), cast.spin)).toMatchObject({ ok: false, actual: (100 * 208) / s.requests });
+    expect(checkThreshold(parseThreshold('lock_timeout<30%'), cast.spin).actual).toBeCloseTo((100 * 200) / s.requests);
+  });
+
+  it('parse k6-style expressions with units', () => {
+    expect(parseThreshold('p95<500ms')).toMatchObject({ metric: 'p95', op: '<', value: 500 });
+    expect(parseThreshold('p99 <= 2s')).toMatchObject({ metric: 'p99', op: '<=', value: 2000 });
+    expect(parseThreshold('issued_rate>800')).toMatchObject({ metric: 'issued_rate', op: '>', value: 800 });
+    expect(() => parseThreshold('p95 fast')).toThrow(UsageError);
+    expect(() => parseThreshold('speed<3')).toThrow(/unknown metric "speed"/);
+    expect(() => parseThreshold('failed<3ms')).toThrow(/measured in %/);
+  });
+});
+
+describe('integrity gate', () => {
+  it('keeps a promise, expects a violation where none is promised, fails a broken promise, and applies thresholds', () => {
+    const results = [
+      gateReport(cast.none, [], 'none.json'),
+      gateReport(cast.atomic, [parseThreshold('failed<1%')], 'atomic.json'),
+      gateReport(cast.atomicBroken, [], 'broken.json'),
+      gateReport(cast.spin, [parseThreshold('p95<1ms')], 'spin.json'),
+    ];
+    expect(results.map((r) => r.integrity)).toEqual(['violation-expected', 'kept', 'violated', 'kept']);
+    expect(gateExitCode(results)).toBe(1);
+    expect(gateExitCode([results[0]!, results[3]!])).toBe(99);
+    expect(gateExitCode([results[0]!, results[1]!])).toBe(0);
+    expect(formatGate(results)).toMatchSnapshot();
+  });
+
+  it('fails "race not reproduced" when a no-promise strategy shows no violation', () => {
+    const quiet = fixtureReport({ strategy: 'none', results: { issued: 10 } });
+    const g = gateReport(quiet, []);
+    expect(g.integrity).toBe('race-not-reproduced');
+    expect(g.message).toMatch(/^the race was not reproduced: none promises no integrity/);
+  });
+});
+
+describe('matrix --repeat: a row comes from consistent data (bug 4)', () => {
+  it('verdict is the worst of K, every count the per-field median, the failing run named', () => {
+    const runs = [
+      fixtureReport({ strategy: 'mysql-atomic', id: 'aaaaaaaa-1', results: { issued: 100 } }),
+      fixtureReport({ strategy: 'mysql-atomic', id: 'bbbbbbbb-2', results: { issued: 100 }, lost: 5, extraRows: 0 }),
+      fixtureReport({ strategy: 'mysql-atomic', id: 'cccccccc-3', results: { issued: 100 } }),
+    ];
+    const row = aggregateRows(runs.map((r) => comparisonRow(r)));
+    expect(row.integrity.verdict).toBe('fail');
+    expect(row.integrity.lostDecrements).toBe(0); // median of 0, 5, 0
+    expect(row.integrity.found).toBe(900); // median of 900, 905, 900: not the failing run's 905
+    expect(row.runs.map((r) => r.verdict)).toEqual(['pass', 'fail', 'pass']);
+    expect(verdictCell(row)).toBe('FAIL in 1 of 3 runs: bbbbbbbb');
+    const none = aggregateRows(
+      [fixtureReport({ strategy: 'none', id: 'dddddddd', results: { issued: 10 } }), fixtureReport({ strategy: 'none', id: 'eeeeeeee', results: { issued: 10 }, lost: 2 })].map((r) => comparisonRow(r)),
+    );
+    expect(verdictCell(none)).toBe('pass (race not seen) in 1 of 2 runs: dddddddd'); // the worst for the gate
+  });
+});
+
+describe('rows are keyed by strategy and the configuration that changes its promise (bug 7)', () => {
+  it('compare keeps in-process on 1 and on 2 instances as two rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-keys-'));
+    await writeReport(fixtureReport({ strategy: 'in-process', instances: 1, results: { issued: 50 }, createdAt: '2026-11-24T00:00:01.000Z' }), undefined, dir);
+    await writeReport(fixtureReport({ strategy: 'in-process', instances: 2, results: { issued: 50 }, lost: 4, createdAt: '2026-11-24T00:00:02.000Z' }), undefined, dir);
+    const latest = await collectReports([], dir);
+    expect(latest.map((r) => `${r.report.config.strategy} ×${r.report.config.instances}`).sort()).toEqual(['in-process ×1', 'in-process ×2']);
+    const text = renderComparison(latest, 'markdown');
+    expect(text).toMatch(/\| in-process ×1 \| single-instance \|.*\| PASS \|/);
+    expect(text).toMatch(/\| in-process ×2 \| single-instance \|.*\| fail \(expected\) \|/);
+  });
+
+  it('report --html refuses reports of different scenarios, as compare does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-scen-'));
+    const a = (await writeReport(fixtureReport({ strategy: 'none', scenario: 'smoke', results: { issued: 5 }, lost: 1 }), join(dir, 'a.json'))).file;
+    const b = (await writeReport(fixtureReport({ strategy: 'none', scenario: 'sold-out', results: { issued: 5 }, lost: 1 }), join(dir, 'b.json'))).file;
+    for (const args of [['report', a, b, '--html', join(dir, 'x.html')], ['compare', a, b]]) {
+      const r = await execa('node', [BIN, ...args], { reject: false });
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr.trim()).toBe('couponbench: reports are of different scenarios (smoke, sold-out): compare one scenario at a time');
+    }
+  });
+});
+
+describe('HTML format (bug 8: the colouring is checked)', () => {
+  const html = EXPORTERS.html.render({ scenario: 'fixture', rows: loaded(cast.none, cast.atomic, cast.atomicBroken).map((r) => comparisonRow(r.report)), reports: [cast.none, cast.atomic, cast.atomicBroken] });
+
+  /** The verdict cell (last cell) of the integrity table's row whose first cell is `label`. */
+  function verdictOf(label: string, nth = 0): string {
+    const integrity = html.slice(html.indexOf('<h2>integrity</h2>'), html.indexOf('<h2>throughput'));
+    const rows = [...integrity.matchAll(/<tr><td class="">([^<]+)<\/td>.*?(<td class="[a-z]*">[^<]*<\/td>)<\/tr>/g)].filter((m) => m[1] === label);
+    return rows[nth]![2]!;
+  }
+
+  it('colours each verdict by whether it is what the promise says', () => {
+    expect(verdictOf('none')).toBe('<td class="good">fail (expected)</td>');
+    expect(verdictOf('mysql-atomic', 0)).toBe('<td class="good">PASS</td>');
+    expect(verdictOf('mysql-atomic', 1)).toBe('<td class="bad">FAIL</td>');
+    expect(html).toMatch(/td\.bad \{ color: #b00/);
+    expect(html).toMatch(/td\.good \{ color: #070/);
+  });
+
+  it('is one self-contained file: no external scripts, styles or fonts', () => {
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+href=/);
+    expect(html).not.toMatch(/url\(\s*['"]?https?:/);
+    expect(html).toContain('lost decrements');
+  });
+});
+
+describe('one serialisation of a report (bug 6)', () => {
+  it('the file holds exactly serialiseReport, which drops what the schema does not know', async () => {
+    const withExtra = { ...cast.atomic, inMemoryOnly: 1 } as Report;
+    const text = serialiseReport(withExtra);
+    expect(text).not.toContain('inMemoryOnly');
+    const dir = mkdtempSync(join(tmpdir(), 'cb-ser-'));
+    const { file, json } = await writeReport(withExtra, join(dir, 'r.json'));
+    expect(json).toBe(text);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    expect(await readReport(file)).toEqual(ReportSchema.parse(cast.atomic));
+  });
+});
