@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { ReportSchema } from '../src/report/schema.js';
 import { readReport } from '../src/report/files.js';
 import { packageRoot } from '../src/paths.js';
 import mysql from 'mysql2/promise';
+import { sweepStaleInfra } from '../src/infra/ownership.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 const cli = (args: string[], opts: { env?: Record<string, string> } = {}) =>
@@ -19,7 +20,7 @@ function externalFlags(): string[] {
 
 /** Database, cache and server processes, as `pgrep -af` lines. */
 function ourProcesses(): string[] {
-  return execaSyncLines('pgrep', ['-af', 'mariadbd|redis-server|server/worker.js']);
+  return execaSyncLines('pgrep', ['-af', 'mariadbd|redis-server|server/worker.js|reaperMain']);
 }
 
 function execaSyncLines(cmd: string, args: string[]): string[] {
@@ -32,6 +33,38 @@ function execaSyncLines(cmd: string, args: string[]): string[] {
   } catch {
     return [];
   }
+}
+
+/** Private infra directories in $TMPDIR (not the up-state directory). */
+function ourDirs(): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith('couponbench-') && !n.startsWith('couponbench-state-'));
+}
+
+/** Start a local-infra run of 30 s and resolve once its load is under way (wrapped: the child is a thenable). */
+async function runUnderLoad(): Promise<{ child: ResultPromise }> {
+  const child = execa('node', [BIN, 'run', '--strategy', 'mysql-pessimistic', '--scenario', 'smoke', '--duration', '30s', '--infra', 'local'], {
+    reject: false,
+    env: { FORCE_COLOR: '0' },
+    cwd: mkdtempSync(join(tmpdir(), 'cb-cwd-')),
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no load started: ${stderr}`)), 60_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/ [2-9]s\/30s/.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return { child };
+}
+
+async function within(ms: number, done: () => boolean): Promise<number> {
+  const started = Date.now();
+  while (!done() && Date.now() - started < ms) await new Promise((r) => setTimeout(r, 100));
+  return Date.now() - started;
 }
 
 describe('couponbench CLI', () => {
@@ -119,30 +152,48 @@ describe('couponbench CLI', () => {
 
   it('stops everything it started when interrupted with Ctrl-C mid-load (local infra)', async () => {
     const before = ourProcesses();
-    const child = execa('node', [BIN, 'run', '--strategy', 'mysql-pessimistic', '--scenario', 'smoke', '--duration', '30s', '--infra', 'local'], {
-      reject: false,
-      env: { FORCE_COLOR: '0' },
-      cwd: mkdtempSync(join(tmpdir(), 'cb-cwd-')),
-    });
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no load started: ${stderr}`)), 60_000);
-      child.stderr!.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/ [2-9]s\/30s/.test(stderr)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    const dirsBefore = ourDirs();
+    const { child } = await runUnderLoad();
     const during = ourProcesses().filter((l) => !before.includes(l));
     expect(during.some((l) => l.includes('mariadbd'))).toBe(true);
     expect(during.some((l) => l.includes('worker.js'))).toBe(true);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
-    const after = ourProcesses().filter((l) => !before.includes(l));
-    expect(after).toEqual([]);
+    expect(ourProcesses().filter((l) => !before.includes(l))).toEqual([]);
+    expect(ourDirs().filter((d) => !dirsBefore.includes(d))).toEqual([]);
+  });
+
+  it('leaves no process and no directory within 5 s when killed with SIGKILL mid-load (bug 1)', async () => {
+    const before = ourProcesses();
+    const dirsBefore = ourDirs();
+    const { child } = await runUnderLoad();
+    const during = ourProcesses().filter((l) => !before.includes(l));
+    expect(during.filter((l) => /mariadbd|redis-server|worker\.js|reaperMain/.test(l)).length).toBeGreaterThanOrEqual(5);
+    expect(ourDirs().filter((d) => !dirsBefore.includes(d))).toHaveLength(1);
+    child.kill('SIGKILL');
+    await child;
+    const left = () => [...ourProcesses().filter((l) => !before.includes(l)), ...ourDirs().filter((d) => !dirsBefore.includes(d))];
+    const tookMs = await within(5000, () => left().length === 0);
+    expect(left()).toEqual([]);
+    expect(tookMs).toBeLessThan(5000);
+  });
+
+  it('sweeps what a run left when its reaper was killed too, at the next start', async () => {
+    const before = ourProcesses();
+    const dirsBefore = ourDirs();
+    const { child } = await runUnderLoad();
+    const dir = ourDirs().find((d) => !dirsBefore.includes(d))!;
+    const reaper = ourProcesses().find((l) => l.includes('reaperMain') && l.includes(dir))!;
+    process.kill(Number(reaper.split(' ')[0]), 'SIGKILL');
+    child.kill('SIGKILL');
+    await child;
+    // setpriv --pdeathsig stopped the daemons; nobody removed the directory.
+    await within(5000, () => ourProcesses().filter((l) => !before.includes(l)).length === 0);
+    expect(ourProcesses().filter((l) => !before.includes(l))).toEqual([]);
+    expect(ourDirs()).toContain(dir);
+    expect(await sweepStaleInfra()).toEqual([join(tmpdir(), dir)]);
+    expect(ourDirs()).not.toContain(dir);
   });
 
   it('matrix runs several strategies on one infra, gates them all, and compare finds them again', async () => {

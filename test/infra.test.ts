@@ -94,3 +94,32 @@ describe('couponbench up / down', () => {
     }
   });
 });
+
+describe('kept infra whose processes died', () => {
+  it('is cleaned up by the next start: the surviving daemon stopped, its directory removed, the state cleared', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { keepInfraDown, keepInfraUp } = await import('../src/infra/index.js');
+    const { readState } = await import('../src/infra/state.js');
+    const { sweepStaleInfra } = await import('../src/infra/ownership.js');
+    const previous = process.env.COUPONBENCH_STATE_DIR;
+    process.env.COUPONBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'cb-state-'));
+    try {
+      const state = await keepInfraUp(1);
+      const [mysqlPid, redisPid] = state.pids;
+      process.kill(mysqlPid!, 'SIGKILL');
+      for (let i = 0; i < 100 && isAlive(mysqlPid!); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(isAlive(redisPid!)).toBe(true);
+      expect(await sweepStaleInfra()).toEqual([state.dir]);
+      for (let i = 0; i < 100 && isAlive(redisPid!); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(isAlive(redisPid!)).toBe(false);
+      expect(existsSync(state.dir)).toBe(false);
+      expect(readState()).toBeUndefined();
+    } finally {
+      await keepInfraDown();
+      if (previous === undefined) delete process.env.COUPONBENCH_STATE_DIR;
+      else process.env.COUPONBENCH_STATE_DIR = previous;
+    }
+  });
+});

@@ -17,7 +17,7 @@ export interface LocalMysql {
  * bound to 127.0.0.1, root without a password. Settings are the server's defaults except what
  * a private, many-connection benchmark needs.
  */
-export async function startLocalMysql(dir: string, port: number, detached: boolean): Promise<LocalMysql> {
+export async function startLocalMysql(dir: string, port: number, detached: boolean, onSpawn: (d: Daemon) => void = () => {}): Promise<LocalMysql> {
   const server = firstAvailable(MYSQL_SERVER_BINARIES);
   if (!server) throw new InfraError('no mariadbd or mysqld on PATH (install mariadb-server, or pass --mysql-url)');
   const dataDir = join(dir, 'mysql-data');
@@ -42,6 +42,7 @@ export async function startLocalMysql(dir: string, port: number, detached: boole
     ...runAsRoot,
   ];
   const daemon = startDaemon('mysql', server, args, join(dir, 'mysqld.log'), detached);
+  onSpawn(daemon);
   const url = `mysql://root@127.0.0.1:${port}/`;
   try {
     await waitForMysql(url, daemon);

@@ -1,11 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { which } from './binaries.js';
+
+/** A process by pid and kernel start time, so that a reused pid is never mistaken for it. */
+export interface ProcessRef {
+  pid: number;
+  startTime: string;
+}
 
 /** A daemon we started: its pid and how to stop it. */
-export interface Daemon {
+export interface Daemon extends ProcessRef {
   name: string;
-  pid: number;
   logFile: string;
   exited: () => boolean;
   stop(timeoutMs?: number): Promise<void>;
@@ -13,14 +19,18 @@ export interface Daemon {
 
 /**
  * Start a long-running server binary with output going to a log file. `detached` puts it in its
- * own process group so that it survives our exit (`couponbench up`); otherwise it shares our
- * group and a terminal Ctrl-C reaches it too.
+ * own process group so that it survives our exit (`couponbench up`). Otherwise it shares our
+ * group (a terminal Ctrl-C reaches it too) and, through util-linux `setpriv --pdeathsig`, the
+ * kernel sends it SIGTERM if couponbench dies without stopping it (kill -9).
  */
 export function startDaemon(name: string, bin: string, args: string[], logFile: string, detached = false): Daemon {
   const fd = openSync(logFile, 'a');
+  const setpriv = detached ? undefined : which('setpriv');
   let child: ChildProcess;
   try {
-    child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached });
+    child = setpriv
+      ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args], { stdio: ['ignore', fd, fd] })
+      : spawn(bin, args, { stdio: ['ignore', fd, fd], detached });
   } finally {
     closeSync(fd);
   }
@@ -36,6 +46,7 @@ export function startDaemon(name: string, bin: string, args: string[], logFile: 
   return {
     name,
     pid,
+    startTime: startTimeOf(pid) ?? '',
     logFile,
     exited: () => hasExited,
     stop: (timeoutMs = 15_000) => stopChild(child, exit, timeoutMs),
@@ -62,6 +73,27 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The kernel's start time of `pid` (clock ticks since boot, /proc/<pid>/stat field 22). */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Still the same process (not gone, not a zombie, pid not reused). */
+export function isRunning(ref: ProcessRef): boolean {
+  return isAlive(ref.pid) && !isZombie(ref.pid) && startTimeOf(ref.pid) === ref.startTime;
+}
+
+/** Stop a process we may not be the parent of, only if it is still the one we mean. */
+export async function stopProcess(ref: ProcessRef, timeoutMs = 15_000): Promise<void> {
+  if (isRunning(ref)) await stopPid(ref.pid, timeoutMs);
 }
 
 /** SIGTERM, wait for the process to go, SIGKILL if it will not. */
