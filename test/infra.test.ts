@@ -8,6 +8,25 @@ import { infraUp } from '../src/infra/index.js';
 import { startLocalInfra } from '../src/infra/local.js';
 import { isAlive } from '../src/infra/process.js';
 import { freePort } from '../src/infra/ports.js';
+import { keepInfraDown, keepInfraUp } from '../src/infra/index.js';
+import { readState } from '../src/infra/state.js';
+import { sweepStaleInfra } from '../src/infra/ownership.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Run `body` with `couponbench up` state kept in a fresh directory, and whatever it kept stopped after. */
+async function withStateDir(body: () => Promise<void>): Promise<void> {
+  const previous = process.env.COUPONBENCH_STATE_DIR;
+  process.env.COUPONBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'cb-state-'));
+  try {
+    await body();
+  } finally {
+    await keepInfraDown();
+    if (previous === undefined) delete process.env.COUPONBENCH_STATE_DIR;
+    else process.env.COUPONBENCH_STATE_DIR = previous;
+  }
+}
 
 describe('local infra', () => {
   it('starts private mariadbd and redis-server on free ports and stops them, leaving nothing behind', async () => {
@@ -64,14 +83,7 @@ describe('docker infra', () => {
 
 describe('couponbench up / down', () => {
   it('keeps local infra between runs, lets auto reuse it, and stops it on down', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { keepInfraDown, keepInfraUp } = await import('../src/infra/index.js');
-    const { readState } = await import('../src/infra/state.js');
-    const previous = process.env.COUPONBENCH_STATE_DIR;
-    process.env.COUPONBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'cb-state-'));
-    try {
+    await withStateDir(async () => {
       const state = await keepInfraUp(1);
       expect(readState()).toEqual(state);
       expect(state.pids.every(isAlive)).toBe(true);
@@ -87,25 +99,13 @@ describe('couponbench up / down', () => {
       expect(state.pids.some(isAlive)).toBe(false);
       expect(existsSync(state.dir)).toBe(false);
       expect(readState()).toBeUndefined();
-    } finally {
-      await keepInfraDown();
-      if (previous === undefined) delete process.env.COUPONBENCH_STATE_DIR;
-      else process.env.COUPONBENCH_STATE_DIR = previous;
-    }
+    });
   });
 });
 
 describe('kept infra whose processes died', () => {
   it('is cleaned up by the next start: the surviving daemon stopped, its directory removed, the state cleared', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { keepInfraDown, keepInfraUp } = await import('../src/infra/index.js');
-    const { readState } = await import('../src/infra/state.js');
-    const { sweepStaleInfra } = await import('../src/infra/ownership.js');
-    const previous = process.env.COUPONBENCH_STATE_DIR;
-    process.env.COUPONBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'cb-state-'));
-    try {
+    await withStateDir(async () => {
       const state = await keepInfraUp(1);
       const [mysqlPid, redisPid] = state.pids;
       process.kill(mysqlPid!, 'SIGKILL');
@@ -116,10 +116,6 @@ describe('kept infra whose processes died', () => {
       expect(isAlive(redisPid!)).toBe(false);
       expect(existsSync(state.dir)).toBe(false);
       expect(readState()).toBeUndefined();
-    } finally {
-      await keepInfraDown();
-      if (previous === undefined) delete process.env.COUPONBENCH_STATE_DIR;
-      else process.env.COUPONBENCH_STATE_DIR = previous;
-    }
+    });
   });
 });

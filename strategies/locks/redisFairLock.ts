@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LuaScript } from './luaScript.js';
+import { dropOneHold } from './reentrantHold.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { DistributedLock } from './types.js';
 
@@ -72,15 +73,7 @@ local function wake_next()
   local head = redis.call('lindex', KEYS[2], 0)
   if head then redis.call('publish', KEYS[4] .. head, 'your-turn') end
 end
-if redis.call('hexists', KEYS[1], ARGV[1]) == 0 then
-  if redis.call('exists', KEYS[1]) == 0 then wake_next() end
-  return -1
-end
-if redis.call('hincrby', KEYS[1], ARGV[1], -1) > 0 then
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  return 0
-end
-redis.call('del', KEYS[1])
+${dropOneHold("if redis.call('exists', KEYS[1]) == 0 then wake_next() end")}
 wake_next()
 return 1`);
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LuaScript } from './luaScript.js';
+import { dropOneHold } from './reentrantHold.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { DistributedLock } from './types.js';
 
@@ -14,15 +15,7 @@ end
 return redis.call('pttl', KEYS[1])`);
 
 // Drop one hold; on the last one delete the lock and tell waiters. -1 means it was not ours.
-const RELEASE = new LuaScript(`
-if redis.call('hexists', KEYS[1], ARGV[1]) == 0 then
-  return -1
-end
-if redis.call('hincrby', KEYS[1], ARGV[1], -1) > 0 then
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  return 0
-end
-redis.call('del', KEYS[1])
+const RELEASE = new LuaScript(`${dropOneHold()}
 redis.call('publish', KEYS[2], 'released')
 return 1`);
 
