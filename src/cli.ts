@@ -1,13 +1,15 @@
 /** The command line: one file per command under src/commands/; here only wiring and exit codes. */
 import { Command, CommanderError } from 'commander';
 import { registerBenchDriver } from './commands/benchDriver.js';
-import { registerCatalogue } from './commands/catalogue.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDown } from './commands/down.js';
 import { registerGate } from './commands/gate.js';
-import { registerInfra } from './commands/infra.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerScenarios } from './commands/scenarios.js';
+import { registerStrategies } from './commands/strategies.js';
+import { registerUp } from './commands/up.js';
 import { couponbenchVersion } from './environment.js';
 import { ExitCode, exitCodeOf, messageOf } from './errors.js';
 
@@ -16,9 +18,8 @@ function buildProgram(): Command {
     .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
     .version(couponbenchVersion())
     .exitOverride();
-  for (const register of [registerRun, registerMatrix, registerCompare, registerGate, registerReport, registerCatalogue, registerInfra, registerBenchDriver]) {
-    register(program);
-  }
+  const commands = [registerRun, registerMatrix, registerCompare, registerGate, registerReport, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
+  for (const register of commands) register(program);
   return program;
 }
 

@@ -37,7 +37,7 @@ async function matrix(flags: Flags): Promise<number> {
   const names = flags.strategies === 'all' ? strategyNames() : flags.strategies.split(',').map((s) => s.trim()).filter(Boolean);
   names.forEach((n) => getStrategy(n));
   const setup = await runSetup(flags);
-  const quiet = Boolean(flags.quiet || (flags.format !== 'table' && !flags.out));
+  const quiet = Boolean(flags.quiet || flags.format === 'json');
   if (!quiet) setup.notes.forEach(say);
   const written: LoadedReport[] = [];
   await withResources(quiet, (hooks) =>

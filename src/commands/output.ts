@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { writeFileAtomic } from '../atomicFile.js';
-import { aggregateByKey, assertComparable, byStrategyOrder, comparisonRow, type ComparisonRow } from '../report/comparison.js';
+import { aggregateByKey, assertComparable, comparisonRow, inStrategyOrder } from '../report/comparison.js';
 import type { LoadedReport } from '../report/files.js';
 import { EXPORTERS, FORMATS, type Format } from '../report/formats/index.js';
 
@@ -15,12 +15,14 @@ export function formatOption(defaultFormat: Format = 'table'): Option {
  */
 export function renderComparison(loaded: LoadedReport[], format: Format, baseline?: LoadedReport): string {
   assertComparable((baseline ? [...loaded, baseline] : loaded).map((r) => r.report));
-  const rows: ComparisonRow[] = byStrategyOrder(aggregateByKey(loaded.map((r) => comparisonRow(r.report, r.file))));
   return EXPORTERS[format].render({
     scenario: loaded[0]!.report.config.scenario.name,
-    rows,
+    rows: inStrategyOrder(aggregateByKey(loaded.map((r) => comparisonRow(r.report, r.file))), (row) => row),
     baseline: baseline && comparisonRow(baseline.report, baseline.file),
-    reports: byStrategyOrder(loaded.map((r) => ({ ...r, strategy: r.report.config.strategy, instances: r.report.config.instances }))).map((r) => r.report),
+    reports: inStrategyOrder(
+      loaded.map((r) => r.report),
+      (report) => report.config,
+    ),
   });
 }
 

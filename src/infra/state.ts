@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomicFile.js';
 
@@ -33,6 +33,13 @@ export async function writeState(state: InfraState): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(state, null, 2));
 }
 
+/** Forget the kept infra; the state directory goes too once it is empty. */
 export function clearState(): void {
-  rmSync(stateFile(), { force: true });
+  const file = stateFile();
+  rmSync(file, { force: true });
+  try {
+    rmdirSync(dirname(file));
+  } catch {
+    /* not empty, or already gone */
+  }
 }

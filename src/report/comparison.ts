@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { strategyNames } from '../../strategies/index.js';
+import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { UsageError } from '../errors.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import type { Report } from './schema.js';
@@ -28,7 +29,7 @@ const failureShares = z.object(Object.fromEntries(FAILURE_GROUP_NAMES.map((g) =>
 export const ComparisonRowSchema = z.object({
   key: z.string(),
   strategy: z.string(),
-  promise: z.string(),
+  promise: IntegrityPromiseSchema,
   instances: z.number().int(),
   /** Whether integrity is promised in this configuration (a violation is then a failure). */
   expected: z.boolean(),
@@ -140,10 +141,11 @@ export function aggregateByKey(rows: ComparisonRow[]): ComparisonRow[] {
   return [...groups.values()].map(aggregateRows);
 }
 
-/** Registry order of strategies, then instances: the order every comparison lists rows in. */
-export function byStrategyOrder<T extends { strategy: string; instances: number }>(rows: T[]): T[] {
+/** Registry order of strategies, then instances: the order every comparison lists rows (and reports) in. */
+export function inStrategyOrder<T>(items: T[], configOf: (item: T) => { strategy: string; instances: number }): T[] {
   const order = strategyNames();
-  return [...rows].sort((a, b) => order.indexOf(a.strategy) - order.indexOf(b.strategy) || a.instances - b.instances);
+  const rank = (item: T) => order.indexOf(configOf(item).strategy);
+  return [...items].sort((a, b) => rank(a) - rank(b) || configOf(a).instances - configOf(b).instances);
 }
 
 /** Refuse to put side by side what is not comparable. */

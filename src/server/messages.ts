@@ -1,17 +1,19 @@
-import type { StrategyOptions } from '../../strategies/types.js';
+import { z } from 'zod';
+import { StrategyOptionsSchema } from '../../strategies/types.js';
 import type { ServerTally } from './app.js';
 
-/** Everything a server instance needs; passed to each cluster worker as JSON in its env. */
-export interface WorkerConfig {
-  mysqlUrl: string;
-  redisUrls: string[];
-  strategy: string;
-  options: StrategyOptions;
-  onePerUser: boolean;
-  poolSize: number;
-  host: string;
-  port: number;
-}
+/** Everything a server instance needs; passed to each cluster worker as JSON in its env, and checked there. */
+export const WorkerConfigSchema = z.object({
+  mysqlUrl: z.string(),
+  redisUrls: z.array(z.string()).min(1),
+  strategy: z.string(),
+  options: StrategyOptionsSchema,
+  onePerUser: z.boolean(),
+  poolSize: z.number().int().positive(),
+  host: z.string(),
+  port: z.number().int().nonnegative(),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 
 export const WORKER_CONFIG_ENV = 'COUPONBENCH_WORKER_CONFIG';
 export const WORKER_INSTANCE_ENV = 'COUPONBENCH_WORKER_INSTANCE';

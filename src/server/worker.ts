@@ -7,7 +7,7 @@ import { getStrategy } from '../../strategies/index.js';
 import { createPool } from '../db/connect.js';
 import { connectRedis } from '../infra/clients.js';
 import { createIssueApp } from './app.js';
-import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from './messages.js';
+import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, WorkerConfigSchema, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 const DRAIN_MS = 10_000;
 
@@ -16,7 +16,7 @@ function tell(message: WorkerMessage): void {
 }
 
 async function main(): Promise<void> {
-  const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '') as WorkerConfig;
+  const config = WorkerConfigSchema.parse(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? ''));
   const instance = Number(process.env[WORKER_INSTANCE_ENV] ?? '1');
   const strategy = getStrategy(config.strategy);
   const pool = createPool(config.mysqlUrl, config.poolSize);

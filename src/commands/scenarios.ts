@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
-import { STRATEGIES } from '../../strategies/index.js';
 import { bundledScenarioNames, loadScenario, peakVUs, totalDuration } from '../config.js';
 import { formatDuration } from '../duration.js';
 
-/** `strategies` and `scenarios`: what couponbench ships. */
-export function registerCatalogue(program: Command): void {
-  program
-    .command('strategies')
-    .description('list the strategies and the integrity each promises')
-    .action(() => {
-      for (const s of STRATEGIES) process.stdout.write(`${s.name.padEnd(20)} ${s.promise.padEnd(17)} ${s.summary}\n`);
-    });
-
+export function registerScenarios(program: Command): void {
   program
     .command('scenarios')
     .description('list the bundled scenarios')

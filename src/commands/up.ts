@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { keepInfraDown, keepInfraUp } from '../infra/index.js';
+import { keepInfraUp } from '../infra/index.js';
 import { positiveInt } from './options.js';
 
-/** `up` and `down`: local MariaDB + Redis kept between runs. */
-export function registerInfra(program: Command): void {
+export function registerUp(program: Command): void {
   program
     .command('up')
     .description('start local MariaDB + Redis and keep them running for later runs')
@@ -11,13 +10,5 @@ export function registerInfra(program: Command): void {
     .action(async (flags: { redisNodes: number }) => {
       const state = await keepInfraUp(flags.redisNodes);
       process.stdout.write(`mysql ${state.mysqlUrl}\nredis ${state.redisUrls.join(' ')}\n(stop with: couponbench down)\n`);
-    });
-
-  program
-    .command('down')
-    .description('stop what `couponbench up` started')
-    .action(async () => {
-      const state = await keepInfraDown();
-      process.stdout.write(state ? `stopped ${state.pids.length} processes, removed ${state.dir}\n` : 'nothing was running\n');
     });
 }
