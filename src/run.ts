@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { getStrategy } from '../strategies/index.js';
-import { checkFairness, checkIntegrity, snapshotDatabase } from './audit/index.js';
+import { checkFairness, checkIntegrity, reconcileByUser, snapshotDatabase } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
@@ -119,6 +119,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     clientUnknown: load.outcomes.classes.unknown,
     onePerUser: scenario.onePerUser,
     redisLedger,
+    identity: reconcileByUser(run.log, snapshot.holdings),
   });
   const fairness = checkFairness(run.log, snapshot.issueOrder, scenario.quantity, snapshot.rows);
   const auditMs = Date.now() - started;

@@ -11,6 +11,8 @@ describe('MySQL strategies under a real race (2 instances, real MariaDB)', () =>
     expect(r.audit.violations.map((v) => v.kind)).toContain('lost_decrements');
     expect(r.load.results['failed:deadlock'] ?? 0).toBeGreaterThan(0);
     expect(r.audit.finalQuantity).toBeGreaterThan(r.audit.expectedRemaining);
+    // The naive path loses decrements, not users' coupons: every row belongs to a user told "issued".
+    expect(r.audit.identity).toMatchObject({ ok: r.audit.rows, lost: 0, unexpected: 0 });
   });
 
   for (const strategy of ['mysql-pessimistic', 'mysql-atomic']) {
@@ -21,6 +23,7 @@ describe('MySQL strategies under a real race (2 instances, real MariaDB)', () =>
       expect(r.load.issued).toBeGreaterThan(100);
       expect(r.audit.finalQuantity).toBe(r.audit.expectedRemaining);
       expect(r.server.tally.issued).toBe(r.audit.rows);
+      expect(r.audit.identity).toMatchObject({ ok: r.audit.rows, lost: 0, unexpected: 0, holders: r.audit.rows });
     });
 
     it(`${strategy} sells out exactly, with no over-issue`, async () => {

@@ -1,4 +1,5 @@
 /** The checker: the database (and Redis) against what the clients were told. */
 export { checkFairness, countInversions, FairnessSchema, type FairnessResult } from './fairness.js';
+export { IdentitySchema, reconcileByUser, type IdentityResult } from './identity.js';
 export { AuditSchema, checkIntegrity, type AuditInput, type AuditResult, type Violation } from './integrity.js';
 export { snapshotDatabase, type DbSnapshot } from './snapshot.js';

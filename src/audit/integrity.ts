@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { IdentitySchema, type IdentityResult } from './identity.js';
 import type { DbSnapshot } from './snapshot.js';
 
 export interface AuditInput {
   initialQuantity: number;
-  snapshot: Omit<DbSnapshot, 'issueOrder'>;
+  snapshot: Pick<DbSnapshot, 'finalQuantity' | 'rows' | 'duplicateUsers' | 'duplicateRows'>;
   /** Requests whose client was told "issued" (class success in src/outcomes.ts). */
   clientIssued: number;
   /** Requests whose fate the client never learnt (class unknown: timeouts, connection errors, interrupted). */
@@ -11,6 +12,8 @@ export interface AuditInput {
   onePerUser: boolean;
   /** Redis-side stock and winners, for strategies that keep them. */
   redisLedger?: { stock: number | null; winners: number };
+  /** Per-user reconciliation, where the rows name their users. */
+  identity?: IdentityResult;
 }
 
 export const VIOLATION_KINDS = [
@@ -20,6 +23,8 @@ export const VIOLATION_KINDS = [
   'negative_stock',
   'missing_rows',
   'unconfirmed_rows',
+  'lost_issues',
+  'unexpected_issues',
   'duplicates',
   'redis_stock_mismatch',
   'redis_winners_mismatch',
@@ -47,6 +52,8 @@ export const AuditSchema = z.object({
   unexplainedRows: z.number().int(),
   duplicateUsers: z.number().int(),
   duplicateRows: z.number().int(),
+  /** The audit by user identity (null where rows do not name users). */
+  identity: IdentitySchema.nullable(),
   /** Redis stock counter and winners, when the strategy keeps them (null otherwise). */
   redis: z.object({ stock: z.number().int().nullable(), winners: z.number().int() }).nullable(),
   violations: z.array(ViolationSchema),
@@ -88,6 +95,12 @@ export function checkIntegrity(input: AuditInput): AuditResult {
       `${n(r)} rows but only ${n(s)} clients were told "issued" and ${n(unknown)} never learnt their outcome: ` +
         `${n(unexplainedRows)} rows belong to users told "not issued"`,
     );
+  const identity = input.identity;
+  const users = (ids: number[], total: number) => `user${total === 1 ? '' : 's'} ${ids.join(', ')}${total > ids.length ? ', ...' : ''}`;
+  if (identity && identity.lost > 0)
+    add('lost_issues', identity.lost, `${n(identity.lost)} issues acknowledged but not held: told "issued", holding none (${users(identity.examples.lost, identity.lost)})`);
+  if (identity && identity.unexpected > 0)
+    add('unexpected_issues', identity.unexpected, `${n(identity.unexpected)} coupons held that no answer explains: told "not issued", or never asked (${users(identity.examples.unexpected, identity.unexpected)})`);
   if (duplicateRows > 0) add('duplicates', duplicateRows, `${n(duplicateUsers)} users hold more than one coupon (${n(duplicateRows)} extra rows)`);
 
   const ledger = input.redisLedger;
@@ -100,6 +113,7 @@ export function checkIntegrity(input: AuditInput): AuditResult {
       ? violations.map((v) => v.text).join('; ')
       : `expected remaining ${n(expectedRemaining)}, found ${n(qf)}; ${n(r)} rows match ${n(s)} client successes` +
         (unconfirmedRows > 0 ? ` plus ${n(unconfirmedRows)} of the ${n(unknown)} requests whose outcome the client never learnt` : '') +
+        (identity ? `; by user: ${n(identity.ok)} held as told${identity.recovered > 0 ? `, ${n(identity.recovered)} recovered from unknown outcomes` : ''}` : '') +
         (ledger ? `; Redis agrees (stock ${n(ledger.stock ?? 0)}, ${n(ledger.winners)} winners)` : '');
   return {
     initialQuantity: q0,
@@ -117,6 +131,7 @@ export function checkIntegrity(input: AuditInput): AuditResult {
     unexplainedRows,
     duplicateUsers,
     duplicateRows,
+    identity: identity ?? null,
     redis: ledger ?? null,
     violations,
     verdict: violations.length === 0 ? 'pass' : 'fail',

@@ -10,6 +10,8 @@ export interface DbSnapshot {
   duplicateRows: number;
   /** Distinct users in the order they were first issued a coupon (user_coupon id order). */
   issueOrder: number[];
+  /** Coupons each user holds. */
+  holdings: Map<number, number>;
 }
 
 export async function snapshotDatabase(databaseUrl: string, couponId: number): Promise<DbSnapshot> {
@@ -17,23 +19,22 @@ export async function snapshotDatabase(databaseUrl: string, couponId: number): P
   try {
     const [coupon] = await conn.query<RowDataPacket[]>('SELECT quantity FROM coupons WHERE id = ?', [couponId]);
     if (coupon.length === 0) throw new Error(`coupon ${couponId} disappeared before the audit`);
-    const [count] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM user_coupon WHERE coupon_id = ?', [couponId]);
-    const [dups] = await conn.query<RowDataPacket[]>(
-      `SELECT COUNT(*) AS users, COALESCE(SUM(c - 1), 0) AS extra
-         FROM (SELECT COUNT(*) AS c FROM user_coupon WHERE coupon_id = ? GROUP BY user_id HAVING COUNT(*) > 1) d`,
+    const [byUser] = await conn.query<RowDataPacket[]>(
+      'SELECT user_id AS u, COUNT(*) AS n, MIN(id) AS first FROM user_coupon WHERE coupon_id = ? GROUP BY user_id ORDER BY first',
       [couponId],
     );
-    const [order] = await conn.query<RowDataPacket[]>(
-      'SELECT user_id AS u, MIN(id) AS first FROM user_coupon WHERE coupon_id = ? GROUP BY user_id ORDER BY first',
-      [couponId],
-    );
-    return {
-      issueOrder: order.map((r) => Number(r.u)),
-      finalQuantity: Number(coupon[0]!.quantity),
-      rows: Number(count[0]!.n),
-      duplicateUsers: Number(dups[0]!.users),
-      duplicateRows: Number(dups[0]!.extra),
-    };
+    const holdings = new Map<number, number>(byUser.map((r) => [Number(r.u), Number(r.n)]));
+    let rows = 0;
+    let duplicateUsers = 0;
+    let duplicateRows = 0;
+    for (const n of holdings.values()) {
+      rows += n;
+      if (n > 1) {
+        duplicateUsers++;
+        duplicateRows += n - 1;
+      }
+    }
+    return { finalQuantity: Number(coupon[0]!.quantity), rows, duplicateUsers, duplicateRows, issueOrder: [...holdings.keys()], holdings };
   } finally {
     await conn.end();
   }

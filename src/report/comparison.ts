@@ -33,6 +33,8 @@ export const ComparisonRowSchema = z.object({
   instances: z.number().int(),
   /** Whether integrity is promised in this configuration (a violation is then a failure). */
   expected: z.boolean(),
+  /** Whether the audit could check by user identity. */
+  identityChecked: z.boolean(),
   /** The runs behind the row; several when a matrix repeats. */
   runs: z.array(z.object({ id: z.string(), file: z.string().optional(), verdict: z.enum(['pass', 'fail']) })),
   integrity: z.object({
@@ -42,6 +44,9 @@ export const ComparisonRowSchema = z.object({
     overIssue: z.number(),
     missingRows: z.number(),
     unexplainedRows: z.number(),
+    /** By user identity: acknowledged issues not held, and coupons held that no answer explains (0 when not checked). */
+    lostIssues: z.number(),
+    unexpectedIssues: z.number(),
     duplicates: z.number(),
     /** Worst of the runs for the gate: any failure where integrity is promised, any pass where it is not. */
     verdict: z.enum(['pass', 'fail']),
@@ -66,6 +71,7 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
     promise: report.config.promise,
     instances: report.config.instances,
     expected: promisesIntegrity(report),
+    identityChecked: a.identity !== null,
     runs: [{ id: report.id, ...(file ? { file } : {}), verdict: a.verdict }],
     integrity: {
       expectedRemaining: a.expectedRemaining,
@@ -74,6 +80,8 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
       overIssue: a.overIssue,
       missingRows: a.missingRows,
       unexplainedRows: a.unexplainedRows,
+      lostIssues: a.identity?.lost ?? 0,
+      unexpectedIssues: a.identity?.unexpected ?? 0,
       duplicates: a.duplicateRows,
       verdict: a.verdict,
     },

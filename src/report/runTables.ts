@@ -78,11 +78,19 @@ export function integrityTable(report: Report): string {
     ['negative stock', a.negativeStock ? chalk.red('yes') : chalk.green('no')],
     ['missing rows (S - R)', bad(a.missingRows)],
     ['unconfirmed rows (R - S)', a.unexplainedRows > 0 ? chalk.red(`${int(a.unconfirmedRows)}, ${int(a.unexplainedRows)} beyond the ${int(a.clientUnknown)} unknown outcomes`) : `${int(a.unconfirmedRows)} (unknown outcomes: ${int(a.clientUnknown)})`],
+    ['by user (set check)', identityCell(a)],
     ['duplicate holders', report.config.scenario.onePerUser ? bad(a.duplicateRows) : chalk.dim('not limited')],
     ...(a.redis ? [['Redis stock / winners', `${a.redis.stock === null ? '—' : int(a.redis.stock)} / ${int(a.redis.winners)}`]] : []),
     ['verdict', a.verdict === 'pass' ? chalk.green.bold('PASS') : chalk.red.bold('FAIL')],
   );
   return `${t.toString()}\n${a.verdict === 'pass' ? chalk.green(a.explanation) : chalk.red(a.explanation)}`;
+}
+
+function identityCell(a: Report['audit']): string {
+  const id = a.identity;
+  if (!id) return chalk.dim('not checked: rows do not name users');
+  const bad = (label: string, x: number) => (x > 0 ? chalk.red(`${label} ${int(x)}`) : `${label} 0`);
+  return `ok ${int(id.ok)}  ${bad('lost', id.lost)}  ${bad('unexpected', id.unexpected)}  recovered ${int(id.recovered)}  unknown, not issued ${int(id.unknownNotIssued)}`;
 }
 
 /** Who got the coupons: the first Q askers, or whoever the lock happened to let in. */

@@ -46,6 +46,12 @@ const integrityColumns: Column[] = [
   { header: 'over', cell: (r) => int(r.integrity.overIssue), tone: badIfPositive((r) => r.integrity.overIssue) },
   { header: 'missing', cell: (r) => int(r.integrity.missingRows), tone: badIfPositive((r) => r.integrity.missingRows) },
   { header: 'unconfirmed', cell: (r) => int(r.integrity.unexplainedRows), tone: badIfPositive((r) => r.integrity.unexplainedRows) },
+  {
+    header: 'by user',
+    cell: (r) =>
+      !r.identityChecked ? '—' : r.integrity.lostIssues + r.integrity.unexpectedIssues === 0 ? 'ok' : `${int(r.integrity.lostIssues)} lost, ${int(r.integrity.unexpectedIssues)} unexp.`,
+    tone: badIfPositive((r) => r.integrity.lostIssues + r.integrity.unexpectedIssues),
+  },
   { header: 'dups', cell: (r) => int(r.integrity.duplicates), tone: badIfPositive((r) => r.integrity.duplicates) },
   { header: 'verdict', cell: verdictCell, tone: verdictTone },
 ];
