@@ -101,7 +101,10 @@ export function checkIntegrity(input: AuditInput): AuditResult {
     add('lost_issues', identity.lost, `${n(identity.lost)} issues acknowledged but not held: told "issued", holding none (${users(identity.examples.lost, identity.lost)})`);
   if (identity && identity.unexpected > 0)
     add('unexpected_issues', identity.unexpected, `${n(identity.unexpected)} coupons held that no answer explains: told "not issued", or never asked (${users(identity.examples.unexpected, identity.unexpected)})`);
-  if (duplicateRows > 0) add('duplicates', duplicateRows, `${n(duplicateUsers)} users hold more than one coupon (${n(duplicateRows)} extra rows)`);
+  if (duplicateRows > 0) {
+    const users = duplicateUsers === 1 ? '1 user holds' : `${n(duplicateUsers)} users hold`;
+    add('duplicates', duplicateRows, `${users} more than one coupon (${n(duplicateRows)} extra row${duplicateRows === 1 ? '' : 's'})`);
+  }
 
   const ledger = input.redisLedger;
   if (ledger && ledger.stock !== qf)
