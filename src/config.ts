@@ -82,6 +82,8 @@ export function normaliseScenario(file: z.infer<typeof ScenarioFileSchema>, fall
 /** Everything one run needs besides infrastructure: what the CLI flags and scenario file become. */
 export const RunConfigSchema = z.object({
   strategy: z.string(),
+  /** A plugin strategy's module (absolute path); absent for built-ins. */
+  strategyModule: z.string().optional(),
   scenario: ScenarioSchema,
   instances: z.number().int().positive(),
   poolSize: z.number().int().positive(),

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { getStrategy } from '../strategies/index.js';
+import { strategyOf, type StrategyRef } from '../strategies/index.js';
 import { checkFairness, checkIntegrity, reconcileByUser, snapshotDatabase } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
@@ -32,10 +32,10 @@ export interface RunHooks {
  * Everything that can be checked before anything is started: each strategy can run in this
  * setup, and a fixed --port is free. A bad setup ends in one line, with nothing to stop.
  */
-export async function preflight(request: InfraRequest, config: Omit<RunConfig, 'strategy'>, strategies: string[]): Promise<void> {
-  for (const name of strategies) {
-    const problem = getStrategy(name).validate?.({ redisNodes: request.redisNodes, instances: config.instances });
-    if (problem) throw new UsageError(strategies.length > 1 ? `${name}: ${problem}` : problem);
+export async function preflight(request: InfraRequest, config: Omit<RunConfig, 'strategy'>, strategies: StrategyRef[]): Promise<void> {
+  for (const ref of strategies) {
+    const problem = (await strategyOf(ref)).validate?.({ redisNodes: request.redisNodes, instances: config.instances });
+    if (problem) throw new UsageError(strategies.length > 1 ? `${ref.strategy}: ${problem}` : problem);
   }
   if (config.port !== 0) await assertPortFree(config.port, config.host);
 }
@@ -51,7 +51,7 @@ export async function bringUpInfra(request: InfraRequest, hooks: RunHooks): Prom
 
 /** Everything after infra: seed, serve, load, audit. Returns the report (not yet written). */
 export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHooks, infraMs = 0): Promise<Report> {
-  const strategy = getStrategy(config.strategy);
+  const strategy = await strategyOf(config);
   const scenario = config.scenario;
 
   let started = Date.now();
@@ -82,6 +82,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     mysqlUrl: dbUrl,
     redisUrls: infra.redisUrls,
     strategy: strategy.name,
+    strategyModule: config.strategyModule,
     options: config.options,
     onePerUser: scenario.onePerUser,
     poolSize: config.poolSize,
@@ -151,7 +152,7 @@ async function readLedger<T>(redisUrl: string, read: (redis: Redis) => Promise<T
 
 /** The whole pipeline for one strategy: checks, infra up, run, infra down (via resources). */
 export async function runOnce(request: InfraRequest, config: RunConfig, hooks: RunHooks): Promise<Report> {
-  await preflight(request, config, [config.strategy]);
+  await preflight(request, config, [config]);
   const started = Date.now();
   const infra = await bringUpInfra(request, hooks);
   return runOnInfra(infra, config, hooks, Date.now() - started);

@@ -10,6 +10,8 @@ import { redisFair } from './redisFair.js';
 import { redisPubSub } from './redisPubSub.js';
 import { redisSpin } from './redisSpin.js';
 import { redlock } from './redlock.js';
+import { resolve } from 'node:path';
+import { isStrategyFile, loadPluginStrategy } from './plugin.js';
 import type { Strategy } from './types.js';
 
 export type * from './types.js';
@@ -36,6 +38,27 @@ export function strategyNames(): string[] {
 
 export function getStrategy(name: string): Strategy {
   const found = STRATEGIES.find((s) => s.name === name);
-  if (!found) throw new UsageError(`unknown strategy "${name}" (known: ${strategyNames().join(', ')})`);
+  if (!found) throw new UsageError(`unknown strategy "${name}" (known: ${strategyNames().join(', ')}; or a path to a plugin file)`);
   return found;
+}
+
+/** Which strategy a run uses: a built-in by name, or a plugin by its name and module path. */
+export interface StrategyRef {
+  strategy: string;
+  /** Absolute path of a plugin module; each server instance imports it. */
+  strategyModule?: string;
+}
+
+/** `--strategy` as given (a built-in name or a plugin file), checked, as a run's reference. */
+export async function resolveStrategyRef(given: string): Promise<StrategyRef> {
+  if (!isStrategyFile(given)) return { strategy: getStrategy(given).name };
+  const plugin = await loadPluginStrategy(given);
+  if (strategyNames().includes(plugin.name)) {
+    throw new UsageError(`strategy file ${resolve(given)} is named "${plugin.name}" like a built-in strategy; give it a name of its own`);
+  }
+  return { strategy: plugin.name, strategyModule: resolve(given) };
+}
+
+export function strategyOf(ref: StrategyRef): Promise<Strategy> {
+  return ref.strategyModule ? loadPluginStrategy(ref.strategyModule) : Promise.resolve(getStrategy(ref.strategy));
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getStrategy, strategyNames } from '../../strategies/index.js';
+import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
 import { runMatrix } from '../matrix.js';
 import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/files.js';
 import type { Format } from '../report/formats/index.js';
@@ -22,7 +22,7 @@ export function registerMatrix(program: Command): void {
     program
       .command('matrix')
       .description('run several strategies on fresh data with one infra start, then compare them')
-      .requiredOption('--strategies <list>', 'comma-separated strategy names, or "all"'),
+      .requiredOption('--strategies <list>', 'comma-separated strategy names or plugin files, or "all"'),
   )
     .option('--repeat <k>', 'runs per strategy; figures are medians with their spread, the verdict the worst', positiveInt, 1)
     .addOption(formatOption())
@@ -35,13 +35,13 @@ export function registerMatrix(program: Command): void {
 
 async function matrix(flags: Flags): Promise<number> {
   const names = flags.strategies === 'all' ? strategyNames() : flags.strategies.split(',').map((s) => s.trim()).filter(Boolean);
-  names.forEach((n) => getStrategy(n));
+  const strategies = await Promise.all(names.map(resolveStrategyRef));
   const setup = await runSetup(flags);
   const quiet = Boolean(flags.quiet || flags.format === 'json');
   if (!quiet) setup.notes.forEach(say);
   const written: LoadedReport[] = [];
   await withResources(quiet, (hooks) =>
-    runMatrix(setup.infra, { strategies: names, repeat: flags.repeat, base: setup.base }, hooks, async (report) => {
+    runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base }, hooks, async (report) => {
       const { file } = await writeReport(report, undefined, flags.reportsDir);
       written.push({ report, file });
       if (!quiet) say(`${report.config.strategy}: ${report.audit.verdict}, ${report.load.rate.toFixed(0)} req/s → ${file}`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getStrategy, strategyNames } from '../../strategies/index.js';
+import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
 import { writeReport } from '../report/files.js';
 import { progressPrinter } from '../report/progress.js';
 import { renderRun } from '../report/runTables.js';
@@ -20,7 +20,7 @@ export function registerRun(program: Command): void {
     program
       .command('run')
       .description('bring up MySQL + Redis, seed a coupon, serve it with one strategy, load it, audit, report')
-      .requiredOption('-s, --strategy <name>', `strategy under test (${strategyNames().join(', ')})`),
+      .requiredOption('-s, --strategy <name|file>', `strategy under test: ${strategyNames().join(', ')}, or a plugin file (./my-strategy.js)`),
   )
     .option('--out <file>', 'report path (default reports/<time>-<strategy>-<scenario>.json)')
     .option('--json', 'print the JSON report to stdout instead of tables')
@@ -30,11 +30,11 @@ export function registerRun(program: Command): void {
 }
 
 async function run(flags: Flags): Promise<number> {
-  getStrategy(flags.strategy);
+  const ref = await resolveStrategyRef(flags.strategy);
   const setup = await runSetup(flags);
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet) setup.notes.forEach(say);
-  const config = { ...setup.base, strategy: flags.strategy };
+  const config = { ...setup.base, ...ref };
   const onTick = quiet ? undefined : progressPrinter(process.stderr, config.scenario.quantity);
   const report = await withResources(quiet, (hooks) => runOnce(setup.infra, config, { ...hooks, onTick }));
   const { file, json } = await writeReport(report, flags.out);

@@ -152,7 +152,10 @@ export function aggregateByKey(rows: ComparisonRow[]): ComparisonRow[] {
 /** Registry order of strategies, then instances: the order every comparison lists rows (and reports) in. */
 export function inStrategyOrder<T>(items: T[], configOf: (item: T) => { strategy: string; instances: number }): T[] {
   const order = strategyNames();
-  const rank = (item: T) => order.indexOf(configOf(item).strategy);
+  const rank = (item: T) => {
+    const i = order.indexOf(configOf(item).strategy);
+    return i < 0 ? order.length : i; // plugins after the built-ins
+  };
   return [...items].sort((a, b) => rank(a) - rank(b) || configOf(a).instances - configOf(b).instances);
 }
 

@@ -7,6 +7,7 @@ export const WorkerConfigSchema = z.object({
   mysqlUrl: z.string(),
   redisUrls: z.array(z.string()).min(1),
   strategy: z.string(),
+  strategyModule: z.string().optional(),
   options: StrategyOptionsSchema,
   onePerUser: z.boolean(),
   poolSize: z.number().int().positive(),

@@ -3,7 +3,7 @@
  * Redis clients, hosts one strategy, and answers the HTTP contract until the primary says stop.
  */
 import http from 'node:http';
-import { getStrategy } from '../../strategies/index.js';
+import { strategyOf } from '../../strategies/index.js';
 import { createPool } from '../db/connect.js';
 import { connectRedis } from '../infra/clients.js';
 import { createIssueApp } from './app.js';
@@ -18,7 +18,7 @@ function tell(message: WorkerMessage): void {
 async function main(): Promise<void> {
   const config = WorkerConfigSchema.parse(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? ''));
   const instance = Number(process.env[WORKER_INSTANCE_ENV] ?? '1');
-  const strategy = getStrategy(config.strategy);
+  const strategy = await strategyOf(config);
   const pool = createPool(config.mysqlUrl, config.poolSize);
   const redisNodes = config.redisUrls.map((url, i) => connectRedis(url, `couponbench-${instance}-${i}`));
   for (const r of redisNodes) r.on('error', () => {});

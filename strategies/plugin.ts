@@ -1,0 +1,61 @@
+/**
+ * The strategy contract for plugin authors (`import ... from 'couponbench/strategy'`), and the
+ * loader that checks a plugin module before anything is started.
+ *
+ * A plugin is an ES module whose default export is a Strategy: a name, what integrity it
+ * promises, and `create(ctx)` returning `{ issue(req) }` that answers one IssueOutcome per
+ * request. It gets its MySQL pool and Redis clients from `ctx`, never prints, never knows HTTP.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { UsageError } from '../src/errors.js';
+import { IntegrityPromiseSchema, type Strategy } from './types.js';
+
+export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyContext, StrategyInstance, StrategyOptions } from './types.js';
+export { alreadyIssued, insertUserCoupon, readModifyWrite } from './criticalSection.js';
+export { failedOutcome } from './failure.js';
+export { inTransaction } from './transaction.js';
+
+/** Identity at run time; gives a plugin written in TypeScript its types. */
+export function defineStrategy(strategy: Strategy): Strategy {
+  return strategy;
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
+
+/** What a plugin module's default export must be. */
+export const StrategySchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a plain name (letters, digits, . _ -)'),
+  summary: z.string().default(''),
+  promise: IntegrityPromiseSchema,
+  create: fn,
+  validate: fn.optional(),
+  prepare: fn.optional(),
+  ledger: fn.optional(),
+});
+
+/** `--strategy` names a plugin file rather than a built-in strategy. */
+export function isStrategyFile(ref: string): boolean {
+  return ref.includes('/') || /\.(m?js)$/.test(ref);
+}
+
+/** Import a plugin module and check its default export, saying in one line what is missing. */
+export async function loadPluginStrategy(file: string): Promise<Strategy> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`strategy file ${path} does not exist`);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (err) {
+    throw new UsageError(`strategy file ${path} cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (module.default === undefined) throw new UsageError(`strategy file ${path} has no default export (export default { name, promise, create })`);
+  const parsed = StrategySchema.safeParse(module.default);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(default export)'} ${i.message}`);
+    throw new UsageError(`strategy file ${path} does not export a valid strategy: ${problems.join('; ')}`);
+  }
+  return { ...(module.default as Strategy), summary: parsed.data.summary };
+}
