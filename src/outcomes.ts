@@ -45,6 +45,11 @@ export const STATUS_BY_RESULT: Record<IssueResult, number> = {
   failed: 500,
 };
 
+/** The observation a client makes of this outcome when it arrives intact (also the server tally's key). */
+export function observationOf(outcome: IssueOutcome): Observation {
+  return outcome.result === 'failed' ? `failed:${outcome.cause}` : outcome.result;
+}
+
 export function encodeOutcome(outcome: IssueOutcome): { status: number; body: string } {
   const body: Record<string, string> = { result: outcome.result };
   if (outcome.result === 'failed') body.cause = outcome.cause;
@@ -135,10 +140,10 @@ export function classify(observation: Observation): Classification {
   return { class: 'failure', group: 'unexpected' };
 }
 
-export const isHttpFailed = (observation: Observation): boolean => {
-  const group = classify(observation).group;
-  return group !== undefined && FAILURE_GROUPS[group].httpFailed;
-};
+/** Whether a classified observation counts in k6's http_req_failed (the threshold `failed`). */
+export function isHttpFailed(c: Classification): boolean {
+  return c.group !== undefined && FAILURE_GROUPS[c.group].httpFailed;
+}
 
 /** Counts derived from per-observation counts; stored in the load summary and read by every view. */
 export const OutcomeTallySchema = z.object({
@@ -170,7 +175,7 @@ export function tallyObservations(counts: Record<Observation, number>): OutcomeT
     if (c.group) {
       tally.failures[c.group] += n;
       tally.unserved += n;
-      if (FAILURE_GROUPS[c.group].httpFailed) tally.failed += n;
+      if (isHttpFailed(c)) tally.failed += n;
     }
   }
   return tally;

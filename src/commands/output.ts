@@ -28,6 +28,7 @@ export function renderComparison(loaded: LoadedReport[], format: Format, baselin
 
 /** To a file (atomically) when --out is given, else to stdout. */
 export async function emit(text: string, out?: string): Promise<void> {
-  if (out) await writeFileAtomic(out, text.endsWith('\n') ? text : `${text}\n`);
-  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const ended = text.endsWith('\n') ? text : `${text}\n`;
+  if (out) await writeFileAtomic(out, ended);
+  else process.stdout.write(ended);
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,6 @@ import { screenshot } from '../report/browser.js';
 import { collectReports } from '../report/files.js';
 import { FORMATS, type Format } from '../report/formats/index.js';
 import { renderRun } from '../report/runTables.js';
-import { Option } from 'commander';
 import { emit, renderComparison } from './output.js';
 
 interface Flags {

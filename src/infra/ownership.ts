@@ -2,7 +2,7 @@
  * Who a private infra directory ($TMPDIR/couponbench-*) belongs to, so that a later start can
  * tell a live one from the leftovers of a couponbench that was killed, and clean those up.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -58,8 +58,4 @@ export async function sweepStaleInfra(parent = tmpdir()): Promise<string[]> {
     removed.push(dir);
   }
   return removed;
-}
-
-export function ownerFileExists(dir: string): boolean {
-  return existsSync(join(dir, OWNER_FILE));
 }

@@ -138,8 +138,9 @@ export function perSecondSeries(run: LoadRun): SeriesPoint[] {
       point.responses++;
       latencies[doneSecond]!.push(log.latencyMs[i]!);
     }
-    if (classify(observation).class === 'success') point.issued++;
-    if (isHttpFailed(observation)) point.failed++;
+    const c = classify(observation);
+    if (c.class === 'success') point.issued++;
+    if (isHttpFailed(c)) point.failed++;
   }
   let sample = 0;
   for (const point of points) {

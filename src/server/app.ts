@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failedOutcome } from '../../strategies/failure.js';
 import type { StrategyInstance } from '../../strategies/types.js';
-import { encodeOutcome, type IssueOutcome } from '../outcomes.js';
+import { encodeOutcome, observationOf, type IssueOutcome } from '../outcomes.js';
 import { ISSUE_PATH } from './httpContract.js';
 
 const MAX_BODY_BYTES = 4096;
@@ -32,7 +32,7 @@ export function createIssueApp(strategy: StrategyInstance): IssueApp {
         .issue({ couponId: Number(match[1]), userId })
         .catch((err: unknown): IssueOutcome => failedOutcome(err))
         .then((outcome) => {
-          count(outcome.result === 'failed' ? `failed:${outcome.cause}` : outcome.result);
+          count(observationOf(outcome));
           if (outcome.warning) count(`warning:${outcome.warning}`);
           const { status, body } = encodeOutcome(outcome);
           send(res, status, body);

@@ -9,4 +9,3 @@ export const EXPORTERS = { table, markdown, json, html } satisfies Record<string
 export type Format = keyof typeof EXPORTERS;
 export const FORMATS = Object.keys(EXPORTERS) as Format[];
 export type { Comparison, Exporter } from './types.js';
-export { comparisonTitle } from './types.js';
