@@ -84,6 +84,8 @@ export const RunConfigSchema = z.object({
   strategy: z.string(),
   /** A plugin strategy's module (absolute path); absent for built-ins. */
   strategyModule: z.string().optional(),
+  /** Set when the run loaded a user's service described by a target file (strategy is then its name). */
+  target: z.object({ file: z.string(), url: z.string() }).optional(),
   scenario: ScenarioSchema,
   instances: z.number().int().positive(),
   poolSize: z.number().int().positive(),

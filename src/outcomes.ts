@@ -87,6 +87,9 @@ export function decodeResponse(status: number, body: string): Observation {
   return `http_${status}`;
 }
 
+/** A target's answer its outcome rules call `failed` (whatever the status). */
+export const TARGET_FAILED: Observation = 'failed:service';
+
 // ---------------------------------------------------------------------------------------------
 // Classification: the one table every figure derives from.
 
@@ -104,7 +107,7 @@ export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
  * service chose, so it is counted only in the wider `unserved`.
  */
 export const FAILURE_GROUPS = {
-  lock_timeout: { header: 'lock t/o', httpFailed: false, meaning: 'gave up waiting for a lock or a version retry (409)' },
+  lock_timeout: { header: 'lock t/o', httpFailed: false, meaning: 'gave up waiting for a lock or a version retry (409); a target\'s "rejected"' },
   deadlock: { header: 'deadlock', httpFailed: true, meaning: 'failed with a MySQL deadlock (500)' },
   errors_5xx: { header: '5xx', httpFailed: true, meaning: 'any other 5xx' },
   client_timeout: { header: 'client t/o', httpFailed: true, meaning: 'client timeout or connection error' },
@@ -125,6 +128,8 @@ const FIXED: Record<string, Classification> = {
   unknown_coupon: { class: 'refusal' },
   lock_timeout: { class: 'refusal', group: 'lock_timeout' },
   retries_exhausted: { class: 'refusal', group: 'lock_timeout' },
+  /** A target's refusal without issuing (lock busy, conflict, rate limit), named by its outcome rules. */
+  rejected: { class: 'refusal', group: 'lock_timeout' },
   [CLIENT_ENDINGS.timeout]: { class: 'unknown', group: 'client_timeout' },
   [CLIENT_ENDINGS.connError]: { class: 'unknown', group: 'client_timeout' },
   [CLIENT_ENDINGS.interrupted]: { class: 'unknown' },

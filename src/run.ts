@@ -15,6 +15,7 @@ import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import { assertPortFree } from './infra/ports.js';
 import type { Resources } from './lifecycle.js';
 import { drive, type DriveTick } from './load/driver.js';
+import { embeddedPlan } from './load/requestPlan.js';
 import { perSecondSeries, summarise } from './load/summary.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
 import { issuePath } from './server/httpContract.js';
@@ -93,8 +94,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
 
   started = Date.now();
   const run = await drive({
-    url: server.url,
-    path: issuePath(prepared.couponId),
+    plan: embeddedPlan(server.url, issuePath(prepared.couponId)),
     startVUs: scenario.startVUs,
     stages: scenario.stages,
     thinkTime: scenario.thinkTime,

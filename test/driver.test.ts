@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedPlan } from '../src/load/requestPlan.js';
 import { drive } from '../src/load/driver.js';
 import { vusAt } from '../src/load/stages.js';
 import { perSecondSeries, summarise } from '../src/load/summary.js';
@@ -36,7 +37,7 @@ describe('load driver', () => {
   it('holds the VU count to the k6 schedule, waits the think time per VU, and spreads VUs in time', async () => {
     arrivals.clear();
     const schedule = { startVUs: 0, stages: [{ duration: 2, target: 200 }, { duration: 3, target: 200 }, { duration: 1, target: 50 }] };
-    const run = await drive({ url, path: '/p', ...schedule, thinkTime: 0.5, timeout: 10, gracefulStop: 5, userPool: 1000, seed: 3 });
+    const run = await drive({ plan: embeddedPlan(url, '/p'), ...schedule, thinkTime: 0.5, timeout: 10, gracefulStop: 5, userPool: 1000, seed: 3 });
 
     // VU count sampled during the run equals the schedule at that instant.
     const during = run.vuSamples.filter((s) => s.atMs < 6000);
@@ -78,7 +79,7 @@ describe('load driver', () => {
 
   it('sends a user id from the pool with every request', async () => {
     bodies.length = 0;
-    const run = await drive({ url, path: '/p', startVUs: 5, stages: [{ duration: 1, target: 5 }], thinkTime: 0.05, timeout: 10, gracefulStop: 5, userPool: 7, seed: 9 });
+    const run = await drive({ plan: embeddedPlan(url, '/p'), startVUs: 5, stages: [{ duration: 1, target: 5 }], thinkTime: 0.05, timeout: 10, gracefulStop: 5, userPool: 7, seed: 9 });
     expect(bodies.length).toBe(run.log.length);
     const ids = bodies.map((b) => (JSON.parse(b) as { userId: number }).userId);
     expect(ids.every((id) => Number.isInteger(id) && id >= 1 && id <= 7)).toBe(true);
@@ -91,7 +92,7 @@ describe('load driver', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     try {
-      const run = await drive({ url: `http://127.0.0.1:${port}`, path: '/p', startVUs: 3, stages: [{ duration: 1.5, target: 3 }], thinkTime: 0.1, timeout: 1, gracefulStop: 0.2, userPool: 5, seed: 1 });
+      const run = await drive({ plan: embeddedPlan(`http://127.0.0.1:${port}`, '/p'), startVUs: 3, stages: [{ duration: 1.5, target: 3 }], thinkTime: 0.1, timeout: 1, gracefulStop: 0.2, userPool: 5, seed: 1 });
       const s = summarise(run);
       expect(s.results.timeout).toBeGreaterThanOrEqual(3);
       expect(s.outcomes.classes.unknown).toBe(s.requests);
@@ -112,7 +113,7 @@ describe('load driver', () => {
     await new Promise<void>((r) => slowish.listen(0, '127.0.0.1', r));
     try {
       // think 1.5 s + ~0.1 s latency > 1 s timeout: autocannon's own timer used to tear these down.
-      const run = await drive({ url: `http://127.0.0.1:${(slowish.address() as AddressInfo).port}`, path: '/p', startVUs: 3, stages: [{ duration: 4, target: 3 }], thinkTime: 1.5, timeout: 1, gracefulStop: 2, userPool: 10, seed: 1 });
+      const run = await drive({ plan: embeddedPlan(`http://127.0.0.1:${(slowish.address() as AddressInfo).port}`, '/p'), startVUs: 3, stages: [{ duration: 4, target: 3 }], thinkTime: 1.5, timeout: 1, gracefulStop: 2, userPool: 10, seed: 1 });
       expect(run.log.length).toBeGreaterThanOrEqual(6);
       expect(summarise(run).results.issued).toBe(run.log.length); // no timeouts either
       expect(sockets.size).toBe(3);

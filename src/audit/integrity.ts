@@ -4,7 +4,8 @@ import type { DbSnapshot } from './snapshot.js';
 
 export interface AuditInput {
   initialQuantity: number;
-  snapshot: Pick<DbSnapshot, 'finalQuantity' | 'rows' | 'duplicateUsers' | 'duplicateRows'>;
+  /** rows is null where the service keeps no issued records; duplicates are null where the records do not name users. */
+  snapshot: Pick<DbSnapshot, 'finalQuantity'> & { rows: number | null; duplicateUsers: number | null; duplicateRows: number | null };
   /** Requests whose client was told "issued" (class success in src/outcomes.ts). */
   clientIssued: number;
   /** Requests whose fate the client never learnt (class unknown: timeouts, connection errors, interrupted). */
@@ -14,7 +15,18 @@ export interface AuditInput {
   redisLedger?: { stock: number | null; winners: number };
   /** Per-user reconciliation, where the rows name their users. */
   identity?: IdentityResult;
+  /** A target's further probes, each against the figure it must equal. */
+  probes?: ProbeCheck[];
 }
+
+export const ProbeCheckSchema = z.object({
+  name: z.string(),
+  value: z.number(),
+  /** What it must equal: the final stock or the issued count, and that figure. */
+  equals: z.enum(['quantity', 'issued']),
+  expected: z.number(),
+});
+export type ProbeCheck = z.infer<typeof ProbeCheckSchema>;
 
 export const VIOLATION_KINDS = [
   'lost_decrements',
@@ -28,6 +40,7 @@ export const VIOLATION_KINDS = [
   'duplicates',
   'redis_stock_mismatch',
   'redis_winners_mismatch',
+  'probe_mismatch',
 ] as const;
 
 export const ViolationSchema = z.object({ kind: z.enum(VIOLATION_KINDS), count: z.number(), text: z.string() });
@@ -36,10 +49,11 @@ export type Violation = z.infer<typeof ViolationSchema>;
 export const AuditSchema = z.object({
   initialQuantity: z.number().int(),
   finalQuantity: z.number().int(),
-  rows: z.number().int(),
+  /** Issued records (R); null where the service keeps none. */
+  rows: z.number().int().nullable(),
   clientIssued: z.number().int(),
   clientUnknown: z.number().int(),
-  /** Q0 - R: what the stock should read if every issued row took exactly one unit. */
+  /** Q0 - R: what the stock should read if every issued row took exactly one unit (Q0 - S where there are no rows). */
   expectedRemaining: z.number().int(),
   lostDecrements: z.number().int(),
   phantomDecrements: z.number().int(),
@@ -56,6 +70,10 @@ export const AuditSchema = z.object({
   identity: IdentitySchema.nullable(),
   /** Redis stock counter and winners, when the strategy keeps them (null otherwise). */
   redis: z.object({ stock: z.number().int().nullable(), winners: z.number().int() }).nullable(),
+  /** A target's further probes, side by side with what they must equal. */
+  probes: z.array(ProbeCheckSchema).default([]),
+  /** Checks the audit could not make, and why (a target without issued records, or with a count only). */
+  notChecked: z.array(z.string()).default([]),
   violations: z.array(ViolationSchema),
   verdict: z.enum(['pass', 'fail']),
   /** The arithmetic in a person's words. */
@@ -68,24 +86,47 @@ const n = (x: number) => x.toLocaleString('en-US');
 /** The audit arithmetic of the design: pure, so the tests can check every branch. */
 export function checkIntegrity(input: AuditInput): AuditResult {
   const { initialQuantity: q0, snapshot, clientIssued: s, clientUnknown: unknown } = input;
-  const { finalQuantity: qf, rows: r } = snapshot;
+  const { finalQuantity: qf, rows } = snapshot;
   const decrements = q0 - qf;
+  // Without issued records the client successes stand in for the rows: the stock must have
+  // fallen once for each, plus at most once for each request whose outcome nobody learnt.
+  const r = rows ?? s;
   const expectedRemaining = q0 - r;
   const lostDecrements = Math.max(0, r - decrements);
-  const phantomDecrements = Math.max(0, decrements - r);
+  const phantomDecrements = Math.max(0, decrements - r - (rows === null ? unknown : 0));
   const overIssue = Math.max(0, r - q0);
   const negativeStock = qf < 0;
-  const missingRows = Math.max(0, s - r);
-  const unconfirmedRows = Math.max(0, r - s);
+  const missingRows = rows === null ? 0 : Math.max(0, s - rows);
+  const unconfirmedRows = rows === null ? 0 : Math.max(0, rows - s);
   const unexplainedRows = Math.max(0, unconfirmedRows - unknown);
-  const duplicateUsers = input.onePerUser ? snapshot.duplicateUsers : 0;
-  const duplicateRows = input.onePerUser ? snapshot.duplicateRows : 0;
+  const duplicateUsers = input.onePerUser ? (snapshot.duplicateUsers ?? 0) : 0;
+  const duplicateRows = input.onePerUser ? (snapshot.duplicateRows ?? 0) : 0;
+  const notChecked: string[] = [];
+  if (rows === null) notChecked.push('rows against client successes (the service keeps no issued records)');
+  if (input.onePerUser && snapshot.duplicateRows === null) notChecked.push('duplicate holders (issued records do not name users)');
+  if (!input.identity) notChecked.push('by user (issued records do not name users)');
 
   const violations: Violation[] = [];
   const add = (kind: Violation['kind'], count: number, text: string) => violations.push({ kind, count, text });
-  if (lostDecrements > 0) add('lost_decrements', lostDecrements, `expected remaining ${n(expectedRemaining)}, found ${n(qf)}: ${n(lostDecrements)} lost decrements`);
-  if (phantomDecrements > 0) add('phantom_decrements', phantomDecrements, `stock fell by ${n(decrements)} but only ${n(r)} coupons exist: ${n(phantomDecrements)} units vanished`);
-  if (overIssue > 0) add('over_issue', overIssue, `${n(r)} coupons issued from ${n(q0)} units: ${n(overIssue)} over-issued`);
+  if (lostDecrements > 0) {
+    add(
+      'lost_decrements',
+      lostDecrements,
+      rows === null
+        ? `${n(s)} clients were told "issued" but the stock fell by only ${n(decrements)} (expected remaining ${n(expectedRemaining)}, found ${n(qf)}): ${n(lostDecrements)} lost decrements`
+        : `expected remaining ${n(expectedRemaining)}, found ${n(qf)}: ${n(lostDecrements)} lost decrements`,
+    );
+  }
+  if (phantomDecrements > 0) {
+    add(
+      'phantom_decrements',
+      phantomDecrements,
+      rows === null
+        ? `stock fell by ${n(decrements)} for ${n(s)} successes and ${n(unknown)} unknown outcomes: ${n(phantomDecrements)} units vanished`
+        : `stock fell by ${n(decrements)} but only ${n(r)} coupons exist: ${n(phantomDecrements)} units vanished`,
+    );
+  }
+  if (overIssue > 0) add('over_issue', overIssue, `${n(r)} coupons ${rows === null ? 'acknowledged' : 'issued'} from ${n(q0)} units: ${n(overIssue)} over-issued`);
   if (negativeStock) add('negative_stock', -qf, `stock is negative: ${n(qf)}`);
   if (missingRows > 0) add('missing_rows', missingRows, `${n(s)} clients were told "issued" but only ${n(r)} rows exist: ${n(missingRows)} missing`);
   if (unexplainedRows > 0)
@@ -110,18 +151,26 @@ export function checkIntegrity(input: AuditInput): AuditResult {
   if (ledger && ledger.stock !== qf)
     add('redis_stock_mismatch', Math.abs((ledger.stock ?? 0) - qf), `Redis stock reads ${ledger.stock === null ? 'nothing' : n(ledger.stock)}, database ${n(qf)}`);
   if (ledger && ledger.winners !== r) add('redis_winners_mismatch', Math.abs(ledger.winners - r), `Redis recorded ${n(ledger.winners)} winners, database has ${n(r)} rows`);
+  const probes = input.probes ?? [];
+  for (const p of probes) {
+    if (p.value !== p.expected) add('probe_mismatch', Math.abs(p.value - p.expected), `${p.name} reads ${n(p.value)} but the ${p.equals === 'quantity' ? 'stock' : 'issued count'} is ${n(p.expected)}`);
+  }
 
   const explanation =
     violations.length > 0
       ? violations.map((v) => v.text).join('; ')
-      : `expected remaining ${n(expectedRemaining)}, found ${n(qf)}; ${n(r)} rows match ${n(s)} client successes` +
-        (unconfirmedRows > 0 ? ` plus ${n(unconfirmedRows)} of the ${n(unknown)} requests whose outcome the client never learnt` : '') +
+      : (rows === null
+          ? `stock fell by ${n(decrements)} for ${n(s)} client successes` + (decrements > s ? ` and ${n(decrements - s)} of the ${n(unknown)} requests whose outcome the client never learnt` : '')
+          : `expected remaining ${n(expectedRemaining)}, found ${n(qf)}; ${n(r)} rows match ${n(s)} client successes` +
+            (unconfirmedRows > 0 ? ` plus ${n(unconfirmedRows)} of the ${n(unknown)} requests whose outcome the client never learnt` : '')) +
         (identity ? `; by user: ${n(identity.ok)} held as told${identity.recovered > 0 ? `, ${n(identity.recovered)} recovered from unknown outcomes` : ''}` : '') +
-        (ledger ? `; Redis agrees (stock ${n(ledger.stock ?? 0)}, ${n(ledger.winners)} winners)` : '');
+        (ledger ? `; Redis agrees (stock ${n(ledger.stock ?? 0)}, ${n(ledger.winners)} winners)` : '') +
+        (probes.length > 0 ? `; ${probes.map((p) => `${p.name} agrees (${n(p.value)})`).join(', ')}` : '') +
+        (notChecked.length > 0 ? `; not checked: ${notChecked.join(', ')}` : '');
   return {
     initialQuantity: q0,
     finalQuantity: qf,
-    rows: r,
+    rows,
     clientIssued: s,
     clientUnknown: unknown,
     expectedRemaining,
@@ -136,6 +185,8 @@ export function checkIntegrity(input: AuditInput): AuditResult {
     duplicateRows,
     identity: identity ?? null,
     redis: ledger ?? null,
+    probes,
+    notChecked,
     violations,
     verdict: violations.length === 0 ? 'pass' : 'fail',
     explanation,

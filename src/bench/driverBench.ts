@@ -10,6 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { which } from '../infra/binaries.js';
 import { builtModule } from '../paths.js';
+import { embeddedPlan } from '../load/requestPlan.js';
 import { drive } from '../load/driver.js';
 import { summarise, type LatencyStats } from '../load/summary.js';
 import { ms, int } from '../report/format.js';
@@ -36,8 +37,7 @@ function startNoopServer(): Promise<{ child: ChildProcess; url: string }> {
 
 async function ourDriver(url: string, vus: number, thinkTime: number, seconds: number, rampS: number): Promise<Row> {
   const run = await drive({
-    url,
-    path: '/noop',
+    plan: embeddedPlan(url, '/noop'),
     startVUs: 0,
     stages: [
       { duration: rampS, target: vus },

@@ -1,16 +1,22 @@
 import type { Command } from 'commander';
 import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
+import { UsageError } from '../errors.js';
 import { writeReport } from '../report/files.js';
 import { progressPrinter } from '../report/progress.js';
 import { renderRun } from '../report/runTables.js';
-import { runOnce } from '../run.js';
+import type { Report } from '../report/schema.js';
+import { runOnce, type RunHooks } from '../run.js';
+import { assertLoopbackTarget, loadTarget } from '../target/file.js';
+import { runTarget, targetConfig } from '../target/run.js';
 import { addRunOptions, type RunFlags } from './options.js';
 import { runSetup } from './runSetup.js';
 import { say, withResources } from './session.js';
 import { exitByVerdict } from './verdict.js';
 
 interface Flags extends RunFlags {
-  strategy: string;
+  strategy?: string;
+  target?: string;
+  allowRemote?: boolean;
   out?: string;
   json?: boolean;
 }
@@ -19,8 +25,10 @@ export function registerRun(program: Command): void {
   addRunOptions(
     program
       .command('run')
-      .description('bring up MySQL + Redis, seed a coupon, serve it with one strategy, load it, audit, report')
-      .requiredOption('-s, --strategy <name|file>', `strategy under test: ${strategyNames().join(', ')}, or a plugin file (./my-strategy.js)`),
+      .description('load one strategy (in the embedded server) or your own service (--target), then audit and report')
+      .option('-s, --strategy <name|file>', `strategy under test: ${strategyNames().join(', ')}, or a plugin file (./my-strategy.js)`)
+      .option('-t, --target <file>', 'your own service, described by a target file (JSON or YAML): load it and audit its database')
+      .option('--allow-remote', 'let --target load a host that is not this machine'),
   )
     .option('--out <file>', 'report path (default reports/<time>-<strategy>-<scenario>.json)')
     .option('--json', 'print the JSON report to stdout instead of tables')
@@ -30,13 +38,17 @@ export function registerRun(program: Command): void {
 }
 
 async function run(flags: Flags): Promise<number> {
-  const ref = await resolveStrategyRef(flags.strategy);
+  if (Boolean(flags.strategy) === Boolean(flags.target)) throw new UsageError('give either --strategy NAME|FILE or --target FILE');
+  const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote)) : undefined;
+  const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
   const quiet = Boolean(flags.quiet || flags.json);
-  if (!quiet) setup.notes.forEach(say);
-  const config = { ...setup.base, ...ref };
-  const onTick = quiet ? undefined : progressPrinter(process.stderr, config.scenario.quantity);
-  const report = await withResources(quiet, (hooks) => runOnce(setup.infra, config, { ...hooks, onTick }));
+  if (!quiet && ref) setup.notes.forEach(say);
+  const onTick = quiet ? undefined : progressPrinter(process.stderr, setup.base.scenario.quantity);
+  const report = await withResources(quiet, (hooks) => {
+    const withTick = { ...hooks, onTick };
+    return runner ? runner(setup.base, withTick) : runOnce(setup.infra, { ...setup.base, ...ref! }, withTick);
+  });
   const { file, json } = await writeReport(report, flags.out);
   if (flags.json) process.stdout.write(json);
   else {
@@ -44,4 +56,11 @@ async function run(flags: Flags): Promise<number> {
     say(`report: ${file}`);
   }
   return exitByVerdict([{ report, file }], { gate: flags.gate, thresholds: setup.thresholds }, process.stderr);
+}
+
+/** Read and check the target file before anything is sent; returns the run to make. */
+async function targetRunner(path: string, allowRemote: boolean) {
+  const loaded = await loadTarget(path);
+  assertLoopbackTarget(loaded.target, allowRemote);
+  return (base: Parameters<typeof targetConfig>[1], hooks: RunHooks): Promise<Report> => runTarget(loaded, targetConfig(loaded, base), hooks);
 }

@@ -13,6 +13,7 @@
  * pinned in package.json; `autocannonInternalsProblems()` says what changed if that ever breaks.
  */
 import { createRequire } from 'node:module';
+import type { OutgoingRequest } from './requestPlan.js';
 
 export const AUTOCANNON_VERSION = '9.0.0';
 
@@ -75,12 +76,9 @@ function assertInternals(): void {
 export interface PacedConnectionOptions {
   hostname: string;
   port: number;
-  method: string;
-  path: string;
-  headers: Record<string, string>;
   timeoutMs: number;
   /** Built for each request. */
-  body: () => string;
+  request: () => OutgoingRequest;
   onResponse(status: number, body: string, latencyMs: number): void;
   /** No response within timeoutMs: the connection is closed and the next send() opens a new one. */
   onTimeout(): void;
@@ -126,10 +124,13 @@ export class PacedConnection {
       timeout: AUTOCANNON_TIMEOUT_S,
       requests: [
         {
-          method: o.method,
-          path: o.path,
-          headers: o.headers,
-          setupRequest: (req) => ({ ...req, body: o.body() }),
+          method: 'GET',
+          path: '/',
+          headers: {},
+          setupRequest: (req) => {
+            const next = o.request();
+            return { ...req, ...next, headers: { ...next.headers } }; // autocannon writes Content-Length into the headers it gets
+          },
           onResponse: (status, body) => (this.pendingBody = { status, body }),
         },
       ],

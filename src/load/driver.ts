@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { RequestLog } from './recorder.js';
+import type { RequestPlan } from './requestPlan.js';
 import { scheduleDuration, vusAt, type StageSchedule } from './stages.js';
 import { userPicker } from './userIds.js';
 import { VirtualUser } from './virtualUser.js';
 
 export interface DriveRequest extends StageSchedule {
-  url: string;
-  path: string;
+  plan: RequestPlan;
   thinkTime: number;
   timeout: number;
   gracefulStop: number;
@@ -44,7 +44,6 @@ const SAMPLE_MS = 100;
  * vusAt(t), then let in-flight requests finish (up to gracefulStop) and close everything.
  */
 export async function drive(req: DriveRequest): Promise<LoadRun> {
-  const target = new URL(req.url);
   const log = new RequestLog();
   const nextUserId = userPicker(req.userPool, req.seed);
   const totalMs = scheduleDuration(req) * 1000;
@@ -57,19 +56,21 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   const vuSamples: VuSample[] = [];
   let lastSampleMs = -SAMPLE_MS;
   let lastTickS = 0;
+  let vuCount = 0;
+  let fatal: Error | undefined;
 
   const adjust = (nowMs: number) => {
     const want = nowMs >= totalMs ? 0 : vusAt(req, nowMs / 1000);
     while (active.length < want) {
       const vu = new VirtualUser({
-        hostname: target.hostname,
-        port: Number(target.port),
-        path: req.path,
+        plan: req.plan,
+        vu: ++vuCount,
         thinkMs: req.thinkTime * 1000,
         timeoutSec: req.timeout,
         nextUserId,
         log,
         clock,
+        onFatal: (err) => (fatal ??= err),
       });
       active.push(vu);
       vu.start();
@@ -90,9 +91,15 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
     }
   };
 
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     adjust(0);
     const timer = setInterval(() => {
+      if (fatal) {
+        clearInterval(timer);
+        for (const vu of [...active, ...retired]) vu.kill();
+        reject(fatal);
+        return;
+      }
       const now = clock();
       adjust(now);
       if (now >= totalMs) {

@@ -1,17 +1,20 @@
-import { CLIENT_ENDINGS, decodeResponse, type Observation } from '../outcomes.js';
+import { CLIENT_ENDINGS, type Observation } from '../outcomes.js';
 import { PacedConnection } from './autocannonClient.js';
 import type { RequestLog } from './recorder.js';
+import type { RequestPlan, VuSession } from './requestPlan.js';
 
 export interface VirtualUserOptions {
-  hostname: string;
-  port: number;
-  path: string;
+  plan: RequestPlan;
+  /** k6's __VU: 1-based, unique for the run. */
+  vu: number;
   thinkMs: number;
   timeoutSec: number;
   nextUserId: () => number;
   log: RequestLog;
   /** Milliseconds since the run started. */
   clock: () => number;
+  /** The VU cannot go on (its login failed): the run stops with this error. */
+  onFatal: (err: Error) => void;
 }
 
 /**
@@ -25,28 +28,46 @@ export class VirtualUser {
   private thinkTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private onIdle: (() => void) | undefined;
+  private iteration = 0;
+  /** Set by a login: the one user this VU is, and its session. */
+  private signedIn: { userId: number; session: VuSession } | undefined;
 
   constructor(private readonly opts: VirtualUserOptions) {
+    const { plan } = opts;
     this.connection = new PacedConnection({
-      hostname: opts.hostname,
-      port: opts.port,
-      method: 'POST',
-      path: opts.path,
-      headers: { 'content-type': 'application/json' },
+      hostname: plan.hostname,
+      port: plan.port,
       timeoutMs: opts.timeoutSec * 1000,
-      body: () => {
-        const userId = opts.nextUserId();
+      request: () => {
+        const userId = this.signedIn?.userId ?? opts.nextUserId();
         this.inFlight = { userId, sentAtMs: opts.clock() };
-        return `{"userId":${userId}}`;
+        return plan.build({ userId, vu: opts.vu, iteration: this.iteration++, session: this.signedIn?.session });
       },
-      onResponse: (status, body, latencyMs) => this.finish(status, decodeResponse(status, body), latencyMs),
+      onResponse: (status, body, latencyMs) => this.finish(status, plan.decode(status, body), latencyMs),
       onTimeout: () => this.finish(0, CLIENT_ENDINGS.timeout, opts.timeoutSec * 1000),
       onConnError: () => this.finish(0, CLIENT_ENDINGS.connError, opts.clock() - (this.inFlight?.sentAtMs ?? opts.clock())),
     });
   }
 
   start(): void {
-    this.connection.send();
+    const { plan } = this.opts;
+    if (!plan.login) {
+      this.connection.send();
+      return;
+    }
+    const userId = this.opts.nextUserId();
+    plan.login(userId, this.opts.vu).then(
+      (session) => {
+        this.signedIn = { userId, session };
+        if (!this.stopping) this.connection.send();
+        else this.onIdle?.();
+      },
+      (err: Error) => {
+        this.stopping = true;
+        this.onIdle?.();
+        this.opts.onFatal(err);
+      },
+    );
   }
 
   /** Stop after the request in flight, if any; resolves when the VU is idle and closed. */

@@ -22,7 +22,11 @@ function heading(report: Report): string {
       `scenario ${c.scenario.name}: ${int(c.scenario.quantity)} units, stages ${shape}, think ${formatDuration(c.scenario.thinkTime)}, ` +
         `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}`,
     ),
-    chalk.dim(`server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}`),
+    chalk.dim(
+      c.target
+        ? `target: ${c.target.url} (${c.target.file}) · MySQL ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}`
+        : `server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}`,
+    ),
   ].join('\n');
 }
 
@@ -66,21 +70,25 @@ export function integrityTable(report: Report): string {
   const a = report.audit;
   const t = new Table({ ...plain, colWidths: [28, 68], wordWrap: true });
   const bad = (x: number) => (x > 0 ? chalk.red(int(x)) : chalk.green(int(x)));
+  const noRows = a.rows === null;
+  const unchecked = chalk.dim('not checked: no issued records');
+  const target = report.config.target;
   t.push(
     ['initial quantity (Q0)', int(a.initialQuantity)],
-    ['user_coupon rows (R)', int(a.rows)],
-    ['expected remaining Q0 - R', int(a.expectedRemaining)],
+    [target ? 'issued records (R)' : 'user_coupon rows (R)', a.rows === null ? chalk.dim('none kept by the service') : int(a.rows)],
+    [noRows ? 'expected remaining Q0 - S' : 'expected remaining Q0 - R', int(a.expectedRemaining)],
     ['final quantity (Qf)', a.finalQuantity === a.expectedRemaining ? int(a.finalQuantity) : chalk.red(int(a.finalQuantity))],
     ['client successes (S)', int(a.clientIssued)],
     ['lost decrements', bad(a.lostDecrements)],
     ['vanished units', bad(a.phantomDecrements)],
     ['over-issue', bad(a.overIssue)],
     ['negative stock', a.negativeStock ? chalk.red('yes') : chalk.green('no')],
-    ['missing rows (S - R)', bad(a.missingRows)],
-    ['unconfirmed rows (R - S)', a.unexplainedRows > 0 ? chalk.red(`${int(a.unconfirmedRows)}, ${int(a.unexplainedRows)} beyond the ${int(a.clientUnknown)} unknown outcomes`) : `${int(a.unconfirmedRows)} (unknown outcomes: ${int(a.clientUnknown)})`],
+    ['missing rows (S - R)', noRows ? unchecked : bad(a.missingRows)],
+    ['unconfirmed rows (R - S)', noRows ? unchecked : a.unexplainedRows > 0 ? chalk.red(`${int(a.unconfirmedRows)}, ${int(a.unexplainedRows)} beyond the ${int(a.clientUnknown)} unknown outcomes`) : `${int(a.unconfirmedRows)} (unknown outcomes: ${int(a.clientUnknown)})`],
     ['by user (set check)', identityCell(a)],
-    ['duplicate holders', report.config.scenario.onePerUser ? bad(a.duplicateRows) : chalk.dim('not limited')],
+    ['duplicate holders', !report.config.scenario.onePerUser ? chalk.dim('not limited') : a.notChecked.some((c) => c.startsWith('duplicate')) ? chalk.dim('not checked: records do not name users') : bad(a.duplicateRows)],
     ...(a.redis ? [['Redis stock / winners', `${a.redis.stock === null ? '—' : int(a.redis.stock)} / ${int(a.redis.winners)}`]] : []),
+    ...a.probes.map((p) => [p.name, p.value === p.expected ? `${int(p.value)} (= ${p.equals === 'quantity' ? 'final stock' : 'issued count'})` : chalk.red(`${int(p.value)}, but the ${p.equals === 'quantity' ? 'final stock' : 'issued count'} is ${int(p.expected)}`)]),
     ['verdict', a.verdict === 'pass' ? chalk.green.bold('PASS') : chalk.red.bold('FAIL')],
   );
   return `${t.toString()}\n${a.verdict === 'pass' ? chalk.green(a.explanation) : chalk.red(a.explanation)}`;
@@ -88,7 +96,7 @@ export function integrityTable(report: Report): string {
 
 function identityCell(a: Report['audit']): string {
   const id = a.identity;
-  if (!id) return chalk.dim('not checked: rows do not name users');
+  if (!id) return chalk.dim(a.rows === null ? 'not checked: no issued records' : 'not checked: records do not name users');
   const bad = (label: string, x: number) => (x > 0 ? chalk.red(`${label} ${int(x)}`) : `${label} 0`);
   return `ok ${int(id.ok)}  ${bad('lost', id.lost)}  ${bad('unexpected', id.unexpected)}  recovered ${int(id.recovered)}  unknown, not issued ${int(id.unknownNotIssued)}`;
 }
@@ -102,7 +110,7 @@ export function fairnessTable(report: Report): string {
     .map(([r, n]) => `${r} ${int(n)}`)
     .join(', ');
   t.push(
-    ['sold out', f.soldOut ? 'yes' : chalk.dim(`no (${int(report.audit.rows)} of ${int(f.quantity)} issued; figures below are partial)`)],
+    ['sold out', f.soldOut ? 'yes' : chalk.dim(`no (${int(report.audit.rows ?? report.audit.clientIssued)} of ${int(f.quantity)} issued; figures below are partial)`)],
     ['distinct askers', `${int(f.askers)} (early = first ${int(f.earlyAskers)} to ask)`],
     ['winners among early askers', `${int(f.earlyWinners)} of ${int(f.winners)} winners (${pct(f.earlyWinners, f.winners)})`],
     ['early askers left empty', `${int(f.earlyEmptyHanded)}${by ? `  (first told: ${by})` : ''}`],

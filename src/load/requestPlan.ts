@@ -1,0 +1,49 @@
+/**
+ * What a virtual user sends and how it reads the answer. The embedded server's plan is fixed by
+ * its HTTP contract; a target's plan comes from its file (src/target/requestPlan.ts).
+ */
+import { decodeResponse, type Observation } from '../outcomes.js';
+
+/** What one request is about: the user it is for, and k6's __VU / __ITER. */
+export interface RequestContext {
+  userId: number;
+  vu: number;
+  iteration: number;
+  session?: VuSession;
+}
+
+/** What a VU's login gave it, for the requests that follow. */
+export interface VuSession {
+  token: string;
+}
+
+export interface OutgoingRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface RequestPlan {
+  hostname: string;
+  port: number;
+  build(ctx: RequestContext): OutgoingRequest;
+  decode(status: number, body: string): Observation;
+  /**
+   * Sign a user in before a VU's first request. With a login each VU is one user for the whole
+   * run (its token is that user's); without one every request draws a user from the pool.
+   */
+  login?(userId: number, vu: number): Promise<VuSession>;
+}
+
+/** The embedded issuance server: POST {"userId": N} to the coupon's issue path. */
+export function embeddedPlan(baseUrl: string, path: string): RequestPlan {
+  const url = new URL(baseUrl);
+  const headers = { 'content-type': 'application/json' };
+  return {
+    hostname: url.hostname,
+    port: Number(url.port),
+    build: ({ userId }) => ({ method: 'POST', path, headers, body: `{"userId":${userId}}` }),
+    decode: decodeResponse,
+  };
+}

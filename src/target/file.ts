@@ -1,0 +1,53 @@
+/** Reading a target file (JSON or YAML) and the checks that come before anything is sent. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../errors.js';
+import { describeIssues, TargetFileSchema, type TargetFile } from './schema.js';
+
+export interface LoadedTarget {
+  /** Absolute path; shell reset steps run in its directory. */
+  file: string;
+  target: TargetFile;
+}
+
+export async function loadTarget(path: string): Promise<LoadedTarget> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UsageError(`target file ${file} does not exist`);
+  const text = await readFile(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`target file ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = TargetFileSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`target file ${file}: ${describeIssues(parsed.error)}`);
+  return { file, target: parsed.data };
+}
+
+export function targetDir(loaded: LoadedTarget): string {
+  return dirname(loaded.file);
+}
+
+/**
+ * couponbench is a load generator: it sends only to this machine unless told otherwise, so a
+ * copied target file cannot hammer a shared or production host by accident.
+ */
+export function assertLoopbackTarget(target: TargetFile, allowRemote: boolean): void {
+  if (allowRemote) return;
+  const urls = [target.request.url, ...(target.login ? [target.login.request.url] : [])];
+  for (const url of urls) {
+    const host = new URL(url.replace(/\{[A-Za-z_]\w*\}/g, 'x')).hostname.replace(/^\[|\]$/g, '');
+    if (!isLoopback(host)) throw new UsageError(`${url} is not on this machine (loopback); pass --allow-remote to load another host`);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1';
+  return false;
+}

@@ -1,0 +1,87 @@
+/** A target file's request (and login) as the plan its virtual users follow. */
+import { randomUUID } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import type { OutgoingRequest, RequestContext, RequestPlan, VuSession } from '../load/requestPlan.js';
+import { compileOutcomeRules } from './outcomeRules.js';
+import type { TargetFile } from './schema.js';
+import { compileTemplate, type Template, type TemplateValues } from './template.js';
+
+type RequestSpec = TargetFile['request'];
+
+interface CompiledRequest {
+  origin: URL;
+  method: string;
+  path: Template;
+  headers: Array<[string, Template]>;
+  body?: Template;
+  usesUuid: boolean;
+}
+
+function compileRequest(spec: RequestSpec): CompiledRequest {
+  const origin = new URL(spec.url.replace(/\{[A-Za-z_]\w*\}/g, 'x')).origin;
+  const isJson = Object.entries(spec.headers).some(([k, v]) => k.toLowerCase() === 'content-type' && /json/i.test(v)) || /^\s*[[{]/.test(spec.body ?? '');
+  const path = compileTemplate(spec.url.slice(origin.length) || '/', 'url');
+  const headers = Object.entries(spec.headers).map(([k, v]): [string, Template] => [k, compileTemplate(v, 'text')]);
+  const body = spec.body === undefined ? undefined : compileTemplate(spec.body, isJson ? 'json' : 'text');
+  const usesUuid = [path, body, ...headers.map(([, t]) => t)].some((t) => t?.names.includes('uuid'));
+  return { origin: new URL(origin), method: spec.method, path, headers, body, usesUuid };
+}
+
+function render(req: CompiledRequest, values: TemplateValues): OutgoingRequest {
+  const all = req.usesUuid ? { ...values, uuid: randomUUID() } : values;
+  return {
+    method: req.method,
+    path: req.path.render(all),
+    headers: Object.fromEntries(req.headers.map(([k, t]) => [k, t.render(all)])),
+    ...(req.body ? { body: req.body.render(all) } : {}),
+  };
+}
+
+/** The values every template of the run shares. */
+export interface RunValues {
+  couponId: string | number;
+  quantity: number;
+}
+
+export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number): RequestPlan {
+  const request = compileRequest(target.request);
+  const decode = compileOutcomeRules(target.outcomes);
+  const plan: RequestPlan = {
+    hostname: request.origin.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(request.origin.port || 80),
+    build: (ctx: RequestContext) =>
+      render(request, { ...run, userId: ctx.userId, vu: ctx.vu, iteration: ctx.iteration, ...(ctx.session ? { token: ctx.session.token } : {}) }),
+    decode,
+  };
+  if (target.login) {
+    const login = compileRequest(target.login.request);
+    const tokenPath = target.login.token.replace(/^\$\./, '').split('.');
+    plan.login = (userId, vu) => signIn(login, tokenPath, { ...run, userId, vu }, timeoutMs);
+  }
+  return plan;
+}
+
+async function signIn(login: CompiledRequest, tokenPath: string[], values: TemplateValues, timeoutMs: number): Promise<VuSession> {
+  const req = render(login, values);
+  const url = new URL(req.path, login.origin);
+  const where = `login for user ${values.userId} (${req.method} ${url})`;
+  let status: number;
+  let text: string;
+  try {
+    const res = await fetch(url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(timeoutMs) });
+    status = res.status;
+    text = await res.text();
+  } catch (err) {
+    throw new UsageError(`${where} failed: ${(err as Error).message}`);
+  }
+  let token: unknown;
+  try {
+    token = tokenPath.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), JSON.parse(text));
+  } catch {
+    token = undefined;
+  }
+  if (typeof token !== 'string' && typeof token !== 'number') {
+    throw new UsageError(`${where} yielded no token at ${tokenPath.join('.')}: ${status} ${text.slice(0, 120).replace(/\s+/g, ' ')}`);
+  }
+  return { token: String(token) };
+}

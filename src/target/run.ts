@@ -1,0 +1,170 @@
+/**
+ * One run against a user's service: reset -> read Q0 -> load -> settle -> probes -> audit. The
+ * same load driver, audit and report as the embedded runs; what differs is where the figures
+ * come from (the target file's probes instead of our schema).
+ */
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { checkFairness, checkIntegrity, reconcileByUser, type AuditInput } from '../audit/index.js';
+import type { ProbeCheck } from '../audit/integrity.js';
+import type { RunConfig } from '../config.js';
+import { machine } from '../environment.js';
+import { InfraError } from '../errors.js';
+import { drive } from '../load/driver.js';
+import { perSecondSeries, summarise } from '../load/summary.js';
+import { REPORT_SCHEMA, REPORT_VERSION, type Report } from '../report/schema.js';
+import type { RunHooks } from '../run.js';
+import { targetDir, type LoadedTarget } from './file.js';
+import { TargetState, type IssuedRead } from './probes.js';
+import { targetPlan } from './requestPlan.js';
+import { runReset } from './reset.js';
+import type { TargetFile } from './schema.js';
+
+const SETTLE_POLL_MS = 250;
+
+/** The run's config for a target: its name stands where a strategy's would. */
+export function targetConfig(loaded: LoadedTarget, base: Omit<RunConfig, 'strategy'>): RunConfig {
+  const { target } = loaded;
+  return { ...base, strategy: target.name, instances: target.instances, target: { file: loaded.file, url: target.request.url } };
+}
+
+/** What the probes read at one moment. */
+interface Reading {
+  quantity: number;
+  issued?: IssuedRead;
+  extra: Record<string, number>;
+}
+
+async function read(state: TargetState, target: TargetFile): Promise<Reading> {
+  const quantity = await state.readNumber(target.audit.quantity, 'audit.quantity');
+  const issued = target.audit.issued ? await state.readIssued(target.audit.issued, 'audit.issued') : undefined;
+  const extra: Record<string, number> = {};
+  for (const [name, probe] of Object.entries(target.audit.extra)) extra[name] = await state.readNumber(probe, `audit.extra.${name}`);
+  return { quantity, issued, extra };
+}
+
+/** Poll until two reads in a row agree (at most `settleS`), for services that write after they answer. */
+async function settledRead(state: TargetState, target: TargetFile, settleS: number, say: (m: string) => void): Promise<Reading> {
+  let last = await read(state, target);
+  if (settleS <= 0) return last;
+  const deadline = Date.now() + settleS * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+    const next = await read(state, target);
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
+  }
+  say(`settle: the probes still changed after ${settleS}s; auditing the last read`);
+  return last;
+}
+
+export async function assertReachable(url: string, name: string, timeoutMs = 3000): Promise<void> {
+  const u = new URL(url.replace(/\{[A-Za-z_]\w*\}/g, 'x'));
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(new InfraError(`cannot reach ${name} at ${u.origin}: ${why}`));
+    };
+    socket.once('timeout', () => fail(`no answer within ${timeoutMs / 1000}s`));
+    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+  });
+}
+
+/** Coupons each user gained during the run: the issued records after, less those before. */
+function gained(before: number[] | undefined, after: number[]): { holdings: Map<number, number>; order: number[] } {
+  const holdings = new Map<number, number>();
+  for (const u of after) holdings.set(u, (holdings.get(u) ?? 0) + 1);
+  for (const u of before ?? []) holdings.set(u, (holdings.get(u) ?? 0) - 1);
+  for (const [u, n] of holdings) if (n <= 0) holdings.delete(u);
+  const seen = new Set<number>();
+  const order = after.filter((u) => holdings.has(u) && !seen.has(u) && seen.add(u));
+  return { holdings, order };
+}
+
+export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: RunHooks): Promise<Report> {
+  const { target } = loaded;
+  const scenario = config.scenario;
+  const say = hooks.onStage ?? (() => {});
+  const values = { couponId: target.couponId, quantity: scenario.quantity };
+
+  await assertReachable(target.request.url, target.name);
+  if (target.login) await assertReachable(target.login.request.url, `${target.name} (login)`);
+  const state = new TargetState(target, values);
+  const closeState = hooks.resources.defer('target connections', () => state.close());
+
+  let started = Date.now();
+  if (target.reset) await runReset(target.reset, state, values, targetDir(loaded), say);
+  const before = await read(state, target);
+  const q0 = before.quantity;
+  if (!target.reset) say(`no reset steps: nothing was reset; Q0 = ${q0} read with audit.quantity`);
+  else if (q0 !== scenario.quantity) say(`after the reset audit.quantity reads ${q0}, not --quantity ${scenario.quantity}; the audit uses ${q0}`);
+  if (before.issued && before.issued.count > 0) say(`${before.issued.count} issued records before the load; the audit counts only those added`);
+  const plan = targetPlan(target, values, scenario.timeout * 1000);
+  if (plan.login) await plan.login(1, 0); // a login that yields no token ends here, before any load
+  const { mysqlVersion, redisVersion } = await state.versions();
+  const seedMs = Date.now() - started;
+
+  started = Date.now();
+  say(`load: ${target.name} at ${target.request.url}`);
+  const run = await drive({
+    plan,
+    startVUs: scenario.startVUs,
+    stages: scenario.stages,
+    thinkTime: scenario.thinkTime,
+    timeout: scenario.timeout,
+    gracefulStop: scenario.gracefulStop,
+    userPool: scenario.userPool,
+    seed: config.seed,
+    onTick: hooks.onTick,
+  });
+  const loadMs = Date.now() - started;
+
+  started = Date.now();
+  const after = await settledRead(state, target, target.settle, say);
+  await closeState();
+  const load = summarise(run);
+  const users = after.issued?.users ? gained(before.issued?.users, after.issued.users) : undefined;
+  const rows = after.issued ? after.issued.count - (before.issued?.count ?? 0) : null;
+  let duplicates: Pick<AuditInput['snapshot'], 'duplicateUsers' | 'duplicateRows'> = { duplicateUsers: null, duplicateRows: null };
+  if (users) {
+    const extra = [...users.holdings.values()].filter((n) => n > 1);
+    duplicates = { duplicateUsers: extra.length, duplicateRows: extra.reduce((sum, n) => sum + n - 1, 0) };
+  }
+  const probes: ProbeCheck[] = Object.entries(target.audit.extra).map(([name, probe]) => ({
+    name,
+    value: after.extra[name]!,
+    equals: probe.equals,
+    expected: probe.equals === 'quantity' ? after.quantity : (after.issued?.count ?? 0),
+  }));
+  const audit = checkIntegrity({
+    initialQuantity: q0,
+    snapshot: { finalQuantity: after.quantity, rows, ...duplicates },
+    clientIssued: load.outcomes.classes.success,
+    clientUnknown: load.outcomes.classes.unknown,
+    onePerUser: scenario.onePerUser,
+    identity: users ? reconcileByUser(run.log, users.holdings) : undefined,
+    probes,
+  });
+  const fairness = checkFairness(run.log, users?.order ?? [], q0, rows ?? load.outcomes.classes.success);
+  const auditMs = Date.now() - started;
+
+  return {
+    schema: REPORT_SCHEMA,
+    version: REPORT_VERSION,
+    id: randomUUID(),
+    createdAt: new Date().toISOString(),
+    config: { ...config, promise: target.promise, infra: 'external' },
+    environment: { ...machine(), mysqlVersion, redisVersion },
+    timings: { infraMs: 0, seedMs, serverStartMs: 0, loadMs, auditMs },
+    load,
+    series: perSecondSeries(run),
+    server: { tally: {} },
+    audit,
+    fairness,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The target file: a service couponbench did not start, described well enough to load it and
+ * audit it. Its field names are a public format (README, "Test your own service").
+ */
+import { z } from 'zod';
+import { IntegrityPromiseSchema } from '../../strategies/types.js';
+import { parseDuration } from '../duration.js';
+import { PLACEHOLDERS, SETUP_PLACEHOLDERS, unknownPlaceholders, type PlaceholderName } from './template.js';
+
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** Outcomes a rule can name; `rejected` is a refusal without issuing (lock busy, conflict, rate limit). */
+export const TARGET_OUTCOMES = ['issued', 'sold_out', 'already_issued', 'rejected', 'failed'] as const;
+export type TargetOutcome = (typeof TARGET_OUTCOMES)[number];
+
+/** Redis commands a probe may run: reads only, so an audit never changes what it audits. */
+export const READ_ONLY_REDIS = ['GET', 'STRLEN', 'EXISTS', 'SCARD', 'SMEMBERS', 'SISMEMBER', 'HGET', 'HLEN', 'HKEYS', 'HVALS', 'LLEN', 'LRANGE', 'ZCARD', 'ZRANGE', 'ZSCORE', 'XLEN'];
+
+function placeholdersIn(allowed: readonly PlaceholderName[]) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    const unknown = unknownPlaceholders(text, allowed);
+    if (unknown.length > 0) {
+      const known = PLACEHOLDERS.filter((p) => allowed.includes(p));
+      ctx.addIssue({ code: 'custom', message: `${unknown.map((u) => `{${u}}`).join(', ')} cannot be used here (use ${known.map((k) => `{${k}}`).join(', ')})` });
+    }
+  };
+}
+
+const setupText = z.string().min(1).superRefine(placeholdersIn(SETUP_PLACEHOLDERS));
+
+const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const regex = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
+  }
+});
+
+const httpUrl = (allowed: readonly PlaceholderName[]) =>
+  z.string().superRefine((text, ctx) => {
+    placeholdersIn(allowed)(text, ctx);
+    let url: URL;
+    try {
+      url = new URL(text.replace(/\{[A-Za-z_]\w*\}/g, 'x'));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL` });
+      return;
+    }
+    if (url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: `only http:// is supported, not ${url.protocol}//` });
+    if (/\{/.test(text.split('/').slice(0, 3).join('/'))) ctx.addIssue({ code: 'custom', message: 'placeholders belong in the path or query, not the host' });
+  });
+
+function requestSchema(allowed: readonly PlaceholderName[]) {
+  const text = z.string().superRefine(placeholdersIn(allowed));
+  return z
+    .object({
+      method: z.enum(HTTP_METHODS).default('POST'),
+      url: httpUrl(allowed),
+      headers: z.record(z.string(), text.refine((v) => !/[\r\n]/.test(v), 'a header value cannot hold a line break')).default({}),
+      body: text.optional(),
+    })
+    .strict();
+}
+
+const REQUEST_PLACEHOLDERS = PLACEHOLDERS.filter((p) => p !== 'token');
+const LOGIN_PLACEHOLDERS = REQUEST_PLACEHOLDERS.filter((p) => p !== 'iteration');
+
+const sqlText = setupText.refine((s) => /^\s*(select|with|show)\b/i.test(s), 'a probe reads: it must be a SELECT (or WITH / SHOW)');
+const redisRead = setupText.refine(
+  (c) => READ_ONLY_REDIS.includes(c.trim().split(/\s+/)[0]!.toUpperCase()),
+  `a probe reads: use one of ${READ_ONLY_REDIS.join(', ')}`,
+);
+
+/** Exactly one of the given keys is set (a probe is SQL or Redis; a reset step SQL, Redis or shell). */
+function oneOf<T extends object>(keys: Array<keyof T & string>) {
+  return (value: T, ctx: z.RefinementCtx) => {
+    const set = keys.filter((k) => value[k] !== undefined);
+    if (set.length !== 1) ctx.addIssue({ code: 'custom', message: `give exactly one of ${keys.map((k) => `"${k}"`).join(', ')}` });
+  };
+}
+
+const probeFields = { sql: sqlText.optional(), redis: redisRead.optional() };
+/** One read of the service's state: a SELECT on its MySQL or a read command on its Redis. */
+export const ProbeSchema = z.object(probeFields).strict().superRefine(oneOf(['sql', 'redis']));
+export type Probe = z.infer<typeof ProbeSchema>;
+
+/** The issued probe returns user ids (one row or member each) or one count; `returns` says which when it is not plain. */
+const IssuedProbeSchema = z
+  .object({ ...probeFields, returns: z.enum(['users', 'count']).optional() })
+  .strict()
+  .superRefine(oneOf(['sql', 'redis']));
+export type IssuedProbe = z.infer<typeof IssuedProbeSchema>;
+
+/** A further probe whose value must equal the final stock (`quantity`) or the issued count (`issued`). */
+const ExtraProbeSchema = z
+  .object({ ...probeFields, equals: z.enum(['quantity', 'issued']).default('quantity') })
+  .strict()
+  .superRefine(oneOf(['sql', 'redis']));
+export type ExtraProbe = z.infer<typeof ExtraProbeSchema>;
+
+export const ResetStepSchema = z
+  .object({ sql: setupText.optional(), redis: setupText.optional(), shell: setupText.optional() })
+  .strict()
+  .superRefine(oneOf(['sql', 'redis', 'shell']));
+export type ResetStep = z.infer<typeof ResetStepSchema>;
+
+const statusMatcher = z.union([
+  z.number().int().min(100).max(599),
+  z.string().regex(/^[1-5]xx$/, 'a status class is written like "2xx"'),
+]);
+
+export const OutcomeRuleSchema = z
+  .object({ status: statusMatcher, bodyMatches: regex.optional(), outcome: z.enum(TARGET_OUTCOMES) })
+  .strict();
+export type OutcomeRule = z.infer<typeof OutcomeRuleSchema>;
+
+export const TargetFileSchema = z
+  .object({
+    name: z.string().regex(/^[\w.-]+$/, 'a name is letters, digits and . _ -'),
+    promise: IntegrityPromiseSchema.default('across-instances'),
+    /** How many instances of the service run: with promise "single-instance", integrity is promised only on 1. */
+    instances: z.number().int().positive().default(1),
+    couponId: z.union([z.number().int().nonnegative(), z.string().regex(/^[\w.:-]+$/, 'a coupon id is letters, digits and . _ - :')]).default(1),
+    request: requestSchema(PLACEHOLDERS),
+    login: z
+      .object({
+        request: requestSchema(LOGIN_PLACEHOLDERS),
+        /** Where the token is in the JSON answer, e.g. "data.accessToken" (or "$.data.accessToken"). */
+        token: z.string().regex(/^(\$\.)?[\w-]+(\.[\w-]+)*$/, 'a JSON path such as data.accessToken'),
+      })
+      .strict()
+      .optional(),
+    outcomes: z.array(OutcomeRuleSchema).min(1),
+    mysql: z.string().regex(/^mysql:\/\//, 'a mysql:// URL').optional(),
+    redis: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
+    audit: z
+      .object({
+        quantity: ProbeSchema,
+        issued: IssuedProbeSchema.optional(),
+        extra: z.record(z.string().regex(/^[\w .:-]+$/, 'a probe name is letters, digits, spaces and . _ - :'), ExtraProbeSchema).default({}),
+      })
+      .strict(),
+    reset: z.array(ResetStepSchema).optional(),
+    settle: duration.default(0),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    const usesToken = [t.request.url, t.request.body ?? '', ...Object.values(t.request.headers)].some((s) => s.includes('{token}'));
+    if (usesToken && !t.login) ctx.addIssue({ code: 'custom', path: ['request'], message: '{token} needs a "login" request' });
+    const need = (kind: 'sql' | 'redis', path: (string | number)[]) => {
+      if (kind === 'sql' && !t.mysql) ctx.addIssue({ code: 'custom', path, message: 'an sql step needs "mysql" (the service\'s MySQL URL)' });
+      if (kind === 'redis' && !t.redis) ctx.addIssue({ code: 'custom', path, message: 'a redis step needs "redis" (the service\'s Redis URL)' });
+    };
+    const kindOf = (p: { sql?: string; redis?: string }) => (p.sql !== undefined ? 'sql' : p.redis !== undefined ? 'redis' : undefined);
+    const probes: Array<[{ sql?: string; redis?: string } | undefined, (string | number)[]]> = [
+      [t.audit.quantity, ['audit', 'quantity']],
+      [t.audit.issued, ['audit', 'issued']],
+      ...Object.entries(t.audit.extra).map(([name, p]): [ExtraProbe, string[]] => [p, ['audit', 'extra', name]]),
+      ...(t.reset ?? []).map((s, i): [ResetStep, (string | number)[]] => [s, ['reset', i]]),
+    ];
+    for (const [probe, path] of probes) {
+      const kind = probe && kindOf(probe);
+      if (kind) need(kind, path);
+    }
+  });
+export type TargetFile = z.infer<typeof TargetFileSchema>;
+
+/** Every problem of a target file on one line, each with its path. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(file)'}: ${i.message}`).join('; ');
+}
