@@ -1,28 +1,43 @@
 /**
- * Several strategies (and repeats) on one infrastructure: each run gets fresh data (a new coupon,
- * emptied tables, our Redis keys cleared). Summarising them side by side is src/report/'s job.
+ * Several strategies or target services (and repeats), each run on fresh data: a new coupon on
+ * one infrastructure start for strategies, the target file's reset steps for services.
+ * Summarising them side by side is src/report/'s job.
  */
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
 import type { StrategyRef } from '../strategies/index.js';
 import { bringUpInfra, preflight, runOnInfra, type RunConfig, type RunHooks } from './run.js';
+import type { LoadedTarget } from './target/file.js';
+import { runTarget, targetConfig } from './target/run.js';
+
+type Base = Omit<RunConfig, 'strategy' | 'strategyModule'>;
+type OnReport = (r: Report) => Promise<void>;
 
 export interface MatrixRequest {
   strategies: StrategyRef[];
   repeat: number;
-  base: Omit<RunConfig, 'strategy' | 'strategyModule'>;
+  base: Base;
 }
 
 /** Runs every strategy `repeat` times; returns the reports grouped by strategy. */
-export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, hooks: RunHooks, onReport: (r: Report) => Promise<void>): Promise<Report[][]> {
+export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {
   await preflight(infraRequest, m.base, m.strategies);
   const infra = await bringUpInfra(infraRequest, hooks);
+  return repeatEach(m.strategies, m.repeat, (ref) => ref.strategy, (ref, k) => runOnInfra(infra, { ...m.base, ...ref, seed: m.base.seed + k }, hooks), hooks, onReport);
+}
+
+/** Runs every target service `repeat` times, each run after its reset steps. */
+export function runTargetMatrix(targets: LoadedTarget[], repeat: number, base: Base, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {
+  return repeatEach(targets, repeat, (t) => t.target.name, (t, k) => runTarget(t, { ...targetConfig(t, base), seed: base.seed + k }, hooks), hooks, onReport);
+}
+
+async function repeatEach<T>(items: T[], repeat: number, label: (item: T) => string, run: (item: T, repetition: number) => Promise<Report>, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {
   const all: Report[][] = [];
-  for (const ref of m.strategies) {
+  for (const item of items) {
     const runs: Report[] = [];
-    for (let k = 0; k < m.repeat; k++) {
-      hooks.onStage?.(`matrix: ${ref.strategy}${m.repeat > 1 ? ` (run ${k + 1} of ${m.repeat})` : ''}`);
-      const report = await runOnInfra(infra, { ...m.base, ...ref, seed: m.base.seed + k }, hooks);
+    for (let k = 0; k < repeat; k++) {
+      hooks.onStage?.(`matrix: ${label(item)}${repeat > 1 ? ` (run ${k + 1} of ${repeat})` : ''}`);
+      const report = await run(item, k);
       await onReport(report);
       runs.push(report);
     }

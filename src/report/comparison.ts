@@ -48,6 +48,8 @@ export const ComparisonRowSchema = z.object({
     lostIssues: z.number(),
     unexpectedIssues: z.number(),
     duplicates: z.number(),
+    /** Figures two stores should agree on but do not: Redis ledger vs database, a target's extra probes. */
+    disagreements: z.number(),
     /** Worst of the runs for the gate: any failure where integrity is promised, any pass where it is not. */
     verdict: z.enum(['pass', 'fail']),
   }),
@@ -59,6 +61,8 @@ export const ComparisonRowSchema = z.object({
   spread: z.object({ rate: z.tuple([z.number(), z.number()]), p95: z.tuple([z.number(), z.number()]) }).optional(),
 });
 export type ComparisonRow = z.infer<typeof ComparisonRowSchema>;
+
+const DISAGREEMENTS = new Set(['redis_stock_mismatch', 'redis_winners_mismatch', 'probe_mismatch']);
 
 export function comparisonRow(report: Report, file?: string): ComparisonRow {
   const a = report.audit;
@@ -83,6 +87,7 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
       lostIssues: a.identity?.lost ?? 0,
       unexpectedIssues: a.identity?.unexpected ?? 0,
       duplicates: a.duplicateRows,
+      disagreements: a.violations.filter((v) => DISAGREEMENTS.has(v.kind)).length,
       verdict: a.verdict,
     },
     throughput: { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests },

@@ -22,21 +22,22 @@ export interface GateResult {
  */
 export function gateReport(report: Report, thresholds: Threshold[], file?: string): GateResult {
   const strategy = report.config.strategy;
-  const where = `${report.config.instances} instance${report.config.instances === 1 ? '' : 's'}`;
+  const { instances, target } = report.config;
+  const where = target ? `at ${new URL(target.url.replace(/\{\w+\}/g, 'x')).origin}` : `on ${instances} instance${instances === 1 ? '' : 's'}`;
   let integrity: IntegrityGate;
   let message: string;
   if (promisesIntegrity(report)) {
     integrity = report.audit.verdict === 'pass' ? 'kept' : 'violated';
     message =
       integrity === 'kept'
-        ? `${strategy} kept integrity on ${where}: ${report.audit.explanation}`
-        : `${strategy} promises integrity on ${where} but broke it: ${report.audit.explanation}`;
+        ? `${strategy} kept integrity ${where}: ${report.audit.explanation}`
+        : `${strategy} promises integrity ${where} but broke it: ${report.audit.explanation}`;
   } else {
     integrity = report.audit.verdict === 'fail' ? 'violation-expected' : 'race-not-reproduced';
     message =
       integrity === 'violation-expected'
-        ? `${strategy} promises no integrity on ${where}, and the race was reproduced: ${report.audit.explanation}`
-        : `the race was not reproduced: ${strategy} promises no integrity on ${where}, yet the audit found no violation ` +
+        ? `${strategy} promises no integrity ${where}, and the race was reproduced: ${report.audit.explanation}`
+        : `the race was not reproduced: ${strategy} promises no integrity ${where}, yet the audit found no violation ` +
           `(${report.load.requests} requests from at most ${report.load.peakVUs} VUs); the scenario is too gentle to prove the harness can see a broken lock`;
   }
   const checks = thresholds.map((t) => checkThreshold(t, report));

@@ -53,6 +53,7 @@ const integrityColumns: Column[] = [
     tone: badIfPositive((r) => r.integrity.lostIssues + r.integrity.unexpectedIssues),
   },
   { header: 'dups', cell: (r) => int(r.integrity.duplicates), tone: badIfPositive((r) => r.integrity.duplicates) },
+  { header: 'disagree', cell: (r) => int(r.integrity.disagreements), tone: badIfPositive((r) => r.integrity.disagreements) },
   { header: 'verdict', cell: verdictCell, tone: verdictTone },
 ];
 

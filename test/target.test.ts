@@ -1,0 +1,179 @@
+/**
+ * Target files (issue #8, part 1): couponbench loads a service it did not start and audits it
+ * through the file's probes. The services are real processes (test/fixtures/services/shop.mjs)
+ * on the suite's private MariaDB and Redis, with a schema and statuses unlike ours.
+ */
+import { execa } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { packageRoot } from '../src/paths.js';
+import { readReport } from '../src/report/files.js';
+import { compileOutcomeRules } from '../src/target/outcomeRules.js';
+import { TargetFileSchema, describeIssues } from '../src/target/schema.js';
+import { compileTemplate } from '../src/target/template.js';
+import { shopTarget, startShop, writeTarget, type Shop } from './fixtures/shop.js';
+
+const BIN = join(packageRoot(), 'bin', 'couponbench.js');
+const dir = mkdtempSync(join(tmpdir(), 'cb-target-'));
+const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
+const LOAD = ['--vus', '20', '--duration', '2s', '--think-time', '5ms', '--user-pool', '2000'];
+
+function dbUrl(db: string): string {
+  const u = new URL(inject('mysqlUrl'));
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+describe('target file format', () => {
+  it('reports every bad field with its path', () => {
+    const parsed = TargetFileSchema.safeParse({
+      name: 'x',
+      request: { url: 'http://127.0.0.1:1/{couponID}', body: '{"u": {userId}}' },
+      outcomes: [{ status: '20x', outcome: 'issued' }],
+      audit: { quantity: { sql: 'DELETE FROM t' }, issued: { redis: 'SMEMBERS s' } },
+      reset: [{ sql: 'UPDATE t SET a = {userId}' }],
+    });
+    expect(parsed.success).toBe(false);
+    const text = describeIssues(parsed.error!);
+    expect(text).toContain('request.url: {couponID} cannot be used here');
+    expect(text).toContain('outcomes.0.status: a status class is written like "2xx"');
+    expect(text).toContain('audit.quantity.sql: a probe reads: it must be a SELECT');
+    expect(text).toContain('reset.0.sql: {userId} cannot be used here (use {couponId}, {quantity})');
+    expect(text).toContain('audit.issued: a redis step needs "redis"');
+  });
+
+  it('substitutes JSON-safe: escaped inside strings, quoted when a string stands alone', () => {
+    const body = compileTemplate('{"user": {userId}, "token": "{token}", "raw": {token}}', 'json');
+    const text = body.render({ userId: 7, token: 'a"b\\c' });
+    expect(JSON.parse(text)).toEqual({ user: 7, token: 'a"b\\c', raw: 'a"b\\c' });
+    expect(compileTemplate('/c/{couponId}/issue?u={userId}', 'url').render({ couponId: 'A B/1', userId: 3 })).toBe('/c/A%20B%2F1/issue?u=3');
+  });
+
+  it('reads outcomes by the first matching rule; an unmatched 5xx fails, anything else is unexpected', () => {
+    const read = compileOutcomeRules([
+      { status: '2xx', outcome: 'issued' },
+      { status: 400, bodyMatches: 'sold out|품절', outcome: 'sold_out' },
+      { status: 409, outcome: 'rejected' },
+    ]);
+    expect(read(201, '')).toBe('issued');
+    expect(read(400, '{"msg":"품절"}')).toBe('sold_out');
+    expect(read(400, 'bad json')).toBe('http_400');
+    expect(read(409, '')).toBe('rejected');
+    expect(read(503, '')).toBe('http_503');
+  });
+});
+
+describe('target runs against real services', () => {
+  const shops: Record<string, Shop> = {};
+  beforeAll(async () => {
+    const redis = inject('redisUrls')[0]!;
+    shops.correct = await startShop('correct', inject('mysqlUrl'), redis, 'shop_correct');
+    shops.lost = await startShop('lost-updates', inject('mysqlUrl'), redis, 'shop_lost');
+    shops.split = await startShop('split-brain', inject('mysqlUrl'), redis, 'shop_split');
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(shops).map((s) => s.stop()));
+  });
+
+  const correct = (sku: string) => shopTarget({ name: 'shop-correct', url: shops.correct!.url, mysqlUrl: dbUrl('shop_correct'), sku });
+
+  it('a correct service passes: rows match successes by count and by user, and the reset ran as printed', async () => {
+    const file = writeTarget(dir, 'correct.yaml', correct('SKU-OK'));
+    const r = await cli(['run', '--target', file, '--quantity', '60', ...LOAD, '--gate', '--out', join(dir, 'correct.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain("reset step 1/2  sql: INSERT INTO inventory (sku, stock) VALUES ('SKU-OK', 60) ON DUPLICATE KEY UPDATE stock = 60");
+    expect(r.stderr).toContain("reset step 2/2  sql: DELETE FROM orders WHERE sku = 'SKU-OK'");
+    const { audit, load, config } = await readReport(join(dir, 'correct.json'));
+    expect(config).toMatchObject({ strategy: 'shop-correct', promise: 'across-instances', target: { file } });
+    expect(audit).toMatchObject({ verdict: 'pass', initialQuantity: 60, finalQuantity: 0, rows: 60, clientIssued: 60, violations: [] });
+    expect(audit.identity).toMatchObject({ ok: 60, lost: 0, unexpected: 0 });
+    expect(load.results.sold_out ?? 0).toBeGreaterThan(0);
+  });
+
+  it('a service that loses updates fails: lost decrements = R - (Q0 - Qf), the gate says so', async () => {
+    const file = writeTarget(dir, 'lost.yaml', shopTarget({ name: 'shop-lost', url: shops.lost!.url, mysqlUrl: dbUrl('shop_lost'), sku: 'SKU-L' }));
+    const r = await cli(['run', '--target', file, '--quantity', '60', ...LOAD, '--gate', '-q', '--out', join(dir, 'lost.json')]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/✗ shop-lost: shop-lost promises integrity .* but broke it: .*lost decrements/);
+    const { audit } = await readReport(join(dir, 'lost.json'));
+    const rows = audit.rows!;
+    expect(audit.lostDecrements).toBe(rows - (audit.initialQuantity - audit.finalQuantity));
+    expect(audit.lostDecrements).toBeGreaterThan(0);
+    expect(audit.rows).toBe(audit.clientIssued); // every acknowledged claim left an order: the stock is what lies
+    expect(audit.overIssue).toBe(Math.max(0, rows - 60));
+  });
+
+  it('a service whose Redis and MySQL disagree fails on the extra probe alone (with a login per VU)', async () => {
+    const target = shopTarget({ name: 'shop-split', url: shops.split!.url, mysqlUrl: dbUrl('shop_split'), redisUrl: inject('redisUrls')[0]!, sku: 'SKU-S' });
+    target.request = { url: `${shops.split!.url}/inventory/{couponId}/claim`, headers: { 'x-session': '{token}' } };
+    target.login = { request: { url: `${shops.split!.url}/session`, body: '{"customer": {userId}}' }, token: '$.session.key' };
+    target.audit.quantity = { redis: 'GET stock:{couponId}' };
+    target.audit.extra = { 'mysql stock': { sql: "SELECT stock FROM inventory WHERE sku = '{couponId}'" } };
+    target.reset.push({ redis: 'SET stock:{couponId} {quantity}' }, { redis: 'DEL claimed:{couponId}' });
+    target.settle = '1s';
+    const file = writeTarget(dir, 'split.json', target);
+    const r = await cli(['run', '--target', file, '--quantity', '15', ...LOAD, '-q', '--out', join(dir, 'split.json.report')]);
+    expect(r.exitCode, r.stderr).toBe(1); // integrity promised and broken
+    const { audit, load } = await readReport(join(dir, 'split.json.report'));
+    expect(load.distinctUsers).toBe(20); // one signed-in user per VU
+    expect(audit).toMatchObject({ rows: 15, clientIssued: 15, finalQuantity: 0, verdict: 'fail' });
+    expect(audit.violations.map((v) => v.kind)).toEqual(['probe_mismatch']);
+    const [mysqlStock] = audit.probes;
+    expect(mysqlStock).toMatchObject({ name: 'mysql stock', equals: 'quantity', expected: 0 });
+    expect(mysqlStock!.value).toBeGreaterThan(0);
+    expect(audit.explanation).toBe(`mysql stock reads ${mysqlStock!.value} but the stock is 0`);
+  });
+
+  it('without issued records it audits the stock drop against successes and says what it could not check', async () => {
+    const target = correct('SKU-N');
+    delete target.audit.issued;
+    const file = writeTarget(dir, 'no-records.yaml', target);
+    const r = await cli(['run', '--target', file, '--quantity', '30', ...LOAD, '-q', '--out', join(dir, 'no-records.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const { audit } = await readReport(join(dir, 'no-records.json'));
+    expect(audit).toMatchObject({ verdict: 'pass', rows: null, identity: null, clientIssued: 30, expectedRemaining: 0, finalQuantity: 0 });
+    expect(audit.notChecked).toEqual(expect.arrayContaining([expect.stringMatching(/^rows against client successes/), expect.stringMatching(/^by user/)]));
+  });
+
+  it('without reset steps it reads Q0 and counts only the records the run added', async () => {
+    const target = correct('SKU-R');
+    const first = writeTarget(dir, 'reset-once.yaml', target);
+    expect((await cli(['run', '--target', first, '--quantity', '10', ...LOAD, '-q', '--out', join(dir, 'r1.json')])).exitCode).toBe(0);
+    delete target.reset;
+    const again = writeTarget(dir, 'no-reset.yaml', target);
+    const r = await cli(['run', '--target', again, '--quantity', '10', ...LOAD, '--out', join(dir, 'r2.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('no reset steps: nothing was reset; Q0 = 0 read with audit.quantity');
+    expect(r.stderr).toContain('10 issued records before the load; the audit counts only those added');
+    const { audit } = await readReport(join(dir, 'r2.json'));
+    expect(audit).toMatchObject({ verdict: 'pass', initialQuantity: 0, finalQuantity: 0, rows: 0, clientIssued: 0 });
+  });
+
+  it('bad input: one line each, with its exit code, before any load', async () => {
+    const cases: Array<[string, (t: Record<string, any>) => void, number, RegExp]> = [
+      ['sql-error', (t) => (t.audit.quantity = { sql: "SELECT stok FROM inventory WHERE sku = '{couponId}'" }), 2,
+        /^couponbench: audit\.quantity: SELECT stok FROM inventory WHERE sku = 'SKU-E': MySQL says: Unknown column 'stok'/],
+      ['no-row', (t) => { t.couponId = 'NOPE'; delete t.reset; }, 2, /^couponbench: audit\.quantity returned no row: SELECT stock FROM inventory WHERE sku = '\{couponId\}'$/],
+      ['not-number', (t) => (t.audit.quantity = { sql: "SELECT 'many' FROM inventory WHERE sku = '{couponId}'" }), 2, /^couponbench: audit\.quantity returned "many", not a number/],
+      ['reset-fails', (t) => t.reset.splice(1, 0, { shell: 'echo nope >&2; exit 3' }), 2, /^couponbench: reset step 2: echo nope >&2; exit 3: exited with 3: nope$/],
+      ['no-token', (t) => {
+        t.request.headers = { 'x-session': '{token}' };
+        t.login = { request: { url: `${shops.correct!.url}/session`, body: '{"customer": {userId}}' }, token: 'session.token' };
+      }, 2, /^couponbench: login for user 1 \(POST http:\/\/127\.0\.0\.1:\d+\/session\) yielded no token at session\.token: 200 /],
+      ['unreachable', (t) => (t.request.url = 'http://127.0.0.1:9/claim'), 3, /^couponbench: cannot reach shop-correct at http:\/\/127\.0\.0\.1:9: ECONNREFUSED$/],
+      ['remote', (t) => (t.request.url = 'http://10.20.30.40:8080/claim'), 2, /^couponbench: http:\/\/10\.20\.30\.40:8080\/claim is not on this machine \(loopback\); pass --allow-remote to load another host$/],
+    ];
+    for (const [name, change, code, line] of cases) {
+      const target = correct('SKU-E');
+      change(target);
+      const r = await cli(['run', '--target', writeTarget(dir, `${name}.yaml`, target), '--quantity', '5', ...LOAD, '-q']);
+      expect(r.exitCode, `${name}: ${r.stderr}`).toBe(code);
+      expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(r.stderr.trim(), name).toMatch(line);
+    }
+    const both = await cli(['run', '--target', 'x.yaml', '-s', 'naive']);
+    expect(both.stderr.trim()).toBe('couponbench: give either --strategy NAME|FILE or --target FILE');
+  });
+});
