@@ -1,5 +1,6 @@
 /** The command line: one file per command under src/commands/; here only wiring and exit codes. */
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerBenchDriver } from './commands/benchDriver.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDown } from './commands/down.js';
@@ -18,7 +19,7 @@ function buildProgram(): Command {
     .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
     .version(couponbenchVersion())
     .exitOverride();
-  const commands = [registerRun, registerMatrix, registerCompare, registerGate, registerReport, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
+  const commands = [registerRun, registerMatrix, registerAudit, registerCompare, registerGate, registerReport, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
   for (const register of commands) register(program);
   return program;
 }

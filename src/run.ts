@@ -14,7 +14,8 @@ import { connectRedis, redisServerVersion } from './infra/clients.js';
 import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import { assertPortFree } from './infra/ports.js';
 import type { Resources } from './lifecycle.js';
-import { drive, type DriveTick } from './load/driver.js';
+import type { Baseline } from './history/format.js';
+import { drive, type DriveTick, type LoadRun } from './load/driver.js';
 import { embeddedPlan } from './load/requestPlan.js';
 import { perSecondSeries, summarise } from './load/summary.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
@@ -27,6 +28,8 @@ export interface RunHooks {
   resources: Resources;
   onStage?: (message: string) => void;
   onTick?: (tick: DriveTick) => void;
+  /** Called once the load has drained, before the audit (e.g. to write the history). */
+  onLoadDone?: (run: LoadRun, baseline?: Baseline) => Promise<void>;
 }
 
 /**
@@ -105,6 +108,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     onTick: hooks.onTick,
   });
   const loadMs = Date.now() - started;
+  await hooks.onLoadDone?.(run);
 
   // Stop the server before the audit so that nothing is still writing while we count.
   started = Date.now();

@@ -4,7 +4,9 @@
  * on the suite's private MariaDB and Redis, with a schema and statuses unlike ours.
  */
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,6 +21,10 @@ const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 const dir = mkdtempSync(join(tmpdir(), 'cb-target-'));
 const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
 const LOAD = ['--vus', '20', '--duration', '2s', '--think-time', '5ms', '--user-pool', '2000'];
+
+function gzipK6(from: string, to: string): void {
+  writeFileSync(to, gzipSync(readFileSync(from)));
+}
 
 function dbUrl(db: string): string {
   const u = new URL(inject('mysqlUrl'));
@@ -149,6 +155,66 @@ describe('target runs against real services', () => {
     expect(r.stderr).toContain('10 issued records before the load; the audit counts only those added');
     const { audit } = await readReport(join(dir, 'r2.json'));
     expect(audit).toMatchObject({ verdict: 'pass', initialQuantity: 0, finalQuantity: 0, rows: 0, clientIssued: 0 });
+  });
+
+  it('run --history writes every request; audit --history on it gives the same audit', async () => {
+    const file = writeTarget(dir, 'history.yaml', correct('SKU-H'));
+    const history = join(dir, 'history.ndjson');
+    const r = await cli(['run', '--target', file, '--quantity', '40', ...LOAD, '-q', '--history', history, '--out', join(dir, 'h-run.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const run = await readReport(join(dir, 'h-run.json'));
+    const lines = readFileSync(history, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(run.load.requests + 1); // a header, then one line per request
+    expect(JSON.parse(lines[1]!)).toEqual({ user: expect.any(Number), sentAtMs: expect.any(Number), latencyMs: expect.any(Number), status: expect.any(Number), outcome: expect.any(String) });
+    const a = await cli(['audit', '--target', file, '--history', history, '-q', '--out', join(dir, 'h-audit.json')]);
+    expect(a.exitCode, a.stderr).toBe(0);
+    const audited = await readReport(join(dir, 'h-audit.json'));
+    expect(audited.audit).toEqual(run.audit);
+    expect(audited.load.outcomes).toEqual(run.load.outcomes);
+  });
+
+  it("audits k6's --out json output by user id tag: consistent state passes, cancelling counts fail by user", async () => {
+    const k6 = join(packageRoot(), 'test', 'fixtures', 'histories', 'k6-shop.json');
+    const file = writeTarget(dir, 'k6.yaml', correct('SKU-K6'));
+    const db = await mysql.createConnection(dbUrl('shop_correct'));
+    const state = async (stock: number, holders: number[]) => {
+      await db.query("INSERT INTO inventory (sku, stock) VALUES ('SKU-K6', ?) ON DUPLICATE KEY UPDATE stock = VALUES(stock)", [stock]);
+      await db.query("DELETE FROM orders WHERE sku = 'SKU-K6'");
+      for (const u of holders) await db.query("INSERT INTO orders (sku, customer) VALUES ('SKU-K6', ?)", [u]);
+    };
+    try {
+      // k6 told users 1-4 "issued", 5 "sold out", 6 timed out, 2 again "already issued"; user 6's claim did land.
+      await state(5, [1, 2, 3, 4, 6]);
+      const ok = await cli(['audit', '--target', file, '--history', k6, '--quantity', '10', '-q', '--out', join(dir, 'k6-ok.json')]);
+      expect(ok.exitCode, ok.stderr).toBe(0);
+      const good = await readReport(join(dir, 'k6-ok.json'));
+      expect(good.load).toMatchObject({ requests: 7, results: { issued: 4, sold_out: 1, already_issued: 1, timeout: 1 }, peakVUs: 3 });
+      expect(good.audit).toMatchObject({ verdict: 'pass', initialQuantity: 10, finalQuantity: 5, rows: 5, clientIssued: 4, clientUnknown: 1, unconfirmedRows: 1 });
+      expect(good.audit.identity).toMatchObject({ ok: 4, recovered: 1, lost: 0, unexpected: 0 });
+
+      // Same counts (4 rows, 4 successes, stock fell by 4), wrong people: user 4 lost its coupon, user 5 holds one.
+      await state(6, [1, 2, 3, 5]);
+      gzipK6(k6, join(dir, 'k6-shop.json.gz'));
+      const bad = await cli(['audit', '--target', file, '--history', join(dir, 'k6-shop.json.gz'), '--quantity', '10', '-q', '--out', join(dir, 'k6-bad.json')]);
+      expect(bad.exitCode).toBe(1);
+      const broken = await readReport(join(dir, 'k6-bad.json'));
+      expect(broken.audit).toMatchObject({ rows: 4, clientIssued: 4, missingRows: 0, lostDecrements: 0 });
+      expect(broken.audit.violations.map((v) => v.kind)).toEqual(['lost_issues', 'unexpected_issues']);
+      expect(broken.audit.explanation).toContain('told "issued", holding none (user 4)');
+      expect(broken.audit.explanation).toContain('(user 5)');
+
+      const untagged = join(dir, 'untagged.json');
+      writeFileSync(untagged, readFileSync(k6, 'utf8').replaceAll('"userId"', '"uid"'));
+      const no = await cli(['audit', '--target', file, '--history', untagged, '--quantity', '10', '-q']);
+      expect(no.exitCode).toBe(2);
+      expect(no.stderr.trim()).toBe(
+        `couponbench: history file ${untagged}: 7 of 7 http_reqs Points carry no whole-number "userId" tag; tag each request with its user (params.tags.userId) or name the tag with --user-tag`,
+      );
+      const renamed = await cli(['audit', '--target', file, '--history', untagged, '--user-tag', 'uid', '--quantity', '10', '-q', '--json']);
+      expect(renamed.exitCode).toBe(1);
+    } finally {
+      await db.end();
+    }
   });
 
   it('bad input: one line each, with its exit code, before any load', async () => {

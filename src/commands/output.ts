@@ -1,8 +1,13 @@
 import { Option } from 'commander';
 import { writeFileAtomic } from '../atomicFile.js';
 import { aggregateByKey, assertComparable, comparisonRow, inStrategyOrder } from '../report/comparison.js';
-import type { LoadedReport } from '../report/files.js';
+import { writeReport, type LoadedReport } from '../report/files.js';
 import { EXPORTERS, FORMATS, type Format } from '../report/formats/index.js';
+import { renderRun } from '../report/runTables.js';
+import type { Report } from '../report/schema.js';
+import type { Threshold } from '../report/thresholds.js';
+import { say } from './session.js';
+import { exitByVerdict } from './verdict.js';
 
 /** The same --format on every command that prints a comparison. */
 export function formatOption(defaultFormat: Format = 'table'): Option {
@@ -31,4 +36,15 @@ export async function emit(text: string, out?: string): Promise<void> {
   const ended = text.endsWith('\n') ? text : `${text}\n`;
   if (out) await writeFileAtomic(out, ended);
   else process.stdout.write(ended);
+}
+
+/** How `run` and `audit` end: write the report, print its tables (or its JSON), exit by verdict. */
+export async function finishRun(report: Report, flags: { out?: string; json?: boolean; gate?: boolean }, thresholds: Threshold[]): Promise<number> {
+  const { file, json } = await writeReport(report, flags.out);
+  if (flags.json) process.stdout.write(json);
+  else {
+    process.stdout.write(`${renderRun(report)}\n`);
+    say(`report: ${file}`);
+  }
+  return exitByVerdict([{ report, file }], { gate: flags.gate, thresholds }, process.stderr);
 }

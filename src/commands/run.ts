@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
 import { UsageError } from '../errors.js';
-import { writeReport } from '../report/files.js';
+import type { Baseline } from '../history/format.js';
+import { writeHistory } from '../history/write.js';
+import type { LoadRun } from '../load/driver.js';
 import { progressPrinter } from '../report/progress.js';
-import { renderRun } from '../report/runTables.js';
 import type { Report } from '../report/schema.js';
 import { runOnce, type RunHooks } from '../run.js';
 import { assertLoopbackTarget, loadTarget } from '../target/file.js';
 import { runTarget, targetConfig } from '../target/run.js';
 import { addRunOptions, type RunFlags } from './options.js';
 import { runSetup } from './runSetup.js';
+import { finishRun } from './output.js';
 import { say, withResources } from './session.js';
-import { exitByVerdict } from './verdict.js';
 
 interface Flags extends RunFlags {
   strategy?: string;
@@ -19,6 +20,7 @@ interface Flags extends RunFlags {
   allowRemote?: boolean;
   out?: string;
   json?: boolean;
+  history?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -32,6 +34,7 @@ export function registerRun(program: Command): void {
   )
     .option('--out <file>', 'report path (default reports/<time>-<strategy>-<scenario>.json)')
     .option('--json', 'print the JSON report to stdout instead of tables')
+    .option('--history <file>', 'also write every request as NDJSON (user, sent time, latency, status, outcome), for `couponbench audit`')
     .action(async (flags: Flags) => {
       process.exitCode = await run(flags);
     });
@@ -45,22 +48,26 @@ async function run(flags: Flags): Promise<number> {
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet && ref) setup.notes.forEach(say);
   const onTick = quiet ? undefined : progressPrinter(process.stderr, setup.base.scenario.quantity);
+  const history = flags.history;
   const report = await withResources(quiet, (hooks) => {
-    const withTick = { ...hooks, onTick };
-    return runner ? runner(setup.base, withTick) : runOnce(setup.infra, { ...setup.base, ...ref! }, withTick);
+    const onLoadDone = history
+      ? async (loadRun: LoadRun, baseline?: Baseline) => {
+          await writeHistory(history, loadRun, ref?.strategy ?? runner!.name, baseline);
+          hooks.onStage?.(`history: ${history} (${loadRun.log.length} requests)`);
+        }
+      : undefined;
+    const withTick = { ...hooks, onTick, onLoadDone };
+    return runner ? runner.run(setup.base, withTick) : runOnce(setup.infra, { ...setup.base, ...ref! }, withTick);
   });
-  const { file, json } = await writeReport(report, flags.out);
-  if (flags.json) process.stdout.write(json);
-  else {
-    process.stdout.write(`${renderRun(report)}\n`);
-    say(`report: ${file}`);
-  }
-  return exitByVerdict([{ report, file }], { gate: flags.gate, thresholds: setup.thresholds }, process.stderr);
+  return finishRun(report, flags, setup.thresholds);
 }
 
 /** Read and check the target file before anything is sent; returns the run to make. */
 async function targetRunner(path: string, allowRemote: boolean) {
   const loaded = await loadTarget(path);
   assertLoopbackTarget(loaded.target, allowRemote);
-  return (base: Parameters<typeof targetConfig>[1], hooks: RunHooks): Promise<Report> => runTarget(loaded, targetConfig(loaded, base), hooks);
+  return {
+    name: loaded.target.name,
+    run: (base: Parameters<typeof targetConfig>[1], hooks: RunHooks): Promise<Report> => runTarget(loaded, targetConfig(loaded, base), hooks),
+  };
 }

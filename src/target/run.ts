@@ -10,7 +10,8 @@ import type { ProbeCheck } from '../audit/integrity.js';
 import type { RunConfig } from '../config.js';
 import { machine } from '../environment.js';
 import { InfraError } from '../errors.js';
-import { drive } from '../load/driver.js';
+import { drive, type LoadRun } from '../load/driver.js';
+import type { Baseline } from '../history/format.js';
 import { perSecondSeries, summarise } from '../load/summary.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from '../report/schema.js';
 import type { RunHooks } from '../run.js';
@@ -100,13 +101,12 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
   let started = Date.now();
   if (target.reset) await runReset(target.reset, state, values, targetDir(loaded), say);
   const before = await read(state, target);
-  const q0 = before.quantity;
-  if (!target.reset) say(`no reset steps: nothing was reset; Q0 = ${q0} read with audit.quantity`);
-  else if (q0 !== scenario.quantity) say(`after the reset audit.quantity reads ${q0}, not --quantity ${scenario.quantity}; the audit uses ${q0}`);
+  const baseline: Baseline = { quantity: before.quantity, ...(before.issued ? { issued: before.issued } : {}) };
+  if (!target.reset) say(`no reset steps: nothing was reset; Q0 = ${before.quantity} read with audit.quantity`);
+  else if (before.quantity !== scenario.quantity) say(`after the reset audit.quantity reads ${before.quantity}, not --quantity ${scenario.quantity}; the audit uses ${before.quantity}`);
   if (before.issued && before.issued.count > 0) say(`${before.issued.count} issued records before the load; the audit counts only those added`);
   const plan = targetPlan(target, values, scenario.timeout * 1000);
   if (plan.login) await plan.login(1, 0); // a login that yields no token ends here, before any load
-  const { mysqlVersion, redisVersion } = await state.versions();
   const seedMs = Date.now() - started;
 
   started = Date.now();
@@ -123,13 +123,35 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
     onTick: hooks.onTick,
   });
   const loadMs = Date.now() - started;
+  await hooks.onLoadDone?.(run, baseline);
 
-  started = Date.now();
-  const after = await settledRead(state, target, target.settle, say);
+  const report = await auditTarget({ loaded, config, state, run, baseline, timings: { seedMs, loadMs } }, say);
   await closeState();
+  return report;
+}
+
+export interface TargetAudit {
+  loaded: LoadedTarget;
+  config: RunConfig;
+  state: TargetState;
+  /** The requests to judge: this run's, or a history's. */
+  run: LoadRun;
+  /** The stock and the issued records before the load. */
+  baseline: Baseline;
+  timings: { seedMs: number; loadMs: number };
+}
+
+/** Read the target's probes (after settling) and judge them against what each client was told. */
+export async function auditTarget(t: TargetAudit, say: (m: string) => void): Promise<Report> {
+  const { target } = t.loaded;
+  const { run, baseline, config } = t;
+  const started = Date.now();
+  const after = await settledRead(t.state, target, target.settle, say);
+  const { mysqlVersion, redisVersion } = await t.state.versions();
   const load = summarise(run);
-  const users = after.issued?.users ? gained(before.issued?.users, after.issued.users) : undefined;
-  const rows = after.issued ? after.issued.count - (before.issued?.count ?? 0) : null;
+  const q0 = baseline.quantity;
+  const users = after.issued?.users ? gained(baseline.issued?.users, after.issued.users) : undefined;
+  const rows = after.issued ? after.issued.count - (baseline.issued?.count ?? 0) : null;
   let duplicates: Pick<AuditInput['snapshot'], 'duplicateUsers' | 'duplicateRows'> = { duplicateUsers: null, duplicateRows: null };
   if (users) {
     const extra = [...users.holdings.values()].filter((n) => n > 1);
@@ -146,12 +168,11 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
     snapshot: { finalQuantity: after.quantity, rows, ...duplicates },
     clientIssued: load.outcomes.classes.success,
     clientUnknown: load.outcomes.classes.unknown,
-    onePerUser: scenario.onePerUser,
+    onePerUser: config.scenario.onePerUser,
     identity: users ? reconcileByUser(run.log, users.holdings) : undefined,
     probes,
   });
   const fairness = checkFairness(run.log, users?.order ?? [], q0, rows ?? load.outcomes.classes.success);
-  const auditMs = Date.now() - started;
 
   return {
     schema: REPORT_SCHEMA,
@@ -160,7 +181,7 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
     createdAt: new Date().toISOString(),
     config: { ...config, promise: target.promise, infra: 'external' },
     environment: { ...machine(), mysqlVersion, redisVersion },
-    timings: { infraMs: 0, seedMs, serverStartMs: 0, loadMs, auditMs },
+    timings: { infraMs: 0, seedMs: t.timings.seedMs, serverStartMs: 0, loadMs: t.timings.loadMs, auditMs: Date.now() - started },
     load,
     series: perSecondSeries(run),
     server: { tally: {} },

@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import { DEFAULT_STRATEGY_OPTIONS } from '../../strategies/index.js';
+import type { Scenario } from '../config.js';
+import { UsageError } from '../errors.js';
+import { readHistory, type LoadedHistory } from '../history/read.js';
+import { parseThreshold } from '../report/thresholds.js';
+import { compileOutcomeRules } from '../target/outcomeRules.js';
+import { loadTarget } from '../target/file.js';
+import { TargetState } from '../target/probes.js';
+import { auditTarget, targetConfig } from '../target/run.js';
+import { collect, nonNegativeInt } from './options.js';
+import { finishRun } from './output.js';
+import { say, withResources } from './session.js';
+
+interface Flags {
+  target: string;
+  history: string;
+  quantity?: number;
+  userTag: string;
+  onePerUser: boolean;
+  gate?: boolean;
+  threshold?: string[];
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerAudit(program: Command): void {
+  program
+    .command('audit')
+    .description("audit a target's databases against a history made elsewhere (run --history, or k6 --out json)")
+    .requiredOption('-t, --target <file>', 'the target file: its outcome rules and audit probes')
+    .requiredOption('--history <file>', "couponbench's NDJSON history, or k6's --out json output (.gz too)")
+    .option('--quantity <n>', 'the stock before the load (Q0); a couponbench history of a target run records it', nonNegativeInt)
+    .option('--user-tag <name>', 'k6: the tag that holds the user id of each request', 'userId')
+    .option('--one-per-user', 'a user may hold at most one coupon (default)', true)
+    .option('--no-one-per-user', 'a user may hold several coupons')
+    .option('--gate', 'exit by the integrity gate, as run --gate does')
+    .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%'", collect)
+    .option('--out <file>', 'report path (default reports/<time>-<target>-history.json)')
+    .option('--json', 'print the JSON report to stdout instead of tables')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: Flags) => {
+      process.exitCode = await audit(flags);
+    });
+}
+
+async function audit(flags: Flags): Promise<number> {
+  const thresholds = (flags.threshold ?? []).map(parseThreshold);
+  const loaded = await loadTarget(flags.target);
+  // k6 keeps no response bodies, so its statuses are read by the rules' statuses alone.
+  const byStatus = compileOutcomeRules(loaded.target.outcomes.map(({ bodyMatches: _ignored, ...rule }) => rule));
+  const history = await readHistory(flags.history, { userTag: flags.userTag, readStatus: (status) => byStatus(status, '') });
+  const baseline = history.header?.baseline ?? (flags.quantity !== undefined ? { quantity: flags.quantity } : undefined);
+  if (!baseline) throw new UsageError('give --quantity Q0, the stock before the load: this history does not record it');
+  if (flags.quantity !== undefined) baseline.quantity = flags.quantity;
+  const scenario = historyScenario(history, flags.history, baseline.quantity, flags.onePerUser);
+  const config = targetConfig(loaded, {
+    scenario,
+    instances: 1,
+    poolSize: 1,
+    host: '127.0.0.1',
+    port: 0,
+    database: '',
+    seed: 0,
+    options: DEFAULT_STRATEGY_OPTIONS,
+  });
+  const quiet = Boolean(flags.quiet || flags.json);
+  if (!quiet) {
+    say(`history: ${history.run.log.length} requests from ${history.source === 'k6' ? "k6's JSON output" : `a couponbench run of ${history.header?.name ?? 'unknown'}`}`);
+    if (history.source === 'k6' && loaded.target.outcomes.some((r) => r.bodyMatches !== undefined)) say('k6 keeps no response bodies: outcome rules are matched by status alone');
+  }
+  const report = await withResources(quiet, async (hooks) => {
+    const state = new TargetState(loaded.target, { couponId: loaded.target.couponId, quantity: baseline.quantity });
+    hooks.resources.defer('target connections', () => state.close());
+    return auditTarget({ loaded, config, state, run: history.run, baseline, timings: { seedMs: 0, loadMs: history.run.durationMs } }, hooks.onStage ?? (() => {}));
+  });
+  return finishRun(report, flags, thresholds);
+}
+
+/** The load a history shows, as a scenario, so its report reads and compares like a run's. */
+function historyScenario(history: LoadedHistory, file: string, quantity: number, onePerUser: boolean): Scenario {
+  const { run } = history;
+  const users = new Set<number>();
+  for (let i = 0; i < run.log.length; i++) users.add(run.log.userId[i]!);
+  const peak = run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0);
+  return {
+    name: 'history',
+    description: `audited from ${file} (${history.source})`,
+    quantity,
+    thinkTime: 0,
+    userPool: Math.max(1, users.size),
+    onePerUser,
+    timeout: 0,
+    gracefulStop: 0,
+    startVUs: 0,
+    stages: [{ duration: run.durationMs / 1000, target: peak }],
+  };
+}
