@@ -3,8 +3,8 @@
  * only module that knows the whole order; each stage is a plain call with a typed value.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { strategyOf, type StrategyRef } from '../strategies/index.js';
+import type { RedisClient } from '../strategies/types.js';
 import { checkFairness, checkIntegrity, reconcileByUser, snapshotDatabase } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
@@ -65,7 +65,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     quantity: scenario.quantity,
     userPool: scenario.userPool,
   });
-  const redisClients = infra.redisUrls.map((url) => connectRedis(url));
+  const redisClients = infra.redisUrls.map((url) => connectRedis(url, 'couponbench', infra.redisCluster));
   let redisVersion: string;
   try {
     await resetRedis(redisClients);
@@ -85,6 +85,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     port: config.port,
     mysqlUrl: dbUrl,
     redisUrls: infra.redisUrls,
+    redisCluster: infra.redisCluster ?? false,
     strategy: strategy.name,
     strategyModule: config.strategyModule,
     options: config.options,
@@ -116,7 +117,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   await stopServer(); // already stopped: this only forgets the deferred kill
   const load = summarise(run);
   const snapshot = await snapshotDatabase(dbUrl, prepared.couponId);
-  const redisLedger = strategy.ledger ? await readLedger(infra.redisUrl, (redis) => strategy.ledger!(redis, prepared.couponId)) : undefined;
+  const redisLedger = strategy.ledger ? await readLedger(infra, (redis) => strategy.ledger!(redis, prepared.couponId)) : undefined;
   const audit = checkIntegrity({
     initialQuantity: scenario.quantity,
     snapshot,
@@ -145,8 +146,8 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   };
 }
 
-async function readLedger<T>(redisUrl: string, read: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = connectRedis(redisUrl);
+async function readLedger<T>(infra: Infra, read: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = connectRedis(infra.redisUrl, 'couponbench', infra.redisCluster);
   try {
     return await read(redis);
   } finally {

@@ -1,12 +1,13 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './types.js';
 import { LuaScript } from './locks/luaScript.js';
 import { insertUserCoupon } from './criticalSection.js';
 import { failedOutcome } from './failure.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
-const stockKey = (couponId: number) => `couponbench:atomic:coupon:${couponId}:stock`;
-const winnersKey = (couponId: number) => `couponbench:atomic:coupon:${couponId}:winners`;
+// One hash tag per coupon: the claim script touches both keys, and on a cluster they must share a slot.
+const stockKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:stock`;
+const winnersKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:winners`;
 
 // One atomic step: refuse a repeat winner (when limited), refuse when out of stock, else take a
 // unit and record the user. Returns 1 issued, 0 sold out, -1 already issued, -2 unknown coupon.
@@ -26,13 +27,13 @@ if redis.call('hincrby', KEYS[2], ARGV[1], -1) <= 0 then redis.call('hdel', KEYS
 return 1`);
 
 /**
- * No lock at all: Redis decides who wins in one script; only winners touch MySQL, with an atomic
+ * No lock at all: RedisClient decides who wins in one script; only winners touch MySQL, with an atomic
  * decrement, so the hot row sees at most Q writes. If the MySQL write fails the Redis claim is
  * compensated, keeping Redis and the database reconcilable.
  */
 export const redisAtomic: Strategy = {
   name: 'redis-atomic',
-  summary: 'Lua script claims stock + records the user in Redis; winners written to MySQL',
+  summary: 'Lua script claims stock + records the user in RedisClient; winners written to MySQL',
   promise: 'across-instances',
   create: (ctx) => ({
     issue: async (req): Promise<IssueOutcome> => {
@@ -57,11 +58,11 @@ export const redisAtomic: Strategy = {
       return outcome;
     },
   }),
-  prepare: async (redis: Redis, coupon) => {
+  prepare: async (redis: RedisClient, coupon) => {
     await redis.set(stockKey(coupon.couponId), coupon.quantity);
     await redis.del(winnersKey(coupon.couponId));
   },
-  ledger: async (redis: Redis, couponId) => {
+  ledger: async (redis: RedisClient, couponId) => {
     const stock = await redis.get(stockKey(couponId));
     const counts = await redis.hvals(winnersKey(couponId));
     return { stock: stock === null ? null : Number(stock), winners: counts.reduce((sum, c) => sum + Number(c), 0) };

@@ -30,7 +30,7 @@ export const redisFair: Strategy = {
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(
-      (id) => new RedisFairLock(ctx.redis, subscriptions, `couponbench:fairlock:coupon:${id}`, { leaseMs: ctx.options.lockLeaseMs }),
+      (id) => new RedisFairLock(ctx.redis, subscriptions, `couponbench:fairlock:{coupon:${id}}`, { leaseMs: ctx.options.lockLeaseMs }),
     );
     const acquire = retryingAcquire(ctx.options);
     return {

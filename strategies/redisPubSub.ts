@@ -10,7 +10,7 @@ export const redisPubSub: Strategy = {
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(
-      (id) => new RedisPubSubLock(ctx.redis, subscriptions, `couponbench:rlock:coupon:${id}`, { watchdogTimeoutMs: ctx.options.lockLeaseMs }),
+      (id) => new RedisPubSubLock(ctx.redis, subscriptions, `couponbench:rlock:{coupon:${id}}`, { watchdogTimeoutMs: ctx.options.lockLeaseMs }),
     );
     return {
       issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req),

@@ -8,7 +8,7 @@ export const redisSpin: Strategy = {
   promise: 'across-instances',
   create: (ctx) => {
     const lockFor = lockPerCoupon(
-      (id) => new RedisSpinLock(ctx.redis, `couponbench:lock:coupon:${id}`, { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }),
+      (id) => new RedisSpinLock(ctx.redis, `couponbench:lock:{coupon:${id}}`, { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }),
     );
     return { issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req) };
   },

@@ -10,7 +10,7 @@ export const redlock: Strategy = {
     redisNodes % 2 === 1 ? undefined : `redlock needs an odd number of Redis nodes (got ${redisNodes}): a split vote never settles`,
   create: (ctx) => {
     const lockFor = lockPerCoupon(
-      (id) => new RedlockLock(ctx.redisNodes, `couponbench:redlock:coupon:${id}`, { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }),
+      (id) => new RedlockLock(ctx.redisNodes, `couponbench:redlock:{coupon:${id}}`, { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }),
     );
     return { issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req) };
   },

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './locks/types.js';
+export type { RedisClient } from './locks/types.js';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import type { IssueOutcome } from '../src/outcomes.js';
@@ -35,9 +36,9 @@ export interface StrategyContext {
   /** For strategies that need connections of their own (named locks). */
   mysqlUrl: string;
   poolSize: number;
-  redis: Redis;
+  redis: RedisClient;
   /** Every independent Redis node (redis[0] is `redis`). */
-  redisNodes: Redis[];
+  redisNodes: RedisClient[];
   onePerUser: boolean;
   options: StrategyOptions;
   /** 1-based server instance number, for lock owner ids. */
@@ -67,8 +68,8 @@ export interface Strategy {
   create(ctx: StrategyContext): StrategyInstance;
   /** Refuse a configuration the strategy cannot run in; returns the reason. */
   validate?(setup: { redisNodes: number; instances: number }): string | undefined;
-  /** Run once by the harness after seeding, before the server starts (e.g. load stock into Redis). */
-  prepare?(redis: Redis, coupon: SeededCouponRef): Promise<void>;
+  /** Run once by the harness after seeding, before the server starts (e.g. load stock into RedisClient). */
+  prepare?(redis: RedisClient, coupon: SeededCouponRef): Promise<void>;
   /** Read the Redis-side state after the run, for reconciliation. */
-  ledger?(redis: Redis, couponId: number): Promise<RedisLedger>;
+  ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;
 }

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../strategies/types.js';
 import { connect } from './connect.js';
 import { ensureSchema } from './schema.js';
 import { resetIssuance, seedCoupon, seedUsers, type SeededCoupon } from './seed.js';
@@ -40,13 +41,15 @@ export async function prepareDatabase(req: PrepareRequest): Promise<Prepared> {
   }
 }
 
-/** Remove our keys (and only ours) from each Redis node. */
-export async function resetRedis(clients: Redis[]): Promise<void> {
-  for (const client of clients) {
+/** Remove our keys (and only ours) from each Redis node; on a cluster, from each master. */
+export async function resetRedis(clients: RedisClient[]): Promise<void> {
+  const nodes = clients.flatMap((client) => (client instanceof Cluster ? client.nodes('master') : [client]));
+  for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
-      if (keys.length > 0) await client.del(...keys);
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+      // One key per command: on a cluster node, keys of different slots cannot share a DEL.
+      if (keys.length > 0) await keys.reduce((p, key) => p.unlink(key), node.pipeline()).exec();
       cursor = next;
     } while (cursor !== '0');
   }

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../strategies/types.js';
 import mysql from 'mysql2/promise';
 
 /** Hide passwords when a URL goes into a message or a report. */
@@ -12,14 +13,29 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** A Redis client that fails fast instead of queueing commands forever while disconnected. */
-export function connectRedis(url: string, name = 'couponbench'): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest: 2,
-    connectTimeout: 5000,
-    lazyConnect: false,
+/**
+ * A Redis client that fails fast instead of queueing commands forever while disconnected; for a
+ * cluster, an ioredis Cluster client that starts from the node `url` names and follows its slots.
+ */
+export function connectRedis(url: string, name = 'couponbench', cluster = false): RedisClient {
+  const options = { connectionName: name, maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: false };
+  if (!cluster) return new Redis(url, options);
+  const u = new URL(url);
+  return new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
+    redisOptions: { ...options, username: u.username || undefined, password: decodeURIComponent(u.password) || undefined },
   });
+}
+
+/** Whether the Redis at `url` is a node of a Redis Cluster (INFO cluster: cluster_enabled:1). */
+export async function isRedisCluster(url: string, timeoutMs = 5000): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return /cluster_enabled:1/.test(await client.info('cluster'));
+  } finally {
+    client.disconnect();
+  }
 }
 
 export async function probeMysql(url: string, timeoutMs = 5000): Promise<string> {
@@ -43,6 +59,6 @@ export async function probeRedis(url: string, timeoutMs = 5000): Promise<string>
   }
 }
 
-export async function redisServerVersion(client: Redis): Promise<string> {
+export async function redisServerVersion(client: RedisClient): Promise<string> {
   return /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? 'unknown';
 }

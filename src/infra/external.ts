@@ -1,11 +1,14 @@
 import { InfraError } from '../errors.js';
-import { probeMysql, probeRedis, redactUrl } from './clients.js';
+import { isRedisCluster, probeMysql, probeRedis, redactUrl } from './clients.js';
 import type { Infra } from './types.js';
 
 /** Services the user runs; we only check that they answer and never stop them. */
 export async function useExternalInfra(mysqlUrl: string, redisUrls: string[]): Promise<Infra> {
   await checkReachable(mysqlUrl, redisUrls);
-  return { kind: 'external', shared: true, mysqlUrl, redisUrl: redisUrls[0]!, redisUrls, down: async () => {} };
+  const clusters = await Promise.all(redisUrls.map((url) => isRedisCluster(url)));
+  const redisCluster = clusters.some(Boolean);
+  if (redisCluster && redisUrls.length > 1) throw new InfraError('a Redis Cluster is named by one URL (any of its nodes); give it alone to --redis-url');
+  return { kind: 'external', shared: true, mysqlUrl, redisUrl: redisUrls[0]!, redisUrls, redisCluster, down: async () => {} };
 }
 
 export async function checkReachable(mysqlUrl: string, redisUrls: string[]): Promise<void> {

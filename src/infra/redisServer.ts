@@ -11,10 +11,17 @@ export interface LocalRedis {
 }
 
 /** Start a private redis-server on 127.0.0.1:`port` that keeps nothing on disk. */
-export async function startLocalRedis(dir: string, port: number, detached: boolean, name = 'redis', onSpawn: (d: Daemon) => void = () => {}): Promise<LocalRedis> {
+export async function startLocalRedis(
+  dir: string,
+  port: number,
+  detached: boolean,
+  name = 'redis',
+  onSpawn: (d: Daemon) => void = () => {},
+  extraArgs: string[] = [],
+): Promise<LocalRedis> {
   const server = firstAvailable(REDIS_SERVER_BINARIES);
   if (!server) throw new InfraError('no redis-server on PATH (install redis-server, or pass --redis-url)');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extraArgs];
   const daemon = startDaemon(name, server, args, join(dir, `${name}.log`), detached);
   onSpawn(daemon);
   const deadline = Date.now() + 20_000;

@@ -14,6 +14,8 @@ export interface Infra {
   redisUrl: string;
   /** All independent Redis nodes (redlock uses several). */
   redisUrls: string[];
+  /** redisUrl names a node of a Redis Cluster: clients are ioredis Cluster clients. */
+  redisCluster?: boolean;
   down(): Promise<void>;
 }
 

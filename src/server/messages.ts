@@ -6,6 +6,8 @@ import type { ServerTally } from './app.js';
 export const WorkerConfigSchema = z.object({
   mysqlUrl: z.string(),
   redisUrls: z.array(z.string()).min(1),
+  /** The one Redis URL names a node of a Redis Cluster. */
+  redisCluster: z.boolean().default(false),
   strategy: z.string(),
   strategyModule: z.string().optional(),
   options: StrategyOptionsSchema,

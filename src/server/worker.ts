@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const instance = Number(process.env[WORKER_INSTANCE_ENV] ?? '1');
   const strategy = await strategyOf(config);
   const pool = createPool(config.mysqlUrl, config.poolSize);
-  const redisNodes = config.redisUrls.map((url, i) => connectRedis(url, `couponbench-${instance}-${i}`));
+  const redisNodes = config.redisUrls.map((url, i) => connectRedis(url, `couponbench-${instance}-${i}`, config.redisCluster));
   for (const r of redisNodes) r.on('error', () => {});
   const issuer = strategy.create({
     mysql: pool,

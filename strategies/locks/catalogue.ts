@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './types.js';
 import type { Pool } from 'mysql2/promise';
 import { MysqlNamedLock } from './mysqlNamedLock.js';
 import { RedisFairLock } from './redisFairLock.js';
@@ -12,7 +12,7 @@ export type LockKind = 'spin' | 'pubsub' | 'fair' | 'redlock' | 'named';
 export const LOCK_KINDS: LockKind[] = ['spin', 'pubsub', 'fair', 'redlock', 'named'];
 
 export interface LockParts {
-  nodes: Redis[];
+  nodes: RedisClient[];
   pool?: Pool;
   key: string;
   leaseMs: number;

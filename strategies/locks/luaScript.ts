@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './types.js';
 
 /**
- * A Lua script run with EVALSHA. The script is loaded on first use and loaded again whenever the
- * server answers NOSCRIPT (after SCRIPT FLUSH, a restart or a failover), then retried once.
+ * A Lua script run with EVALSHA. Whenever the server answers NOSCRIPT (first use, SCRIPT FLUSH, a
+ * restart or a failover) it is sent once with EVAL, which runs it and caches it on that node: on
+ * a cluster, the node that owns the keys' slot, which a separate SCRIPT LOAD would not reach.
  */
 export class LuaScript {
   readonly sha: string;
@@ -14,14 +15,13 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+  async run(redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      await redis.script('LOAD', this.source);
       this.loads++;
-      return redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      return redis.eval(this.source, keys.length, ...keys, ...args);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './types.js';
 import { LuaScript } from './luaScript.js';
 import { dropOneHold } from './reentrantHold.js';
 import type { Subscriptions } from './subscriptions.js';
@@ -99,7 +99,7 @@ export class RedisFairLock implements DistributedLock {
   readonly channelPrefix: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly subscriptions: Subscriptions,
     readonly key: string,
     private readonly opts: FairLockOptions,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './types.js';
 import { LuaScript } from './luaScript.js';
 import { dropOneHold } from './reentrantHold.js';
 import type { Subscriptions } from './subscriptions.js';
@@ -43,7 +43,7 @@ export class RedisPubSubLock implements DistributedLock {
   readonly channel: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly subscriptions: Subscriptions,
     readonly key: string,
     private readonly opts: PubSubLockOptions,

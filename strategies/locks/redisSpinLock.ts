@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LuaScript } from './luaScript.js';
 import type { DistributedLock } from './types.js';
@@ -22,7 +22,7 @@ export interface SpinLockOptions {
  */
 export class RedisSpinLock implements DistributedLock {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
     private readonly opts: SpinLockOptions,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './types.js';
 import Redlock, { type Lock } from 'redlock';
 import type { DistributedLock } from './types.js';
 
@@ -20,7 +20,7 @@ export class RedlockLock implements DistributedLock {
   private readonly held = new Map<string, Lock>();
 
   constructor(
-    nodes: Redis[],
+    nodes: RedisClient[],
     readonly key: string,
     private readonly opts: RedlockOptions,
   ) {

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './types.js';
 import { WaitQueue } from './waitQueue.js';
 
 interface Channel {
@@ -16,15 +17,17 @@ interface Channel {
  */
 export class Subscriptions {
   private readonly channels = new Map<string, Channel>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (!this.subscriber) {
-      this.subscriber = this.redis.duplicate();
-      this.subscriber.on('error', () => {});
-      this.subscriber.on('message', (channel: string) => this.wake(channel));
+      // A subscribed connection can do nothing else; on a cluster, PUBLISH reaches every node's subscribers.
+      const subscriber: RedisClient = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+      subscriber.on('error', () => {});
+      subscriber.on('message', (channel: string) => this.wake(channel));
+      this.subscriber = subscriber;
     }
     return this.subscriber;
   }

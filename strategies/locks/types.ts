@@ -1,3 +1,8 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/** A Redis connection: one node, or a Redis Cluster (ioredis Cluster); every key one script touches shares a hash tag. */
+export type RedisClient = Redis | Cluster;
+
 /**
  * A mutual-exclusion lock on one resource, held by an owner id (one per request, like a thread in
  * Redisson). Implementations: Redis spin lock, Redisson-style pub/sub lock and fair lock,
