@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
 import { IntegrityPromiseSchema, type Strategy } from './types.js';
 
-export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyContext, StrategyInstance, StrategyOptions } from './types.js';
+export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyContext, StrategyInstance, StrategyOptions, RedisClient } from './types.js';
 export { alreadyIssued, insertUserCoupon, readModifyWrite } from './criticalSection.js';
 export { failedOutcome } from './failure.js';
 export { inTransaction } from './transaction.js';

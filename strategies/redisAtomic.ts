@@ -27,13 +27,13 @@ if redis.call('hincrby', KEYS[2], ARGV[1], -1) <= 0 then redis.call('hdel', KEYS
 return 1`);
 
 /**
- * No lock at all: RedisClient decides who wins in one script; only winners touch MySQL, with an atomic
+ * No lock at all: Redis decides who wins in one script; only winners touch MySQL, with an atomic
  * decrement, so the hot row sees at most Q writes. If the MySQL write fails the Redis claim is
  * compensated, keeping Redis and the database reconcilable.
  */
 export const redisAtomic: Strategy = {
   name: 'redis-atomic',
-  summary: 'Lua script claims stock + records the user in RedisClient; winners written to MySQL',
+  summary: 'Lua script claims stock + records the user in Redis; winners written to MySQL',
   promise: 'across-instances',
   create: (ctx) => ({
     issue: async (req): Promise<IssueOutcome> => {

@@ -68,7 +68,7 @@ export interface Strategy {
   create(ctx: StrategyContext): StrategyInstance;
   /** Refuse a configuration the strategy cannot run in; returns the reason. */
   validate?(setup: { redisNodes: number; instances: number }): string | undefined;
-  /** Run once by the harness after seeding, before the server starts (e.g. load stock into RedisClient). */
+  /** Run once by the harness after seeding, before the server starts (e.g. load stock into Redis). */
   prepare?(redis: RedisClient, coupon: SeededCouponRef): Promise<void>;
   /** Read the Redis-side state after the run, for reconciliation. */
   ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;

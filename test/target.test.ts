@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { packageRoot } from '../src/paths.js';
 import { readReport } from '../src/report/files.js';
+import { loadTarget } from '../src/target/file.js';
 import { compileOutcomeRules } from '../src/target/outcomeRules.js';
 import { TargetFileSchema, describeIssues } from '../src/target/schema.js';
 import { compileTemplate } from '../src/target/template.js';
@@ -48,6 +49,12 @@ describe('target file format', () => {
     expect(text).toContain('audit.quantity.sql: a probe reads: it must be a SELECT');
     expect(text).toContain('reset.0.sql: {userId} cannot be used here (use {couponId}, {quantity})');
     expect(text).toContain('audit.issued: a redis step needs "redis"');
+  });
+
+  it('the shipped example target file is valid', async () => {
+    const { target } = await loadTarget(join(packageRoot(), 'examples', 'targets', 'coupon-api.yaml'));
+    expect(target).toMatchObject({ name: 'coupon-api', promise: 'across-instances', settle: 2, login: { token: '$.data.accessToken' } });
+    expect(Object.keys(target.audit.extra)).toEqual(['redis stock', 'redis winners']);
   });
 
   it('substitutes JSON-safe: escaped inside strings, quoted when a string stands alone', () => {
