@@ -6,6 +6,7 @@ import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { packageRoot } from './paths.js';
 import { StrategyOptionsSchema } from '../strategies/types.js';
+import { FaultSpecSchema } from './faults/spec.js';
 
 const durationSeconds = z
   .union([z.number().nonnegative(), z.string()])
@@ -33,6 +34,8 @@ const scenarioSettings = {
   onePerUser: z.boolean().default(true),
   timeout: durationSeconds.default(60),
   gracefulStop: durationSeconds.default(30),
+  /** The nemesis's schedule (src/faults/): what breaks, when, for how long. */
+  faults: z.array(FaultSpecSchema).default([]),
 };
 
 /** A scenario as a run uses it (and a report records it): the load shape as k6 stages. */

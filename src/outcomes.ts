@@ -24,6 +24,8 @@ export type IssueOutcome = (
   | { result: 'already_issued' }
   | { result: 'lock_timeout' }
   | { result: 'retries_exhausted' }
+  /** A fenced write refused: a newer lock holder had already written (the lock was no longer ours). */
+  | { result: 'lock_lost' }
   | { result: 'unknown_coupon' }
   | { result: 'failed'; cause: FailureCause; detail?: string }
 ) & {
@@ -39,6 +41,7 @@ export const STATUS_BY_RESULT: Record<IssueResult, number> = {
   issued: 200,
   already_issued: 409,
   lock_timeout: 409,
+  lock_lost: 409,
   retries_exhausted: 409,
   sold_out: 410,
   unknown_coupon: 404,
@@ -128,6 +131,7 @@ const FIXED: Record<string, Classification> = {
   unknown_coupon: { class: 'refusal' },
   lock_timeout: { class: 'refusal', group: 'lock_timeout' },
   retries_exhausted: { class: 'refusal', group: 'lock_timeout' },
+  lock_lost: { class: 'refusal', group: 'lock_timeout' },
   /** A target's refusal without issuing (lock busy, conflict, rate limit), named by its outcome rules. */
   rejected: { class: 'refusal', group: 'lock_timeout' },
   [CLIENT_ENDINGS.timeout]: { class: 'unknown', group: 'client_timeout' },

@@ -4,7 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { strategyOf, type StrategyRef } from '../strategies/index.js';
-import type { RedisClient } from '../strategies/types.js';
+import type { RedisClient, Strategy } from '../strategies/types.js';
+import { FAULTS } from './faults/index.js';
+import { startNemesis, withLiveness, type Nemesis } from './faults/nemesis.js';
+import type { FaultSpec } from './faults/spec.js';
+import type { LockHolder } from './faults/targets.js';
 import { checkFairness, checkIntegrity, reconcileByUser, snapshotDatabase } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
@@ -42,6 +46,18 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
     if (problem) throw new UsageError(strategies.length > 1 ? `${ref.strategy}: ${problem}` : problem);
   }
   if (config.port !== 0) await assertPortFree(config.port, config.host);
+  for (const fault of config.scenario.faults) {
+    if (fault.instance !== undefined && fault.instance > config.instances) throw new UsageError(`${fault.kind}: there is no server instance ${fault.instance} (--instances ${config.instances})`);
+    if (FAULTS[fault.kind].needsLocalInfra && (request.choice === 'external' || request.choice === 'docker' || request.mysqlUrl || request.redisUrl)) {
+      throw new UsageError(`${fault.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ones it was given`);
+    }
+  }
+}
+
+/** The same check once infra is up (auto may have chosen infra that is not ours to pause). */
+function assertFaultsCanRun(infra: Infra, faults: FaultSpec[]): void {
+  const needs = faults.find((f) => FAULTS[f.kind].needsLocalInfra);
+  if (needs && !infra.processes) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
 }
 
 /** Bring infra up for one or more runs; it is released with `hooks.resources`. */
@@ -57,6 +73,7 @@ export async function bringUpInfra(request: InfraRequest, hooks: RunHooks): Prom
 export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHooks, infraMs = 0): Promise<Report> {
   const strategy = await strategyOf(config);
   const scenario = config.scenario;
+  assertFaultsCanRun(infra, scenario.faults);
 
   let started = Date.now();
   const prepared = await prepareDatabase({
@@ -97,7 +114,19 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   hooks.onStage?.(`server: ${config.instances} instances of ${strategy.name} on ${server.url}`);
 
   started = Date.now();
+  const faultTargets = {
+    instances: server.processes,
+    infra: infra.processes,
+    lockHolder: strategy.lockHolder && lockHolderReader(infra, strategy.lockHolder, prepared.couponId, hooks),
+    stallNextHolder: server.stallNextHolder,
+  };
+  let nemesis: Nemesis | undefined;
   const run = await drive({
+    onStart: (clock) => {
+      if (scenario.faults.length === 0) return;
+      nemesis = startNemesis(scenario.faults, { ...faultTargets, clock });
+      hooks.resources.defer('faults in effect', async () => void (await nemesis?.finish()));
+    },
     plan: embeddedPlan(server.url, issuePath(prepared.couponId)),
     startVUs: scenario.startVUs,
     stages: scenario.stages,
@@ -109,6 +138,9 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     onTick: hooks.onTick,
   });
   const loadMs = Date.now() - started;
+  // Heal every fault (SIGCONT what is stopped) before the server is drained and stopped.
+  const faults = nemesis ? withLiveness(await nemesis.finish(), run.log) : [];
+  faults.forEach((f) => hooks.onStage?.(`fault ${f.kind} ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s on ${f.target}: ${f.events.join('; ')}`));
   await hooks.onLoadDone?.(run);
 
   // Stop the server before the audit so that nothing is still writing while we count.
@@ -135,7 +167,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     version: REPORT_VERSION,
     id: randomUUID(),
     createdAt: new Date().toISOString(),
-    config: { ...config, strategy: strategy.name, promise: strategy.promise, infra: infra.kind },
+    config: { ...config, strategy: strategy.name, promise: strategy.promise, infra: infra.kind, survives: [...(strategy.survives ?? [])] },
     environment: { ...machine(), mysqlVersion: prepared.mysqlVersion, redisVersion },
     timings: { infraMs, seedMs, serverStartMs, loadMs, auditMs },
     load,
@@ -143,6 +175,21 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     server: { tally },
     audit,
     fairness,
+    faults,
+  };
+}
+
+/** A reader of the coupon lock's holder on its own Redis connection (closed with the run's resources). */
+function lockHolderReader(infra: Infra, read: NonNullable<Strategy['lockHolder']>, couponId: number, hooks: RunHooks): () => Promise<LockHolder | null> {
+  let redis: RedisClient | undefined;
+  return () => {
+    if (!redis) {
+      const client = connectRedis(infra.redisUrl, 'couponbench-nemesis', infra.redisCluster);
+      client.on('error', () => {});
+      hooks.resources.defer('nemesis redis connection', () => client.disconnect());
+      redis = client;
+    }
+    return read(redis, couponId);
   };
 }
 

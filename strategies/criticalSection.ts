@@ -1,4 +1,5 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { stallIfAsked } from './faultHook.js';
 import type { IssueOutcome, IssueRequest } from './types.js';
 
 /**
@@ -22,6 +23,7 @@ export async function readModifyWrite(
   if (rows.length === 0) return { result: 'unknown_coupon' };
   const quantity = Number(rows[0]!.quantity);
   if (quantity <= 0) return { result: 'sold_out' };
+  await stallIfAsked(); // fault injection point (slow-holder); a no-op unless the nemesis asked
   if (onePerUser && (await alreadyIssued(conn, req))) return { result: 'already_issued' };
   await insertUserCoupon(conn, req);
   await conn.query('UPDATE coupons SET quantity = ? WHERE id = ?', [quantity - 1, req.couponId]);

@@ -9,6 +9,7 @@ import { redisAtomic } from './redisAtomic.js';
 import { redisFair } from './redisFair.js';
 import { redisPubSub } from './redisPubSub.js';
 import { redisSpin } from './redisSpin.js';
+import { redisSpinFenced } from './redisSpinFenced.js';
 import { redlock } from './redlock.js';
 import { resolve } from 'node:path';
 import { isStrategyFile, loadPluginStrategy } from './plugin.js';
@@ -26,6 +27,7 @@ export const STRATEGIES: readonly Strategy[] = [
   mysqlAtomic,
   mysqlNamedLock,
   redisSpin,
+  redisSpinFenced,
   redisPubSub,
   redisFair,
   redlock,

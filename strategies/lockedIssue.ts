@@ -1,3 +1,4 @@
+import type { PoolConnection } from 'mysql2/promise';
 import { readModifyWrite } from './criticalSection.js';
 import { failedOutcome } from './failure.js';
 import type { DistributedLock } from './locks/types.js';
@@ -13,6 +14,9 @@ export function newOwner(instance: number): string {
 
 export type Acquire = (lock: DistributedLock, owner: string) => Promise<boolean>;
 
+/** What runs inside the transaction while the lock is held; `owner` is the holder's id. */
+export type CriticalSection = (conn: PoolConnection, owner: string) => Promise<IssueOutcome>;
+
 export const acquireOnce: (waitMs: number) => Acquire = (waitMs) => (lock, owner) => lock.tryLock(owner, waitMs);
 
 /**
@@ -25,6 +29,7 @@ export async function issueUnderLock(
   lock: DistributedLock,
   req: IssueRequest,
   acquire: Acquire = acquireOnce(ctx.options.lockWaitMs),
+  section: CriticalSection = (conn) => readModifyWrite(conn, req, ctx.onePerUser),
 ): Promise<IssueOutcome> {
   const owner = newOwner(ctx.instance);
   try {
@@ -32,7 +37,7 @@ export async function issueUnderLock(
   } catch (err) {
     return failedOutcome(err);
   }
-  const outcome = await inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser));
+  const outcome = await inTransaction(ctx.mysql, (conn) => section(conn, owner));
   let released = false;
   try {
     released = await lock.unlock(owner);

@@ -2,6 +2,7 @@ import type { RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { alreadyIssued, insertUserCoupon } from './criticalSection.js';
 import { inTransaction } from './transaction.js';
 import type { Strategy } from './types.js';
+import { ALL_FAULTS } from './faultProfile.js';
 
 /**
  * One conditional UPDATE does the check and the decrement at once. It also takes the row's
@@ -11,6 +12,7 @@ export const mysqlAtomic: Strategy = {
   name: 'mysql-atomic',
   summary: 'UPDATE ... SET quantity = quantity - 1 WHERE quantity > 0, then insert',
   promise: 'across-instances',
+  survives: ALL_FAULTS,
   create: (ctx) => ({
     issue: (req) =>
       inTransaction(ctx.mysql, async (conn) => {

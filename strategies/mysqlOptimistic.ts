@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { alreadyIssued, insertUserCoupon } from './criticalSection.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
+import { ALL_FAULTS } from './faultProfile.js';
 
 /**
  * Optimistic locking with a version column, as JPA's @Version does it: read quantity and version,
@@ -13,6 +14,7 @@ export const mysqlOptimistic: Strategy = {
   name: 'mysql-optimistic',
   summary: 'version column: UPDATE ... WHERE version = ?, retry with backoff, then 409',
   promise: 'across-instances',
+  survives: ALL_FAULTS,
   create: (ctx) => ({
     issue: async (req) => {
       const { maxRetries, retryIntervalMs } = ctx.options;

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
+import { FaultKindSchema } from '../src/faults/spec.js';
 import { IntegrityPromiseSchema, type Strategy } from './types.js';
 
 export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyContext, StrategyInstance, StrategyOptions, RedisClient } from './types.js';
@@ -34,6 +35,8 @@ export const StrategySchema = z.object({
   validate: fn.optional(),
   prepare: fn.optional(),
   ledger: fn.optional(),
+  survives: z.array(FaultKindSchema).optional(),
+  lockHolder: fn.optional(),
 });
 
 /** `--strategy` names a plugin file rather than a built-in strategy. */

@@ -2,7 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { issueUnderLock, lockPerCoupon, type Acquire } from './lockedIssue.js';
 import { RedisFairLock } from './locks/redisFairLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
+import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
 import type { Strategy, StrategyOptions } from './types.js';
+
+const lockKey = (couponId: number) => `couponbench:fairlock:{coupon:${couponId}}`;
 
 /**
  * The retry/backoff wrapper applications put around tryLock(waitTime, leaseTime): up to
@@ -27,10 +30,12 @@ export const redisFair: Strategy = {
   name: 'redis-fair',
   summary: "port of Redisson's fair lock (wait queue, waiter timeouts), tryLock with retry/backoff",
   promise: 'across-instances',
+  survives: LEASE_LOCK_SURVIVES,
+  lockHolder: hashLockHolder(lockKey),
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(
-      (id) => new RedisFairLock(ctx.redis, subscriptions, `couponbench:fairlock:{coupon:${id}}`, { leaseMs: ctx.options.lockLeaseMs }),
+      (id) => new RedisFairLock(ctx.redis, subscriptions, lockKey(id), { leaseMs: ctx.options.lockLeaseMs }),
     );
     const acquire = retryingAcquire(ctx.options);
     return {

@@ -1,16 +1,22 @@
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { RedisPubSubLock } from './locks/redisPubSubLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
+import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
 import type { Strategy } from './types.js';
+
+const lockKey = (couponId: number) => `couponbench:rlock:{coupon:${couponId}}`;
 
 export const redisPubSub: Strategy = {
   name: 'redis-pubsub',
   summary: 'Redisson RLock: reentrant, waiters woken by pub/sub, watchdog renews the lease',
   promise: 'across-instances',
+  // The watchdog renews the lease from inside the process, so it freezes with it: a pause longer than its timeout breaks it.
+  survives: LEASE_LOCK_SURVIVES,
+  lockHolder: hashLockHolder(lockKey),
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(
-      (id) => new RedisPubSubLock(ctx.redis, subscriptions, `couponbench:rlock:{coupon:${id}}`, { watchdogTimeoutMs: ctx.options.lockLeaseMs }),
+      (id) => new RedisPubSubLock(ctx.redis, subscriptions, lockKey(id), { watchdogTimeoutMs: ctx.options.lockLeaseMs }),
     );
     return {
       issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req),

@@ -1,11 +1,13 @@
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { RedlockLock } from './locks/redlockLock.js';
 import type { Strategy } from './types.js';
+import { LEASE_LOCK_SURVIVES } from './faultProfile.js';
 
 export const redlock: Strategy = {
   name: 'redlock',
   summary: 'npm redlock: majority of independent Redis nodes (--redis-nodes N), lease + retry',
   promise: 'across-instances',
+  survives: LEASE_LOCK_SURVIVES,
   validate: ({ redisNodes }) =>
     redisNodes % 2 === 1 ? undefined : `redlock needs an odd number of Redis nodes (got ${redisNodes}): a split vote never settles`,
   create: (ctx) => {

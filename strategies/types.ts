@@ -1,3 +1,4 @@
+import type { FaultKind } from '../src/faults/spec.js';
 import type { RedisClient } from './locks/types.js';
 export type { RedisClient } from './locks/types.js';
 import type { Pool } from 'mysql2/promise';
@@ -72,4 +73,8 @@ export interface Strategy {
   prepare?(redis: RedisClient, coupon: SeededCouponRef): Promise<void>;
   /** Read the Redis-side state after the run, for reconciliation. */
   ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;
+  /** Faults (src/faults/) this strategy is meant to keep integrity under; the gate holds it to them. */
+  survives?: readonly FaultKind[];
+  /** Who holds the coupon's lock now (its key and owner id), for the pause-holder fault. */
+  lockHolder?(redis: RedisClient, couponId: number): Promise<{ key: string; owner: string } | null>;
 }

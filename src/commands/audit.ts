@@ -93,6 +93,7 @@ function historyScenario(history: LoadedHistory, file: string, quantity: number,
     onePerUser,
     timeout: 0,
     gracefulStop: 0,
+    faults: [],
     startVUs: 0,
     stages: [{ duration: run.durationMs / 1000, target: peak }],
   };

@@ -7,6 +7,7 @@ import { DEFAULT_STRATEGY_OPTIONS, type StrategyOptions } from '../../strategies
 import { parseStagesFlag, type ScenarioOverrides } from '../config.js';
 import { parseDuration } from '../duration.js';
 import type { InfraChoice } from '../infra/types.js';
+import { FAULT_KINDS, parseFaultFlag, type FaultSpec } from '../faults/spec.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -43,7 +44,8 @@ export function collect(value: string, previous: string[] = []): string[] {
 type ScenarioKey = keyof ScenarioOverrides;
 
 /** Flags that override scenario fields; the commander attribute name is the scenario key. */
-const SCENARIO_FLAGS: Array<{ flags: string; key: ScenarioKey; help: string; parse?: (v: string) => unknown }> = [
+/** `attribute` where commander's name for the flag differs from the scenario key (a repeatable singular flag). */
+const SCENARIO_FLAGS: Array<{ flags: string; key: ScenarioKey; attribute?: string; help: string; parse?: (v: string, previous: never) => unknown }> = [
   { flags: '--quantity <n>', key: 'quantity', help: 'coupon units to seed', parse: positiveInt },
   { flags: '--vus <n>', key: 'vus', help: 'constant virtual users (replaces the stages)', parse: positiveInt },
   { flags: '--duration <d>', key: 'duration', help: 'run length, e.g. 30s (replaces the stages)', parse: seconds },
@@ -53,7 +55,16 @@ const SCENARIO_FLAGS: Array<{ flags: string; key: ScenarioKey; help: string; par
   { flags: '--one-per-user', key: 'onePerUser', help: 'a user may hold at most one coupon' },
   { flags: '--no-one-per-user', key: 'onePerUser', help: 'a user may hold several coupons' },
   { flags: '--timeout <d>', key: 'timeout', help: 'client request timeout', parse: seconds },
+  { flags: '--fault <kind@at:duration>', key: 'faults', attribute: 'fault', help: `a fault, repeatable, e.g. pause-holder@5s:3s (kinds: ${FAULT_KINDS.join(', ')})`, parse: fault },
 ];
+
+function fault(value: string, previous: FaultSpec[] | undefined): FaultSpec[] {
+  try {
+    return [...(previous ?? []), parseFaultFlag(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 /** Flags that set strategy options; durations are given in seconds-notation and stored in ms. */
 const STRATEGY_FLAGS: Array<{ flags: string; attribute: string; key: keyof StrategyOptions; help: string; toOption: (v: number) => number; parse: (v: string) => number }> = [
@@ -85,7 +96,7 @@ export interface RunFlags extends Record<string, unknown> {
 
 export function addRunOptions(cmd: Command): Command {
   cmd.option('--scenario <name|file>', 'bundled scenario name or path to a scenario JSON file', 'smoke');
-  for (const f of SCENARIO_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.key, f.parse));
+  for (const f of SCENARIO_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.attribute ?? f.key, f.parse));
   cmd
     .option('--instances <n>', 'issuance server instances (node:cluster workers)', positiveInt, 2)
     .option('--pool-size <n>', 'MySQL connections per instance', positiveInt, 10)
@@ -105,14 +116,14 @@ export function addRunOptions(cmd: Command): Command {
 }
 
 /** An option whose value commander stores under `attribute` (checked, so the tables cannot lie). */
-function tableOption(flags: string, help: string, attribute: string, parse?: (v: string) => unknown): Option {
+function tableOption(flags: string, help: string, attribute: string, parse?: (v: string, previous: never) => unknown): Option {
   const option = new Option(flags, help);
   if (option.attributeName() !== attribute) throw new Error(`option ${flags} is stored as ${option.attributeName()}, not ${attribute}`);
-  return parse ? option.argParser(parse) : option;
+  return parse ? option.argParser(parse as (v: string, previous: unknown) => unknown) : option;
 }
 
 export function scenarioOverrides(flags: RunFlags): ScenarioOverrides {
-  return Object.fromEntries(SCENARIO_FLAGS.map((f) => [f.key, flags[f.key]]).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(SCENARIO_FLAGS.map((f) => [f.key, flags[f.attribute ?? f.key]]).filter(([, v]) => v !== undefined));
 }
 
 export function strategyOptions(flags: RunFlags): StrategyOptions {

@@ -1,7 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { UsageError } from '../errors.js';
 
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 export const META_TABLE = 'couponbench_meta';
 export const OUR_TABLES = ['coupons', 'users', 'user_coupon', META_TABLE] as const;
 
@@ -13,7 +13,8 @@ const DDL = [
      id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
      name VARCHAR(100) NOT NULL,
      quantity INT NOT NULL,
-     version BIGINT NOT NULL DEFAULT 0
+     version BIGINT NOT NULL DEFAULT 0,
+     fence BIGINT NOT NULL DEFAULT 0
    ) ENGINE=InnoDB`,
   `CREATE TABLE IF NOT EXISTS users (
      id BIGINT NOT NULL PRIMARY KEY
@@ -55,7 +56,11 @@ export async function ensureSchema(conn: mysql.Connection, database: string): Pr
       );
     }
     const [meta] = await conn.query<mysql.RowDataPacket[]>(`SELECT v FROM \`${database}\`.${META_TABLE} WHERE k = 'schema_version'`);
-    if (meta[0]?.v !== SCHEMA_VERSION) {
+    if (meta[0]?.v === '1') {
+      // Version 2 added the fencing column; the tables are ours, so they are migrated in place.
+      await conn.query(`ALTER TABLE \`${database}\`.coupons ADD COLUMN fence BIGINT NOT NULL DEFAULT 0`);
+      await conn.query(`UPDATE \`${database}\`.${META_TABLE} SET v = ? WHERE k = 'schema_version'`, [SCHEMA_VERSION]);
+    } else if (meta[0]?.v !== SCHEMA_VERSION) {
       throw new UsageError(`database "${database}" has couponbench schema version ${meta[0]?.v ?? '?'}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
     }
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Infra } from './types.js';
+import type { Infra, InfraProcesses } from './types.js';
 import { freePort } from './ports.js';
 import { startLocalMysql } from './mysqlServer.js';
 import { startLocalRedis } from './redisServer.js';
@@ -54,7 +54,20 @@ export async function startLocalInfra(redisNodes: number, kept = false): Promise
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const [mysql, ...redis] = started.map((s) => (s as PromiseFulfilledResult<{ url: string }>).value);
     const redisUrls = redis.map((r) => r.url);
-    return { kind: 'local', shared: false, mysqlUrl: mysql!.url, redisUrl: redisUrls[0]!, redisUrls, dir, daemons, down };
+    const redisDaemons = started.slice(1).map((s) => (s as PromiseFulfilledResult<{ daemon: Daemon }>).value.daemon);
+    const processes: InfraProcesses = {
+      mysqlPid: daemons[0]!.pid,
+      redisPids: () => redisDaemons.map((d) => d.pid),
+      restartRedis: async (index) => {
+        const old = redisDaemons[index]!;
+        process.kill(old.pid, 'SIGKILL');
+        await old.stop(); // waits for the exit
+        const again = await startLocalRedis(dir, redisPorts[index]!, kept, old.name, spawned);
+        daemons[daemons.indexOf(old)] = again.daemon;
+        redisDaemons[index] = again.daemon;
+      },
+    };
+    return { kind: 'local', shared: false, mysqlUrl: mysql!.url, redisUrl: redisUrls[0]!, redisUrls, dir, daemons, down, processes };
   } catch (err) {
     await down();
     throw err;

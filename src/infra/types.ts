@@ -16,7 +16,16 @@ export interface Infra {
   redisUrls: string[];
   /** redisUrl names a node of a Redis Cluster: clients are ioredis Cluster clients. */
   redisCluster?: boolean;
+  /** The daemons themselves, where this run started them (local infra): what faults act on. */
+  processes?: InfraProcesses;
   down(): Promise<void>;
+}
+
+export interface InfraProcesses {
+  mysqlPid: number;
+  redisPids(): number[];
+  /** Kill Redis node `index` and start it again on its port, empty (no persistence). */
+  restartRedis(index: number): Promise<void>;
 }
 
 export interface InfraRequest {

@@ -14,6 +14,8 @@ export interface DriveRequest extends StageSchedule {
   seed: number;
   /** Called about once a second with a live view of the run. */
   onTick?: (tick: DriveTick) => void;
+  /** Called once as the load starts, with its clock (ms since the start): the nemesis runs on it. */
+  onStart?: (clock: () => number) => void;
 }
 
 export interface DriveTick {
@@ -50,6 +52,7 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   const t0 = performance.now();
   const clock = () => performance.now() - t0;
   const startedAt = new Date().toISOString();
+  req.onStart?.(clock);
   const active: VirtualUser[] = [];
   const stopping: Promise<void>[] = [];
   const retired: VirtualUser[] = [];

@@ -6,22 +6,33 @@ import { z } from 'zod';
 import { strategyNames } from '../../strategies/index.js';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { UsageError } from '../errors.js';
+import type { FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import type { Report } from './schema.js';
 
-/** Whether the strategy promises integrity in the configuration it ran in. */
-export function promisesIntegrity(report: Pick<Report, 'config'>): boolean {
-  const { promise, instances } = report.config;
-  return promise === 'across-instances' || (promise === 'single-instance' && instances === 1);
+/** The faults the nemesis really ran in this report (not those the load ended before). */
+export function faultsRun(report: Pick<Report, 'faults'>): FaultKind[] {
+  return [...new Set(report.faults.filter((f) => !f.events.some((e) => e.startsWith('not run'))).map((f) => f.kind))];
+}
+
+/**
+ * Whether the strategy promises integrity in the configuration and weather it ran in: on its
+ * instance count, and under every fault that ran (a promise is conditional on `survives`).
+ */
+export function promisesIntegrity(report: Pick<Report, 'config' | 'faults'>): boolean {
+  const { promise, instances, survives } = report.config;
+  const base = promise === 'across-instances' || (promise === 'single-instance' && instances === 1);
+  return base && faultsRun(report).every((kind) => survives.includes(kind));
 }
 
 /**
  * Reports with the same key are runs of the same thing: the strategy plus the configuration that
  * changes what it promises (`in-process` on 1 instance promises integrity, on 2 it does not).
  */
-export function rowKey(report: Pick<Report, 'config'>): string {
+export function rowKey(report: Pick<Report, 'config' | 'faults'>): string {
   const { strategy, promise, instances } = report.config;
-  return promise === 'single-instance' ? `${strategy} ×${instances}` : strategy;
+  const faults = faultsRun(report);
+  return `${promise === 'single-instance' ? `${strategy} ×${instances}` : strategy}${faults.length > 0 ? ` + ${faults.join(' + ')}` : ''}`;
 }
 
 const failureShares = z.object(Object.fromEntries(FAILURE_GROUP_NAMES.map((g) => [g, z.number()])) as Record<FailureGroup, z.ZodNumber>);

@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import { promisesIntegrity } from './comparison.js';
+import { faultsRun, promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
 
@@ -23,7 +23,9 @@ export interface GateResult {
 export function gateReport(report: Report, thresholds: Threshold[], file?: string): GateResult {
   const strategy = report.config.strategy;
   const { instances, target } = report.config;
-  const where = target ? `at ${new URL(target.url.replace(/\{\w+\}/g, 'x')).origin}` : `on ${instances} instance${instances === 1 ? '' : 's'}`;
+  const faults = faultsRun(report);
+  const under = faults.length > 0 ? ` under ${faults.join(' + ')}` : '';
+  const where = (target ? `at ${new URL(target.url.replace(/\{\w+\}/g, 'x')).origin}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
   let integrity: IntegrityGate;
   let message: string;
   if (promisesIntegrity(report)) {
@@ -37,8 +39,11 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
     message =
       integrity === 'violation-expected'
         ? `${strategy} promises no integrity ${where}, and the race was reproduced: ${report.audit.explanation}`
-        : `the race was not reproduced: ${strategy} promises no integrity ${where}, yet the audit found no violation ` +
-          `(${report.load.requests} requests from at most ${report.load.peakVUs} VUs); the scenario is too gentle to prove the harness can see a broken lock`;
+        : faults.length > 0 && report.config.promise !== 'none' && !faults.every((k) => report.config.survives.includes(k))
+          ? `the fault had no effect: ${strategy} promises no integrity ${where}, yet the audit found no violation ` +
+            `(${report.load.requests} requests); a fault run that sees nothing proves nothing (a longer pause, a shorter lease?)`
+          : `the race was not reproduced: ${strategy} promises no integrity ${where}, yet the audit found no violation ` +
+            `(${report.load.requests} requests from at most ${report.load.peakVUs} VUs); the scenario is too gentle to prove the harness can see a broken lock`;
   }
   const checks = thresholds.map((t) => checkThreshold(t, report));
   const integrityOk = integrity === 'kept' || integrity === 'violation-expected';

@@ -17,10 +17,12 @@ function heading(report: Report): string {
   const c = report.config;
   const shape = c.scenario.stages.map((s) => `${formatDuration(s.duration)}→${s.target}`).join(', ');
   return [
-    chalk.bold(`couponbench · ${rowKey(report)}`) + chalk.dim(` (promises integrity: ${c.promise})`),
+    chalk.bold(`couponbench · ${rowKey(report)}`) +
+      chalk.dim(` (promises integrity: ${c.promise}${c.scenario.faults.length > 0 ? `; survives: ${c.survives.join(', ') || 'no faults'}` : ''})`),
     chalk.dim(
       `scenario ${c.scenario.name}: ${int(c.scenario.quantity)} units, stages ${shape}, think ${formatDuration(c.scenario.thinkTime)}, ` +
-        `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}`,
+        `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}` +
+        (c.scenario.faults.length > 0 ? `, faults ${c.scenario.faults.map((f) => `${f.kind}@${formatDuration(f.at)}:${formatDuration(f.duration)}`).join(' ')}` : ''),
     ),
     chalk.dim(
       c.target
@@ -119,12 +121,24 @@ export function fairnessTable(report: Report): string {
   return t.toString();
 }
 
+/** The nemesis's timeline: each fault, when, on what, what happened, and how long until the next coupon. */
+export function faultTimeline(report: Report): string {
+  return report.faults
+    .map((f) => {
+      const when = `${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s`;
+      const liveness = f.livenessS === null ? chalk.red('no coupon issued after it') : `next coupon ${f.livenessS.toFixed(2)} s after`;
+      return `${chalk.bold(f.kind.padEnd(15))}${when.padEnd(16)}${f.target}: ${f.events.join('; ')} · ${liveness}`;
+    })
+    .join('\n');
+}
+
 export function renderRun(report: Report): string {
   return [
     heading(report),
     '',
     chalk.bold('load'),
     loadTable(report),
+    ...(report.faults.length > 0 ? ['', chalk.bold('faults'), faultTimeline(report)] : []),
     '',
     chalk.bold('integrity'),
     integrityTable(report),

@@ -3,6 +3,7 @@ import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { AuditSchema, FairnessSchema } from '../audit/index.js';
 import { RunConfigSchema } from '../config.js';
 import { EnvironmentSchema } from '../environment.js';
+import { FaultKindSchema, FaultRecordSchema } from '../faults/spec.js';
 import { InfraKindSchema } from '../infra/types.js';
 import { LoadSummarySchema, SeriesPointSchema } from '../load/summary.js';
 
@@ -18,7 +19,12 @@ export const ReportSchema = z.object({
   version: z.literal(REPORT_VERSION),
   id: z.string(),
   createdAt: z.string(),
-  config: RunConfigSchema.extend({ promise: IntegrityPromiseSchema, infra: InfraKindSchema }),
+  config: RunConfigSchema.extend({
+    promise: IntegrityPromiseSchema,
+    infra: InfraKindSchema,
+    /** Faults the strategy declares it keeps integrity under; the gate holds it to them. */
+    survives: z.array(FaultKindSchema).default([]),
+  }),
   environment: EnvironmentSchema,
   timings: z.object({ infraMs: z.number(), seedMs: z.number(), serverStartMs: z.number(), loadMs: z.number(), auditMs: z.number() }),
   load: LoadSummarySchema,
@@ -26,6 +32,8 @@ export const ReportSchema = z.object({
   server: z.object({ tally: z.record(z.string(), z.number()) }),
   audit: AuditSchema,
   fairness: FairnessSchema,
+  /** What the nemesis did, in order (empty without faults). */
+  faults: z.array(FaultRecordSchema).default([]),
 });
 export type Report = z.infer<typeof ReportSchema>;
 

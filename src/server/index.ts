@@ -3,7 +3,7 @@ import { InfraError } from '../errors.js';
 import { builtModule } from '../paths.js';
 import { assertPortFree, freePort } from '../infra/ports.js';
 import type { ServerTally } from './app.js';
-import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type WorkerConfig, type WorkerMessage } from './messages.js';
+import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from './messages.js';
 
 export type { WorkerConfig } from './messages.js';
 export type { ServerTally } from './app.js';
@@ -22,6 +22,10 @@ export interface RunningServer {
   stop(): Promise<ServerTally>;
   /** Stop every instance now, without draining (Ctrl-C, error paths). */
   kill(): Promise<void>;
+  /** Each instance (1-based) and its process id: what faults act on. */
+  processes: Array<{ instance: number; pid: number }>;
+  /** Fault injection (slow-holder): the next lock holder in `instance` stalls for `ms`. */
+  stallNextHolder(instance: number, ms: number): void;
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -57,7 +61,9 @@ export async function startServer(req: ServerRequest): Promise<RunningServer> {
     throw err;
   }
   const kill = () => Promise.all(workers.map((w) => killWorker(w))).then(() => undefined);
-  return { url: `http://${req.host}:${port}`, port, instances: req.instances, stop, kill };
+  const processes = workers.map((w, i) => ({ instance: i + 1, pid: w.process.pid! }));
+  const stallNextHolder = (instance: number, ms: number) => workers[instance - 1]?.send({ type: 'stall-next-holder', ms } satisfies PrimaryMessage);
+  return { url: `http://${req.host}:${port}`, port, instances: req.instances, stop, kill, processes, stallNextHolder };
 }
 
 function waitForReady(worker: Worker, instance: number): Promise<void> {

@@ -26,4 +26,5 @@ export type WorkerMessage =
   | { type: 'start-error'; message: string; code?: string }
   | { type: 'stats'; tally: ServerTally };
 
-export type PrimaryMessage = { type: 'shutdown' };
+/** `stall-next-holder` is fault injection (slow-holder): see strategies/faultHook.ts. */
+export type PrimaryMessage = { type: 'shutdown' } | { type: 'stall-next-holder'; ms: number };

@@ -3,6 +3,7 @@
  * Redis clients, hosts one strategy, and answers the HTTP contract until the primary says stop.
  */
 import http from 'node:http';
+import { stallNextHolder } from '../../strategies/faultHook.js';
 import { strategyOf } from '../../strategies/index.js';
 import { createPool } from '../db/connect.js';
 import { connectRedis } from '../infra/clients.js';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   };
   process.on('message', (msg: PrimaryMessage) => {
     if (msg?.type === 'shutdown') void stop();
+    if (msg?.type === 'stall-next-holder') stallNextHolder(msg.ms);
   });
   // The primary died or went away: do not linger as an orphan.
   process.on('disconnect', () => process.exit(0));

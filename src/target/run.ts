@@ -9,7 +9,7 @@ import { checkFairness, checkIntegrity, reconcileByUser, type AuditInput } from 
 import type { ProbeCheck } from '../audit/integrity.js';
 import type { RunConfig } from '../config.js';
 import { machine } from '../environment.js';
-import { InfraError } from '../errors.js';
+import { InfraError, UsageError } from '../errors.js';
 import { drive, type LoadRun } from '../load/driver.js';
 import type { Baseline } from '../history/format.js';
 import { perSecondSeries, summarise } from '../load/summary.js';
@@ -90,6 +90,7 @@ function gained(before: number[] | undefined, after: number[]): { holdings: Map<
 export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: RunHooks): Promise<Report> {
   const { target } = loaded;
   const scenario = config.scenario;
+  if (scenario.faults.length > 0) throw new UsageError('faults act on the processes couponbench starts (the embedded server, local MySQL and Redis); a target service is not one of them');
   const say = hooks.onStage ?? (() => {});
   const values = { couponId: target.couponId, quantity: scenario.quantity };
 
@@ -179,7 +180,7 @@ export async function auditTarget(t: TargetAudit, say: (m: string) => void): Pro
     version: REPORT_VERSION,
     id: randomUUID(),
     createdAt: new Date().toISOString(),
-    config: { ...config, promise: target.promise, infra: 'external' },
+    config: { ...config, promise: target.promise, infra: 'external', survives: [] },
     environment: { ...machine(), mysqlVersion, redisVersion },
     timings: { infraMs: 0, seedMs: t.timings.seedMs, serverStartMs: 0, loadMs: t.timings.loadMs, auditMs: Date.now() - started },
     load,
@@ -187,5 +188,6 @@ export async function auditTarget(t: TargetAudit, say: (m: string) => void): Pro
     server: { tally: {} },
     audit,
     fairness,
+    faults: [],
   };
 }

@@ -1,0 +1,12 @@
+/** SIGKILL one server instance; it is not restarted. Its in-flight transactions die with its connections. */
+import { at, instanceOf, signal, type Fault } from './targets.js';
+
+export const killInstance: Fault = {
+  kind: 'kill-instance',
+  needsLocalInfra: false,
+  async inject(targets, spec) {
+    const { instance, pid } = instanceOf(targets, spec);
+    signal(pid, 'SIGKILL');
+    return { target: `instance ${instance} (pid ${pid})`, events: [`killed at ${at(targets)}; not restarted`], heal: async () => {} };
+  },
+};

@@ -1,0 +1,71 @@
+/**
+ * The nemesis: runs the scenario's faults on the load's clock and keeps a record of each. It acts
+ * on processes and never reads or writes what the audit judges.
+ */
+import type { RequestLog } from '../load/recorder.js';
+import { FAULTS } from './index.js';
+import type { FaultRecord, FaultSpec } from './spec.js';
+import type { FaultTargets, Injected } from './targets.js';
+
+export interface Nemesis {
+  /** End every fault still in effect (SIGCONT what is stopped); returns what happened, in order of start. */
+  finish(): Promise<Omit<FaultRecord, 'livenessS'>[]>;
+}
+
+export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis {
+  const records: Array<Omit<FaultRecord, 'livenessS'>> = [];
+  const active = new Set<{ injected: Injected; record: Omit<FaultRecord, 'livenessS'> }>();
+  const timers: NodeJS.Timeout[] = [];
+  /** Injections under way: finish waits for them, so nothing is stopped after the nemesis has finished. */
+  const injecting: Promise<void>[] = [];
+  const seconds = () => targets.clock() / 1000;
+
+  const end = async (entry: { injected: Injected; record: Omit<FaultRecord, 'livenessS'> }) => {
+    if (!active.delete(entry)) return;
+    await entry.injected.heal();
+    entry.record.endS = seconds();
+  };
+
+  const due = new Set(specs);
+  for (const spec of specs) {
+    const run = async () => {
+      due.delete(spec);
+      const record = { kind: spec.kind, startS: seconds(), endS: seconds(), target: '', events: [] as string[] };
+      const slot = { ...record };
+      records.push(slot);
+      try {
+        const injected = await FAULTS[spec.kind].inject(targets, spec);
+        slot.target = injected.target;
+        slot.events = injected.events;
+        const entry = { injected, record: slot };
+        active.add(entry);
+        if (spec.duration <= 0) await end(entry);
+        else timers.push(setTimeout(() => void end(entry), spec.duration * 1000));
+      } catch (err) {
+        slot.events.push(`failed: ${(err as Error).message}`);
+      }
+    };
+    timers.push(setTimeout(() => injecting.push(run()), Math.max(0, spec.at * 1000 - targets.clock())));
+  }
+
+  return {
+    async finish() {
+      timers.forEach(clearTimeout);
+      await Promise.all(injecting);
+      await Promise.all([...active].map(end));
+      for (const spec of due) records.push({ kind: spec.kind, startS: spec.at, endS: spec.at, target: '-', events: ['not run: the load ended before it was due'] });
+      return [...records].sort((a, b) => a.startS - b.startS);
+    },
+  };
+}
+
+/** Seconds from each fault's end to the first coupon issued after it (null when none was). */
+export function withLiveness(records: Omit<FaultRecord, 'livenessS'>[], log: RequestLog): FaultRecord[] {
+  const issuedAt: number[] = [];
+  for (let i = 0; i < log.length; i++) if (log.observationOf(i) === 'issued') issuedAt.push((log.sentAtMs[i]! + log.latencyMs[i]!) / 1000);
+  issuedAt.sort((a, b) => a - b);
+  return records.map((r) => {
+    const next = issuedAt.find((t) => t >= r.endS);
+    return { ...r, livenessS: next === undefined ? null : Math.round((next - r.endS) * 1000) / 1000 };
+  });
+}

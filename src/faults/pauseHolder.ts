@@ -1,0 +1,80 @@
+/**
+ * SIGSTOP the server instance that holds the coupon's lock right now, SIGCONT after the duration.
+ * The lock's owner id names the process; the pause is kept only if that owner still holds the lock
+ * once the process is stopped. While it is frozen, the lock is watched so the record says when
+ * the lease ran out and who got in: the moment a lease-based lock stops being a lock.
+ */
+import { at, instanceOf, ownerProcess, signal, type Fault, type FaultTargets, type Injected, type LockHolder } from './targets.js';
+
+const FIND_FOR_MS = 2000;
+const WATCH_EVERY_MS = 10;
+
+export const pauseHolder: Fault = {
+  kind: 'pause-holder',
+  needsLocalInfra: false,
+  async inject(targets, spec) {
+    if (!targets.lockHolder) {
+      const { instance, pid } = instanceOf(targets, spec);
+      signal(pid, 'SIGSTOP');
+      return paused(targets, pid, `instance ${instance} (pid ${pid})`, [`this strategy keeps no lock of its own: paused instance ${instance} anyway at ${at(targets)}`]);
+    }
+    const deadline = Date.now() + FIND_FOR_MS;
+    while (Date.now() < deadline) {
+      const holder = await targets.lockHolder();
+      const proc = holder && ownerProcess(holder.owner);
+      if (!holder || !proc || !targets.instances.some((i) => i.pid === proc.pid)) continue;
+      signal(proc.pid, 'SIGSTOP');
+      const still = await targets.lockHolder();
+      if (still?.owner !== holder.owner) {
+        signal(proc.pid, 'SIGCONT'); // it let go before the signal landed: try again
+        continue;
+      }
+      const injected = paused(targets, proc.pid, `instance ${proc.instance} (pid ${proc.pid})`, [`pid ${proc.pid} held ${holder.key} at ${at(targets)}, paused`]);
+      watch(targets, holder, injected);
+      return injected;
+    }
+    const { instance, pid } = instanceOf(targets, spec);
+    signal(pid, 'SIGSTOP');
+    return paused(targets, pid, `instance ${instance} (pid ${pid})`, [`no holder seen within ${FIND_FOR_MS / 1000} s: paused instance ${instance} anyway at ${at(targets)}`]);
+  },
+};
+
+function paused(targets: FaultTargets, pid: number, target: string, events: string[]): Injected & { stopWatching?: () => void } {
+  const injected: Injected & { stopWatching?: () => void } = {
+    target,
+    events,
+    heal: async () => {
+      injected.stopWatching?.();
+      signal(pid, 'SIGCONT');
+      events.push(`resumed at ${at(targets)}`);
+    },
+  };
+  return injected;
+}
+
+/** Note when the frozen owner's lock is gone, and who takes it next. */
+function watch(targets: FaultTargets, frozen: LockHolder, injected: Injected & { stopWatching?: () => void }): void {
+  let expired = false;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    targets
+      .lockHolder!()
+      .then((now) => {
+        if (now?.owner === frozen.owner) return;
+        if (!expired) {
+          expired = true;
+          injected.events.push(`lease expired at ${at(targets)}`);
+        }
+        const next = now && ownerProcess(now.owner);
+        if (next) {
+          injected.events.push(`instance ${next.instance} acquired at ${at(targets)}`);
+          clearInterval(timer);
+        }
+      })
+      .catch(() => {})
+      .finally(() => (busy = false));
+  }, WATCH_EVERY_MS);
+  injected.stopWatching = () => clearInterval(timer);
+}

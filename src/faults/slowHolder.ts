@@ -1,0 +1,17 @@
+/**
+ * The next holder of the lock in one instance stalls inside its critical section for the
+ * duration: a deterministic GC pause. The one fault that reaches into the server, through its IPC
+ * (see `stallNextHolder` in strategies/lockedIssue.ts).
+ */
+import { at, instanceOf, type Fault } from './targets.js';
+
+export const slowHolder: Fault = {
+  kind: 'slow-holder',
+  needsLocalInfra: false,
+  async inject(targets, spec) {
+    const { instance, pid } = instanceOf(targets, spec);
+    if (!targets.stallNextHolder) throw new Error('slow-holder needs the embedded server');
+    targets.stallNextHolder(instance, spec.duration * 1000);
+    return { target: `instance ${instance} (pid ${pid})`, events: [`next holder told to stall ${spec.duration.toFixed(2)} s at ${at(targets)}`], heal: async () => {} };
+  },
+};

@@ -1,0 +1,59 @@
+/** What the nemesis can act on, handed over by the run: processes, the lock's owner, the clock. */
+import type { InfraProcesses } from '../infra/types.js';
+import type { FaultKind, FaultSpec } from './spec.js';
+
+export interface LockHolder {
+  key: string;
+  /** The owner id a lock strategy stored: `<instance>:<pid>:<sequence>`. */
+  owner: string;
+}
+
+export interface FaultTargets {
+  /** Server instances, 1-based, with their pids. */
+  instances: Array<{ instance: number; pid: number }>;
+  /** Present when this run started MySQL and Redis itself. */
+  infra?: InfraProcesses;
+  /** Who holds the coupon's lock right now; absent for strategies without a lock of their own. */
+  lockHolder?: () => Promise<LockHolder | null>;
+  /** Ask one instance to stall the next holder of its lock for `ms` (slow-holder). */
+  stallNextHolder?: (instance: number, ms: number) => void;
+  /** Milliseconds since the load started. */
+  clock: () => number;
+}
+
+/** A fault in effect: what it hit, what it saw, and how to end it. */
+export interface Injected {
+  target: string;
+  events: string[];
+  heal(): Promise<void>;
+}
+
+export interface Fault {
+  kind: FaultKind;
+  /** Acts on MySQL or Redis processes, so only where this run started them. */
+  needsLocalInfra: boolean;
+  inject(targets: FaultTargets, spec: FaultSpec): Promise<Injected>;
+}
+
+export const at = (targets: FaultTargets) => `${(targets.clock() / 1000).toFixed(2)} s`;
+
+/** The instance and pid an owner id names. */
+export function ownerProcess(owner: string): { instance: number; pid: number } | undefined {
+  const [instance, pid] = owner.split(':').map(Number);
+  return Number.isInteger(instance) && Number.isInteger(pid) ? { instance: instance!, pid: pid! } : undefined;
+}
+
+export function instanceOf(targets: FaultTargets, spec: FaultSpec): { instance: number; pid: number } {
+  const wanted = spec.instance ?? 1;
+  const found = targets.instances.find((i) => i.instance === wanted);
+  if (!found) throw new Error(`${spec.kind}: there is no server instance ${wanted} (instances: ${targets.instances.length})`);
+  return found;
+}
+
+export function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // already gone
+  }
+}

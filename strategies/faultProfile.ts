@@ -1,0 +1,33 @@
+/**
+ * What each kind of strategy is meant to survive (the gate holds it to this), and how the
+ * pause-holder fault finds a Redis lock's holder: the owner id the lock stored.
+ */
+import type { FaultKind } from '../src/faults/spec.js';
+import type { RedisClient } from './locks/types.js';
+
+/** Every fault: the database does the locking, so no client stall or Redis loss can break it. */
+export const ALL_FAULTS: readonly FaultKind[] = ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'restart-redis', 'pause-mysql', 'slow-holder'];
+
+/**
+ * A lease-based Redis lock: a holder that dies takes its transaction with it (kill-instance), and
+ * a paused Redis stops everyone alike (pause-redis); any stall of a live holder past the lease
+ * (pause-holder, pause-instance, pause-mysql, slow-holder) or the lock vanishing (restart-redis)
+ * lets a second holder in.
+ */
+export const LEASE_LOCK_SURVIVES: readonly FaultKind[] = ['kill-instance', 'pause-redis'];
+
+/** The holder of a lock stored as a string value (SET key owner NX PX). */
+export function stringLockHolder(key: (couponId: number) => string) {
+  return async (redis: RedisClient, couponId: number) => {
+    const owner = await redis.get(key(couponId));
+    return owner ? { key: key(couponId), owner } : null;
+  };
+}
+
+/** The holder of a Redisson-style hash lock (field = owner id, value = hold count). */
+export function hashLockHolder(key: (couponId: number) => string) {
+  return async (redis: RedisClient, couponId: number) => {
+    const [owner] = await redis.hkeys(key(couponId));
+    return owner ? { key: key(couponId), owner } : null;
+  };
+}
