@@ -3,6 +3,8 @@
  * one infrastructure start for strategies, the target file's reset steps for services.
  * Summarising them side by side is src/report/'s job.
  */
+import { FAULTS } from './faults/index.js';
+import type { FaultSpec } from './faults/spec.js';
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
 import type { StrategyRef } from '../strategies/index.js';
@@ -17,13 +19,23 @@ export interface MatrixRequest {
   strategies: StrategyRef[];
   repeat: number;
   base: Base;
+  /** Each strategy runs once per entry (`matrix --faults`); absent: once, with the scenario's own faults. */
+  faultSets?: FaultSpec[][];
 }
 
-/** Runs every strategy `repeat` times; returns the reports grouped by strategy. */
+/** Runs every strategy (under every fault set) `repeat` times; returns the reports grouped by row. */
 export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {
-  await preflight(infraRequest, m.base, m.strategies);
+  const faultSets = m.faultSets ?? [m.base.scenario.faults];
+  for (const faults of faultSets) await preflight(infraRequest, { ...m.base, scenario: { ...m.base.scenario, faults } }, m.strategies);
   const infra = await bringUpInfra(infraRequest, hooks);
-  return repeatEach(m.strategies, m.repeat, (ref) => ref.strategy, (ref, k) => runOnInfra(infra, { ...m.base, ...ref, seed: m.base.seed + k }, hooks), hooks, onReport);
+  const runnable = faultSets.filter((faults) => {
+    const needs = faults.find((f) => FAULTS[f.kind].needsLocalInfra);
+    if (needs && !infra.processes) hooks.onStage?.(`matrix: skipping ${needs.kind}: it stops MySQL or Redis, and ${infra.kind} infra is not this run's to stop`);
+    return !(needs && !infra.processes);
+  });
+  const items = m.strategies.flatMap((ref) => runnable.map((faults) => ({ ref, faults })));
+  const label = ({ ref, faults }: (typeof items)[number]) => `${ref.strategy}${faults.length > 0 ? ` + ${faults.map((f) => f.kind).join(' + ')}` : ''}`;
+  return repeatEach(items, m.repeat, label, ({ ref, faults }, k) => runOnInfra(infra, { ...m.base, ...ref, scenario: { ...m.base.scenario, faults }, seed: m.base.seed + k }, hooks), hooks, onReport);
 }
 
 /** Runs every target service `repeat` times, each run after its reset steps. */

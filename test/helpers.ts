@@ -24,6 +24,7 @@ export function scenario(overrides: Partial<Scenario> = {}): Scenario {
     onePerUser: true,
     timeout: 30,
     gracefulStop: 10,
+    faults: [],
     ...overrides,
   };
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
+import { totalDuration } from '../config.js';
 import { UsageError } from '../errors.js';
+import { FAULT_KINDS, type FaultKind, type FaultSpec } from '../faults/spec.js';
 import { runMatrix, runTargetMatrix } from '../matrix.js';
 import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/files.js';
 import type { Format } from '../report/formats/index.js';
@@ -15,6 +17,7 @@ import { exitByVerdict } from './verdict.js';
 interface Flags extends RunFlags {
   strategies?: string;
   targets?: string;
+  faults?: string;
   allowRemote?: boolean;
   repeat: number;
   format: Format;
@@ -31,6 +34,7 @@ export function registerMatrix(program: Command): void {
       .option('--targets <list>', 'comma-separated target files: your services, each reset before each run')
       .option('--allow-remote', 'let --targets load a host that is not this machine'),
   )
+    .option('--faults <list>', `run each strategy once under each fault (or "all": ${FAULT_KINDS.join(', ')}), a third of the way in for a third of the run`)
     .option('--repeat <k>', 'runs per strategy; figures are medians with their spread, the verdict the worst', positiveInt, 1)
     .addOption(formatOption())
     .option('--out <file>', 'write the comparison to this file instead of stdout')
@@ -42,6 +46,17 @@ export function registerMatrix(program: Command): void {
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** One fault set per kind named: each a third of the way into the run, for a third of it (an instant for kills and restarts). */
+function faultsFor(names: string, runS: number): FaultSpec[][] {
+  const kinds = names === 'all' ? [...FAULT_KINDS] : list(names);
+  const at = Math.round((runS / 3) * 10) / 10;
+  return kinds.map((kind) => {
+    if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown fault "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
+    const instant = kind === 'kill-instance' || kind === 'restart-redis';
+    return [{ kind: kind as FaultKind, at, duration: instant ? 0 : at }];
+  });
+}
+
 async function matrix(flags: Flags): Promise<number> {
   if (Boolean(flags.strategies) === Boolean(flags.targets)) throw new UsageError('give either --strategies LIST or --targets FILES');
   const targets = await Promise.all(list(flags.targets ?? '').map(loadTarget));
@@ -49,6 +64,8 @@ async function matrix(flags: Flags): Promise<number> {
   const names = flags.strategies === 'all' ? strategyNames() : list(flags.strategies ?? '');
   const strategies = await Promise.all(names.map(resolveStrategyRef));
   const setup = await runSetup(flags);
+  const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario)) : undefined;
+  if (faultSets && targets.length > 0) throw new UsageError('--faults act on the processes couponbench starts; a target service is not one of them');
   const quiet = Boolean(flags.quiet || flags.format === 'json');
   if (!quiet) setup.notes.forEach(say);
   const written: LoadedReport[] = [];
@@ -60,7 +77,7 @@ async function matrix(flags: Flags): Promise<number> {
   await withResources(quiet, (hooks) =>
     targets.length > 0
       ? runTargetMatrix(targets, flags.repeat, setup.base, hooks, onReport)
-      : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base }, hooks, onReport),
+      : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base, faultSets }, hooks, onReport),
   );
   await emit(renderComparison(written, flags.format), flags.out);
   return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds }, process.stderr);

@@ -25,6 +25,8 @@ interface AutocannonClient {
   pipelinedRequests: { clear(): void };
   destroyed: boolean;
   _doRequest(): void;
+  /** Opens (or reopens) the socket; autocannon calls it again by itself on 'error' and on 'end'. */
+  _connect(): void;
   destroy(): void;
   on(event: 'response', listener: (status: number, bytes: number, latencyMs: number) => void): void;
   on(event: 'connError', listener: (err: Error) => void): void;
@@ -62,6 +64,7 @@ export function autocannonInternalsProblems(): string[] {
     problems.push('Client.prototype._doRequest no longer gates on reqsMadeThisSecond++ < rate');
   }
   if (typeof Client.prototype.destroy !== 'function') problems.push('Client.prototype.destroy is gone');
+  if (typeof Client.prototype._connect !== 'function') problems.push('Client.prototype._connect is gone');
   return problems;
 }
 
@@ -145,13 +148,21 @@ export class PacedConnection {
       this.settle();
       o.onResponse(response.status, response.body, latencyMs);
     });
-    client.on('connError', () => {
+    const lost = () => {
       // autocannon reconnects by itself; the failed request must not be matched to the next response.
       client.pipelinedRequests.clear();
       if (!this.inFlight) return;
       this.settle();
       o.onConnError();
-    });
+    };
+    client.on('connError', lost);
+    // A server that closes the socket cleanly (FIN: a killed or restarted instance) makes autocannon
+    // reconnect without any event; a request in flight on the old socket would wait for its timeout.
+    const reconnect = client._connect.bind(client);
+    client._connect = () => {
+      reconnect();
+      lost();
+    };
     return client;
   }
 

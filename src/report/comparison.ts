@@ -46,6 +46,8 @@ export const ComparisonRowSchema = z.object({
   expected: z.boolean(),
   /** Whether the audit could check by user identity. */
   identityChecked: z.boolean(),
+  /** The faults that ran (empty for fair weather). */
+  faults: z.array(z.string()).default([]),
   /** The runs behind the row; several when a matrix repeats. */
   runs: z.array(z.object({ id: z.string(), file: z.string().optional(), verdict: z.enum(['pass', 'fail']) })),
   integrity: z.object({
@@ -87,6 +89,7 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
     instances: report.config.instances,
     expected: promisesIntegrity(report),
     identityChecked: a.identity !== null,
+    faults: faultsRun(report),
     runs: [{ id: report.id, ...(file ? { file } : {}), verdict: a.verdict }],
     integrity: {
       expectedRemaining: a.expectedRemaining,

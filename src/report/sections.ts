@@ -25,7 +25,8 @@ const badIfPositive = (pick: (r: ComparisonRow) => number) => (r: ComparisonRow)
 /** PASS / FAIL where integrity is promised, the expected failure where it is not; over repeats, which runs. */
 export function verdictCell(r: ComparisonRow): string {
   const { verdict } = r.integrity;
-  const text = r.expected ? verdict.toUpperCase() : verdict === 'pass' ? 'pass (race not seen)' : 'fail (expected)';
+  const unseen = r.faults.length > 0 && r.promise !== 'none' ? 'pass (fault had no effect)' : 'pass (race not seen)';
+  const text = r.expected ? verdict.toUpperCase() : verdict === 'pass' ? unseen : 'fail (expected)';
   if (r.runs.length === 1) return text;
   const matching = r.runs.filter((run) => run.verdict === verdict);
   if (matching.length === r.runs.length) return `${text} (all ${r.runs.length} runs)`;
@@ -90,16 +91,57 @@ const fairnessColumns: Column[] = [
   { header: 'Kendall tau (ask vs issue order)', cell: (r) => (r.fairness.kendallTau === null ? '—' : r.fairness.kendallTau.toFixed(3)) },
 ];
 
+/** The worst figure of a row's audit, in a few words ("12 lost", "3 over"), or '' when clean. */
+function violationSummary(r: ComparisonRow): string {
+  const i = r.integrity;
+  const found: Array<[number, string]> = [
+    [i.lostDecrements, 'lost'],
+    [i.overIssue, 'over'],
+    [i.missingRows, 'missing'],
+    [i.lostIssues + i.unexpectedIssues, 'by user'],
+    [i.duplicates, 'dups'],
+    [i.disagreements, 'disagree'],
+  ];
+  return found.filter(([n]) => n > 0).map(([n, label]) => `${int(n)} ${label}`).join(', ');
+}
+
+/** Strategy × fault: the verdict of each (and what broke), one row per strategy. */
+function faultSection(rows: ComparisonRow[]): ComparisonSection | undefined {
+  const faulted = rows.filter((r) => r.faults.length > 0);
+  if (faulted.length === 0) return undefined;
+  const kinds = [...new Set(rows.map((r) => r.faults.join(' + ')))];
+  const strategies = [...new Set(rows.map((r) => r.strategy))];
+  const cellOf = (strategy: string, kind: string) => rows.find((r) => r.strategy === strategy && r.faults.join(' + ') === kind);
+  return {
+    title: 'under faults (verdict, and what broke)',
+    headers: ['strategy', ...kinds.map((k) => k || 'no fault')],
+    cells: strategies.map((s) => [s, ...kinds.map((k) => {
+      const r = cellOf(s, k);
+      if (!r) return '—';
+      const broke = violationSummary(r);
+      return broke ? `${verdictCell(r)}: ${broke}` : verdictCell(r);
+    })]),
+    tones: strategies.map((s) => [undefined, ...kinds.map((k) => {
+      const r = cellOf(s, k);
+      return r ? verdictTone(r) : undefined;
+    })]),
+  };
+}
+
 export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonRow): ComparisonSection[] {
   const sections: Array<[string, Column[]]> = [
     ['integrity', integrityColumns],
     ['throughput and failures (share of requests)', throughputColumns(rows, baseline)],
     ['fairness', fairnessColumns],
   ];
-  return sections.map(([title, columns]) => ({
-    title,
-    headers: columns.map((c) => c.header),
-    cells: rows.map((r) => columns.map((c) => c.cell(r))),
-    tones: rows.map((r) => columns.map((c) => c.tone?.(r))),
-  }));
+  const faults = faultSection(rows);
+  return [
+    ...(faults ? [faults] : []),
+    ...sections.map(([title, columns]) => ({
+      title,
+      headers: columns.map((c) => c.header),
+      cells: rows.map((r) => columns.map((c) => c.cell(r))),
+      tones: rows.map((r) => columns.map((c) => c.tone?.(r))),
+    })),
+  ];
 }
