@@ -29,7 +29,7 @@ interface ChartSeries {
 }
 
 /** Per-second series of each report, as the page's charts read them. */
-export function chartData(reports: Report[]): { seconds: number[]; series: ChartSeries[] } {
+export function chartData(reports: Report[]): { seconds: number[]; series: ChartSeries[]; faults: Array<{ label: string; startS: number; endS: number }> } {
   const length = Math.max(...reports.map((r) => r.series.length));
   const seconds = Array.from({ length }, (_, i) => i);
   const series = reports.map((r) => {
@@ -44,7 +44,9 @@ export function chartData(reports: Report[]): { seconds: number[]; series: Chart
       stock: cumulative.map((n) => Math.max(0, r.config.scenario.quantity - n)),
     };
   });
-  return { seconds, series };
+  // Fault intervals, shaded on every chart (an instant gets a thin band).
+  const faults = reports.flatMap((r) => r.faults.map((f) => ({ label: `${rowKey(r)}: ${f.kind} on ${f.target}`, startS: f.startS, endS: f.endS })));
+  return { seconds, series, faults };
 }
 
 function sectionHtml(section: ComparisonSection): string {
@@ -69,6 +71,17 @@ const PAGE_SCRIPT = `
     { id: 'issued', title: 'issued so far (solid) vs remaining stock (dashed)', key: 'issued', dashed: 'stock' }
   ];
   var painted = charts.map(function () { return 0; });
+  function shadeFaults(u) {
+    var ctx = u.ctx;
+    ctx.save();
+    ctx.fillStyle = 'rgba(255, 140, 0, 0.18)';
+    data.faults.forEach(function (f) {
+      var x0 = u.valToPos(f.startS, 'x', true);
+      var x1 = u.valToPos(f.endS, 'x', true);
+      ctx.fillRect(x0, u.bbox.top, Math.max(3, x1 - x0), u.bbox.height);
+    });
+    ctx.restore();
+  }
   function countPainted(i, u) {
     var canvas = u.ctx.canvas;
     var px = u.ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -92,7 +105,7 @@ const PAGE_SCRIPT = `
     new uPlot({
       title: c.title, width: 920, height: 260, series: series,
       scales: { x: { time: false } }, axes: [{ label: 'second' }, {}],
-      hooks: { draw: [function (u) { countPainted(i, u); }] }
+      hooks: { drawClear: [shadeFaults], draw: [function (u) { countPainted(i, u); }] }
     }, columns, el);
   });
   document.body.setAttribute('data-charts-rendered', String(charts.length));
@@ -104,6 +117,9 @@ export const html: Exporter = {
   render: (c) => {
     const { js, css } = uplotAssets();
     const explanations = c.reports.map((r) => `<li><b>${escapeHtml(rowKey(r))}</b>: ${escapeHtml(r.audit.explanation)}</li>`).join('\n');
+    const faultList = c.reports.flatMap((r) =>
+      r.faults.map((f) => `<li><b>${escapeHtml(rowKey(r))}</b> ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s, ${escapeHtml(f.target)}: ${escapeHtml(f.events.join('; '))}</li>`),
+    );
     const env = c.reports[0]?.environment;
     const meta = env ? ` · ${escapeHtml(env.mysqlVersion)} · Redis ${escapeHtml(env.redisVersion)} · ${env.cpus} cores · Node ${escapeHtml(env.node)}` : '';
     return `<!doctype html>
@@ -124,6 +140,7 @@ ${comparisonSections(c.rows, c.baseline).map(sectionHtml).join('\n')}
 <h2>audit, in words</h2>
 <ul>${explanations}</ul>
 <h2>over time</h2>
+${faultList.length > 0 ? `<p class="meta">Shaded: faults in effect.</p><ul>${faultList.join('\n')}</ul>` : ''}
 <div class="chart" id="chart-vus"></div>
 <div class="chart" id="chart-sent"></div>
 <div class="chart" id="chart-p95"></div>
