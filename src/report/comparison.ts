@@ -15,6 +15,18 @@ export function faultsRun(report: Pick<Report, 'faults'>): FaultKind[] {
   return [...new Set(report.faults.filter((f) => !f.events.some((e) => e.startsWith('not run'))).map((f) => f.kind))];
 }
 
+/** What the nemesis and the server saw of the lock failing, in words (empty when nothing). */
+export function lockFailures(report: Pick<Report, 'faults' | 'server'>): string[] {
+  const seen: string[] = [];
+  const releases = report.server.tally['warning:release_failed'] ?? 0;
+  for (const f of report.faults) {
+    const second = f.events.find((e) => / acquired at /.test(e));
+    if (second) seen.push(`${second} while ${f.target} was frozen`);
+  }
+  if (releases > 0) seen.push(`${releases} release${releases === 1 ? '' : 's'} found the lock no longer theirs`);
+  return seen;
+}
+
 /**
  * Whether the strategy promises integrity in the configuration and weather it ran in: on its
  * instance count, and under every fault that ran (a promise is conditional on `survives`).
@@ -48,8 +60,20 @@ export const ComparisonRowSchema = z.object({
   identityChecked: z.boolean(),
   /** The faults that ran (empty for fair weather). */
   faults: z.array(z.string()).default([]),
+  /** Under those faults the lock itself was seen to fail (in every run of the row). */
+  lockBroken: z.boolean().default(false),
   /** The runs behind the row; several when a matrix repeats. */
-  runs: z.array(z.object({ id: z.string(), file: z.string().optional(), verdict: z.enum(['pass', 'fail']) })),
+  runs: z.array(
+    z.object({
+      id: z.string(),
+      file: z.string().optional(),
+      verdict: z.enum(['pass', 'fail']),
+      /** Decrements lost and units over-issued in this run (what a fault broke, run by run). */
+      lost: z.number().default(0),
+      over: z.number().default(0),
+      lockBroken: z.boolean().default(false),
+    }),
+  ),
   integrity: z.object({
     expectedRemaining: z.number(),
     found: z.number(),
@@ -90,7 +114,8 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
     expected: promisesIntegrity(report),
     identityChecked: a.identity !== null,
     faults: faultsRun(report),
-    runs: [{ id: report.id, ...(file ? { file } : {}), verdict: a.verdict }],
+    lockBroken: faultsRun(report).length > 0 && lockFailures(report).length > 0,
+    runs: [{ id: report.id, ...(file ? { file } : {}), verdict: a.verdict, lost: a.lostDecrements, over: a.overIssue, lockBroken: faultsRun(report).length > 0 && lockFailures(report).length > 0 }],
     integrity: {
       expectedRemaining: a.expectedRemaining,
       found: a.finalQuantity,
@@ -143,6 +168,7 @@ export function aggregateRows(rows: ComparisonRow[]): ComparisonRow {
   return {
     ...first,
     runs: rows.flatMap((r) => r.runs),
+    lockBroken: rows.every((r) => r.lockBroken),
     integrity: { ...medians(rows.map((r) => integrityCounts(r))), verdict: worst },
     throughput: medians(rows.map((r) => r.throughput)),
     failures: medians(rows.map((r) => r.failures)),

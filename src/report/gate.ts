@@ -1,9 +1,15 @@
 import { ExitCode } from '../errors.js';
-import { faultsRun, promisesIntegrity } from './comparison.js';
+import { faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
 
-export type IntegrityGate = 'kept' | 'violated' | 'violation-expected' | 'race-not-reproduced';
+/**
+ * `lock-broken`: under a fault the strategy does not survive, the data happened to come through,
+ * but the harness saw the lock itself fail (a second holder while the first was frozen, or a
+ * release that found the lock gone): the fault had its effect, so the run proves what it should.
+ */
+export type IntegrityGate = 'kept' | 'violated' | 'violation-expected' | 'lock-broken' | 'race-not-reproduced';
+
 
 export interface GateResult {
   strategy: string;
@@ -35,18 +41,21 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
         ? `${strategy} kept integrity ${where}: ${report.audit.explanation}`
         : `${strategy} promises integrity ${where} but broke it: ${report.audit.explanation}`;
   } else {
-    integrity = report.audit.verdict === 'fail' ? 'violation-expected' : 'race-not-reproduced';
+    const broken = faults.length > 0 ? lockFailures(report) : [];
+    integrity = report.audit.verdict === 'fail' ? 'violation-expected' : broken.length > 0 ? 'lock-broken' : 'race-not-reproduced';
     message =
       integrity === 'violation-expected'
         ? `${strategy} promises no integrity ${where}, and the race was reproduced: ${report.audit.explanation}`
-        : faults.length > 0 && report.config.promise !== 'none' && !faults.every((k) => report.config.survives.includes(k))
+        : integrity === 'lock-broken'
+          ? `${strategy} promises no integrity ${where}, and the lock broke (${broken.join('; ')}); the data came through this time: ${report.audit.explanation}`
+          : faults.length > 0 && report.config.promise !== 'none' && !faults.every((k) => report.config.survives.includes(k))
           ? `the fault had no effect: ${strategy} promises no integrity ${where}, yet the audit found no violation ` +
             `(${report.load.requests} requests); a fault run that sees nothing proves nothing (a longer pause, a shorter lease?)`
           : `the race was not reproduced: ${strategy} promises no integrity ${where}, yet the audit found no violation ` +
             `(${report.load.requests} requests from at most ${report.load.peakVUs} VUs); the scenario is too gentle to prove the harness can see a broken lock`;
   }
   const checks = thresholds.map((t) => checkThreshold(t, report));
-  const integrityOk = integrity === 'kept' || integrity === 'violation-expected';
+  const integrityOk = integrity === 'kept' || integrity === 'violation-expected' || integrity === 'lock-broken';
   return { strategy, file, integrity, message, thresholds: checks, passed: integrityOk && checks.every((c) => c.ok) };
 }
 

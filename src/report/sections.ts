@@ -25,7 +25,7 @@ const badIfPositive = (pick: (r: ComparisonRow) => number) => (r: ComparisonRow)
 /** PASS / FAIL where integrity is promised, the expected failure where it is not; over repeats, which runs. */
 export function verdictCell(r: ComparisonRow): string {
   const { verdict } = r.integrity;
-  const unseen = r.faults.length > 0 && r.promise !== 'none' ? 'pass (fault had no effect)' : 'pass (race not seen)';
+  const unseen = r.faults.length === 0 || r.promise === 'none' ? 'pass (race not seen)' : r.lockBroken ? 'pass (lock broke, data kept)' : 'pass (fault had no effect)';
   const text = r.expected ? verdict.toUpperCase() : verdict === 'pass' ? unseen : 'fail (expected)';
   if (r.runs.length === 1) return text;
   const matching = r.runs.filter((run) => run.verdict === verdict);
@@ -34,7 +34,7 @@ export function verdictCell(r: ComparisonRow): string {
 }
 
 /** The verdict is good when it is what the promise says it should be. */
-export const verdictTone = (r: ComparisonRow): Tone => ((r.integrity.verdict === 'pass') === r.expected ? 'good' : 'bad');
+export const verdictTone = (r: ComparisonRow): Tone => ((r.integrity.verdict === 'pass') === r.expected || (r.lockBroken && !r.expected) ? 'good' : 'bad');
 
 const labelColumn: Column = { header: 'strategy', cell: (r) => r.key };
 
@@ -105,6 +105,17 @@ function violationSummary(r: ComparisonRow): string {
   return found.filter(([n]) => n > 0).map(([n, label]) => `${int(n)} ${label}`).join(', ');
 }
 
+/** Under a fault a strategy does not survive: in how many runs the data broke (and how badly), and the lock. */
+function faultEffect(r: ComparisonRow): string {
+  const n = r.runs.length;
+  const broke = r.runs.filter((run) => run.verdict === 'fail');
+  const worst = Math.max(0, ...r.runs.map((run) => run.lost));
+  const over = Math.max(0, ...r.runs.map((run) => run.over));
+  const locks = r.runs.filter((run) => run.lockBroken).length;
+  const data = `data broke in ${broke.length} of ${n}${worst > 0 ? ` (up to ${int(worst)} lost${over > 0 ? `, ${int(over)} over` : ''})` : ''}`;
+  return `${data}; lock broke in ${locks} of ${n}`;
+}
+
 /** Strategy × fault: the verdict of each (and what broke), one row per strategy. */
 function faultSection(rows: ComparisonRow[]): ComparisonSection | undefined {
   const faulted = rows.filter((r) => r.faults.length > 0);
@@ -118,11 +129,16 @@ function faultSection(rows: ComparisonRow[]): ComparisonSection | undefined {
     cells: strategies.map((s) => [s, ...kinds.map((k) => {
       const r = cellOf(s, k);
       if (!r) return '—';
-      const broke = violationSummary(r);
-      return broke ? `${verdictCell(r)}: ${broke}` : verdictCell(r);
+      if (r.expected || r.faults.length === 0) {
+        const broke = violationSummary(r);
+        const locks = r.runs.filter((run) => run.lockBroken).length;
+        return `${verdictCell(r)}${broke ? `: ${broke}` : ''}${locks > 0 ? `; lock broke in ${locks} of ${r.runs.length}, the data held` : ''}`;
+      }
+      return faultEffect(r);
     })]),
     tones: strategies.map((s) => [undefined, ...kinds.map((k) => {
       const r = cellOf(s, k);
+      if (r && !r.expected && r.faults.length > 0) return r.runs.every((run) => run.verdict === 'fail' || run.lockBroken) ? 'good' : 'bad';
       return r ? verdictTone(r) : undefined;
     })]),
   };
