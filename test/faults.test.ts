@@ -19,7 +19,7 @@ const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' } });
 const shortLease = { options: { ...DEFAULT_STRATEGY_OPTIONS, lockLeaseMs: 300 } };
 const underPause = (kind: 'pause-holder' | 'kill-instance', instance?: number) =>
-  scenario({ quantity: 100_000, startVUs: 30, stages: [{ duration: 3, target: 30 }], thinkTime: 0.01, userPool: 100_000, faults: [{ kind, at: 1, duration: kind === 'kill-instance' ? 0 : 1, ...(instance ? { instance } : {}) }] });
+  scenario({ quantity: 100_000, startVUs: 30, stages: [{ duration: 2.5, target: 30 }], thinkTime: 0.01, userPool: 100_000, faults: [{ kind, at: 0.8, duration: kind === 'kill-instance' ? 0 : 1, ...(instance ? { instance } : {}) }] });
 
 describe('fault syntax', () => {
   it('reads KIND@AT:DURATION, KIND#N@AT:DURATION and instants', () => {
@@ -43,11 +43,16 @@ describe('the nemesis against real processes', () => {
     const r = await runStrategy('redis-spin', underPause('pause-holder'), shortLease);
     const [fault] = r.faults;
     expect(fault).toMatchObject({ kind: 'pause-holder', target: expect.stringMatching(/^instance \d \(pid \d+\)$/) });
-    expect(fault!.events[0]).toMatch(/^pid \d+ held couponbench:lock:\{coupon:\d+\} at 1\.\d\d s, paused$/);
-    expect(fault!.events).toEqual(expect.arrayContaining([expect.stringMatching(/^lease expired at 1\.[3-9]\d s$/), expect.stringMatching(/^instance \d acquired at /)]));
+    expect(fault!.events[0]).toMatch(/^pid \d+ held couponbench:lock:\{coupon:\d+\} at 0\.\d\d s, paused$/);
+    const heldAt = Number(/at (\d+\.\d+) s/.exec(fault!.events[0]!)![1]);
+    const expiredAt = Number(/^lease expired at (\d+\.\d+) s$/.exec(fault!.events.find((e) => e.startsWith('lease expired'))!)![1]);
+    expect(expiredAt).toBeGreaterThan(heldAt); // the 300 ms lease ran out while its holder was frozen
+    expect(expiredAt).toBeLessThan(fault!.endS);
+    expect(fault!.events).toEqual(expect.arrayContaining([expect.stringMatching(/^instance \d acquired at /)]));
     expect(fault!.endS - fault!.startS).toBeGreaterThanOrEqual(0.99);
     expect(fault!.livenessS).not.toBeNull();
-    expect(gateReport(r, []).message).toMatch(/under pause-holder/);
+    // redis-spin does not claim to survive this: the gate wants the data broken, or at least the lock seen to fail (it was).
+    expect(gateReport(r, [])).toMatchObject({ passed: true, integrity: expect.stringMatching(/^(violation-expected|lock-broken)$/), message: expect.stringMatching(/under pause-holder/) });
   });
 
   it('redis-spin-fenced keeps integrity through the same pause: the row refuses the stale holder', async () => {
@@ -60,7 +65,7 @@ describe('the nemesis against real processes', () => {
 
   it('mysql-atomic has no lock to find: the instance is paused anyway, and integrity holds', async () => {
     const r = await runStrategy('mysql-atomic', underPause('pause-holder'));
-    expect(r.faults[0]!.events[0]).toMatch(/^this strategy keeps no lock of its own: paused instance 1 anyway at 1\.\d\d s$/);
+    expect(r.faults[0]!.events[0]).toMatch(/^this strategy keeps no lock of its own: paused instance 1 anyway at 0\.\d\d s$/);
     expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
   });
 

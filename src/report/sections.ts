@@ -112,8 +112,9 @@ function faultEffect(r: ComparisonRow): string {
   const worst = Math.max(0, ...r.runs.map((run) => run.lost));
   const over = Math.max(0, ...r.runs.map((run) => run.over));
   const locks = r.runs.filter((run) => run.lockBroken).length;
-  const data = `data broke in ${broke.length} of ${n}${worst > 0 ? ` (up to ${int(worst)} lost${over > 0 ? `, ${int(over)} over` : ''})` : ''}`;
-  return `${data}; lock broke in ${locks} of ${n}`;
+  const what = worst > 0 ? `up to ${int(worst)} lost${over > 0 ? `, ${int(over)} over` : ''}` : violationSummary(r);
+  const data = `data broke in ${broke.length} of ${n}${what ? ` (${what})` : ''}`;
+  return locks > 0 ? `${data}; lock broke in ${locks} of ${n}` : data;
 }
 
 /** Strategy × fault: the verdict of each (and what broke), one row per strategy. */
