@@ -4,7 +4,7 @@
  * once the process is stopped. While it is frozen, the lock is watched so the record says when
  * the lease ran out and who got in: the moment a lease-based lock stops being a lock.
  */
-import { at, instanceOf, ownerProcess, signal, type Fault, type FaultTargets, type Injected, type LockHolder } from './targets.js';
+import { at, freeze, instanceOf, ownerProcess, type Fault, type FaultTargets, type Injected, type LockHolder } from './targets.js';
 
 const FIND_FOR_MS = 2000;
 const WATCH_EVERY_MS = 10;
@@ -15,37 +15,35 @@ export const pauseHolder: Fault = {
   async inject(targets, spec) {
     if (!targets.lockHolder) {
       const { instance, pid } = instanceOf(targets, spec);
-      signal(pid, 'SIGSTOP');
-      return paused(targets, pid, `instance ${instance} (pid ${pid})`, [`this strategy keeps no lock of its own: paused instance ${instance} anyway at ${at(targets)}`]);
+      return paused(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`this strategy keeps no lock of its own: paused instance ${instance} anyway at ${at(targets)}`]);
     }
     const deadline = Date.now() + FIND_FOR_MS;
     while (Date.now() < deadline) {
       const holder = await targets.lockHolder();
       const proc = holder && ownerProcess(holder.owner);
       if (!holder || !proc || !targets.instances.some((i) => i.pid === proc.pid)) continue;
-      signal(proc.pid, 'SIGSTOP');
+      const thaw = freeze(proc.pid);
       const still = await targets.lockHolder();
       if (still?.owner !== holder.owner) {
-        signal(proc.pid, 'SIGCONT'); // it let go before the signal landed: try again
+        thaw(); // it let go before the signal landed: try again
         continue;
       }
-      const injected = paused(targets, proc.pid, `instance ${proc.instance} (pid ${proc.pid})`, [`pid ${proc.pid} held ${holder.key} at ${at(targets)}, paused`]);
+      const injected = paused(targets, thaw, `instance ${proc.instance} (pid ${proc.pid})`, [`pid ${proc.pid} held ${holder.key} at ${at(targets)}, paused`]);
       watch(targets, holder, injected);
       return injected;
     }
     const { instance, pid } = instanceOf(targets, spec);
-    signal(pid, 'SIGSTOP');
-    return paused(targets, pid, `instance ${instance} (pid ${pid})`, [`no holder seen within ${FIND_FOR_MS / 1000} s: paused instance ${instance} anyway at ${at(targets)}`]);
+    return paused(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`no holder seen within ${FIND_FOR_MS / 1000} s: paused instance ${instance} anyway at ${at(targets)}`]);
   },
 };
 
-function paused(targets: FaultTargets, pid: number, target: string, events: string[]): Injected & { stopWatching?: () => void } {
+function paused(targets: FaultTargets, thaw: () => void, target: string, events: string[]): Injected & { stopWatching?: () => void } {
   const injected: Injected & { stopWatching?: () => void } = {
     target,
     events,
     heal: async () => {
       injected.stopWatching?.();
-      signal(pid, 'SIGCONT');
+      thaw();
       events.push(`resumed at ${at(targets)}`);
     },
   };

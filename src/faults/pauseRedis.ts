@@ -1,18 +1,18 @@
 /** SIGSTOP redis-server for the duration, then SIGCONT: every lock and counter call waits. */
-import { at, signal, type Fault } from './targets.js';
+import { at, freeze, type Fault } from './targets.js';
 
 export const pauseRedis: Fault = {
   kind: 'pause-redis',
   needsLocalInfra: true,
   async inject(targets) {
     const pid = targets.infra!.redisPids()[0]!;
-    signal(pid, 'SIGSTOP');
+    const thaw = freeze(pid);
     const events = [`paused at ${at(targets)}`];
     return {
       target: `redis-server (pid ${pid})`,
       events,
       heal: async () => {
-        signal(pid, 'SIGCONT');
+        thaw();
         events.push(`resumed at ${at(targets)}`);
       },
     };

@@ -1,4 +1,5 @@
 /** What the nemesis can act on, handed over by the run: processes, the lock's owner, the clock. */
+import { spawn } from 'node:child_process';
 import type { InfraProcesses } from '../infra/types.js';
 import type { FaultKind, FaultSpec } from './spec.js';
 
@@ -48,6 +49,24 @@ export function instanceOf(targets: FaultTargets, spec: FaultSpec): { instance: 
   const found = targets.instances.find((i) => i.instance === wanted);
   if (!found) throw new Error(`${spec.kind}: there is no server instance ${wanted} (instances: ${targets.instances.length})`);
   return found;
+}
+
+/**
+ * SIGSTOP `pid` until `thaw()`. A small guard process waits for couponbench too: if couponbench
+ * dies (kill -9) while the pid is frozen, the guard sends SIGCONT, so nothing is left stopped
+ * forever (a resumed worker then sees its primary gone and exits; daemons are reaped as usual).
+ */
+export function freeze(pid: number): () => void {
+  const guard = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -CONT ${pid} 2>/dev/null`], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  guard.unref();
+  signal(pid, 'SIGSTOP');
+  return () => {
+    signal(pid, 'SIGCONT');
+    if (guard.pid) signal(guard.pid, 'SIGKILL');
+  };
 }
 
 export function signal(pid: number, sig: NodeJS.Signals): void {
