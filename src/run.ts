@@ -42,8 +42,12 @@ export interface RunHooks {
  */
 export async function preflight(request: InfraRequest, config: Omit<RunConfig, 'strategy'>, strategies: StrategyRef[]): Promise<void> {
   for (const ref of strategies) {
-    const problem = (await strategyOf(ref)).validate?.({ redisNodes: request.redisNodes, instances: config.instances });
+    const strategy = await strategyOf(ref);
+    const problem = strategy.validate?.({ redisNodes: request.redisNodes, instances: config.instances });
     if (problem) throw new UsageError(strategies.length > 1 ? `${ref.strategy}: ${problem}` : problem);
+    if (config.options.fencing && !strategy.fencing) {
+      throw new UsageError(`${strategy.name} takes no --fencing (it fits redis-pubsub and redis-fair; redis-spin-fenced has it built in)`);
+    }
   }
   if (config.port !== 0) await assertPortFree(config.port, config.host);
   for (const fault of config.scenario.faults) {
@@ -167,7 +171,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     version: REPORT_VERSION,
     id: randomUUID(),
     createdAt: new Date().toISOString(),
-    config: { ...config, strategy: strategy.name, promise: strategy.promise, infra: infra.kind, survives: [...(strategy.survives ?? [])] },
+    config: { ...config, strategy: strategy.name, promise: strategy.promise, infra: infra.kind, survives: [...((config.options.fencing ? strategy.fencing?.survives : strategy.survives) ?? [])] },
     environment: { ...machine(), mysqlVersion: prepared.mysqlVersion, redisVersion },
     timings: { infraMs, seedMs, serverStartMs, loadMs, auditMs },
     load,

@@ -36,6 +36,7 @@ export const StrategySchema = z.object({
   prepare: fn.optional(),
   ledger: fn.optional(),
   survives: z.array(FaultKindSchema).optional(),
+  fencing: z.object({ survives: z.array(FaultKindSchema) }).optional(),
   lockHolder: fn.optional(),
 });
 

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { issueUnderLock, lockPerCoupon, type Acquire } from './lockedIssue.js';
 import { RedisFairLock } from './locks/redisFairLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
-import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { ALL_FAULTS, hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { fencedReadModifyWrite, takeToken } from './fencing.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
 const lockKey = (couponId: number) => `couponbench:fairlock:{coupon:${couponId}}`;
@@ -32,6 +33,7 @@ export const redisFair: Strategy = {
   promise: 'across-instances',
   survives: LEASE_LOCK_SURVIVES,
   lockHolder: hashLockHolder(lockKey),
+  fencing: { survives: ALL_FAULTS },
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(
@@ -39,7 +41,12 @@ export const redisFair: Strategy = {
     );
     const acquire = retryingAcquire(ctx.options);
     return {
-      issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req, acquire),
+      issue: (req) =>
+        ctx.options.fencing
+          ? issueUnderLock(ctx, lockFor(req.couponId), req, acquire, async (conn, owner) =>
+              fencedReadModifyWrite(conn, req, ctx.onePerUser, await takeToken(ctx.redis, lockKey(req.couponId), owner)),
+            )
+          : issueUnderLock(ctx, lockFor(req.couponId), req, acquire),
       close: () => subscriptions.close(),
     };
   },

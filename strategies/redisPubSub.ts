@@ -1,7 +1,8 @@
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { RedisPubSubLock } from './locks/redisPubSubLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
-import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { ALL_FAULTS, hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { fencedReadModifyWrite, takeToken } from './fencing.js';
 import type { Strategy } from './types.js';
 
 const lockKey = (couponId: number) => `couponbench:rlock:{coupon:${couponId}}`;
@@ -13,13 +14,19 @@ export const redisPubSub: Strategy = {
   // The watchdog renews the lease from inside the process, so it freezes with it: a pause longer than its timeout breaks it.
   survives: LEASE_LOCK_SURVIVES,
   lockHolder: hashLockHolder(lockKey),
+  fencing: { survives: ALL_FAULTS },
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(
       (id) => new RedisPubSubLock(ctx.redis, subscriptions, lockKey(id), { watchdogTimeoutMs: ctx.options.lockLeaseMs }),
     );
     return {
-      issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req),
+      issue: (req) =>
+        ctx.options.fencing
+          ? issueUnderLock(ctx, lockFor(req.couponId), req, undefined, async (conn, owner) =>
+              fencedReadModifyWrite(conn, req, ctx.onePerUser, await takeToken(ctx.redis, lockKey(req.couponId), owner)),
+            )
+          : issueUnderLock(ctx, lockFor(req.couponId), req),
       close: () => subscriptions.close(),
     };
   },

@@ -26,6 +26,8 @@ export const StrategyOptionsSchema = z.object({
   retryIntervalMs: z.number().nonnegative().default(100),
   // Retries after the first attempt: 3 attempts in all, as Spring Retry's default maxAttempts.
   maxRetries: z.number().int().nonnegative().default(2),
+  /** Add a fencing token to a lock that supports it (`fencing` on the strategy): the row refuses stale holders. */
+  fencing: z.boolean().default(false),
 });
 export type StrategyOptions = z.infer<typeof StrategyOptionsSchema>;
 
@@ -75,6 +77,8 @@ export interface Strategy {
   ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;
   /** Faults (src/faults/) this strategy is meant to keep integrity under; the gate holds it to them. */
   survives?: readonly FaultKind[];
+  /** It takes `--fencing`, and then survives these faults instead. */
+  fencing?: { survives: readonly FaultKind[] };
   /** Who holds the coupon's lock now (its key and owner id), for the pause-holder fault. */
   lockHolder?(redis: RedisClient, couponId: number): Promise<{ key: string; owner: string } | null>;
 }

@@ -63,6 +63,13 @@ describe('the nemesis against real processes', () => {
     expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
   });
 
+  it('--fencing gives redis-pubsub a token the row checks: it then claims, and keeps, integrity under the pause', async () => {
+    const r = await runStrategy('redis-pubsub', underPause('pause-holder'), { options: { ...shortLease.options, fencing: true } });
+    expect(r.config.survives).toContain('pause-holder');
+    expect(r.faults[0]!.events).toEqual(expect.arrayContaining([expect.stringMatching(/^lease expired at /)]));
+    expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
+  });
+
   it('mysql-atomic has no lock to find: the instance is paused anyway, and integrity holds', async () => {
     const r = await runStrategy('mysql-atomic', underPause('pause-holder'));
     expect(r.faults[0]!.events[0]).toMatch(/^this strategy keeps no lock of its own: paused instance 1 anyway at 0\.\d\d s$/);

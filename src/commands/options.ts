@@ -67,7 +67,7 @@ function fault(value: string, previous: FaultSpec[] | undefined): FaultSpec[] {
 }
 
 /** Flags that set strategy options; durations are given in seconds-notation and stored in ms. */
-const STRATEGY_FLAGS: Array<{ flags: string; attribute: string; key: keyof StrategyOptions; help: string; toOption: (v: number) => number; parse: (v: string) => number }> = [
+const STRATEGY_FLAGS: Array<{ flags: string; attribute: string; key: Exclude<keyof StrategyOptions, 'fencing'>; help: string; toOption: (v: number) => number; parse: (v: string) => number }> = [
   { flags: '--lock-wait <d>', attribute: 'lockWait', key: 'lockWaitMs', help: 'how long a lock strategy waits for the lock', parse: seconds, toOption: (s) => s * 1000 },
   { flags: '--lock-lease <d>', attribute: 'lockLease', key: 'lockLeaseMs', help: 'lock lease (expiry); the watchdog timeout for redis-pubsub', parse: seconds, toOption: (s) => s * 1000 },
   { flags: '--retry-interval <d>', attribute: 'retryInterval', key: 'retryIntervalMs', help: 'pause between lock polls, version retries and backoff base', parse: seconds, toOption: (s) => s * 1000 },
@@ -110,6 +110,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1);
   for (const f of STRATEGY_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.attribute, f.parse));
   return cmd
+    .option('--fencing', 'give the lock a fencing token the coupon row checks (redis-pubsub, redis-fair)')
     .option('--gate', 'exit by the integrity gate: promised integrity kept, or the race reproduced where none is promised')
     .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%', 'issued_rate>800'", collect)
     .option('-q, --quiet', 'no progress output');
@@ -132,5 +133,6 @@ export function strategyOptions(flags: RunFlags): StrategyOptions {
     const value = flags[f.attribute];
     if (typeof value === 'number') options[f.key] = f.toOption(value);
   }
+  if (flags.fencing === true) options.fencing = true;
   return options;
 }

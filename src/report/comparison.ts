@@ -44,7 +44,8 @@ export function promisesIntegrity(report: Pick<Report, 'config' | 'faults'>): bo
 export function rowKey(report: Pick<Report, 'config' | 'faults'>): string {
   const { strategy, promise, instances } = report.config;
   const faults = faultsRun(report);
-  return `${promise === 'single-instance' ? `${strategy} ×${instances}` : strategy}${faults.length > 0 ? ` + ${faults.join(' + ')}` : ''}`;
+  const fenced = report.config.options.fencing ? ' (fenced)' : '';
+  return `${promise === 'single-instance' ? `${strategy} ×${instances}` : strategy}${fenced}${faults.length > 0 ? ` + ${faults.join(' + ')}` : ''}`;
 }
 
 const failureShares = z.object(Object.fromEntries(FAILURE_GROUP_NAMES.map((g) => [g, z.number()])) as Record<FailureGroup, z.ZodNumber>);
