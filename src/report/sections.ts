@@ -122,8 +122,10 @@ function faultSection(rows: ComparisonRow[]): ComparisonSection | undefined {
   const faulted = rows.filter((r) => r.faults.length > 0);
   if (faulted.length === 0) return undefined;
   const kinds = [...new Set(rows.map((r) => r.faults.join(' + ')))];
-  const strategies = [...new Set(rows.map((r) => r.strategy))];
-  const cellOf = (strategy: string, kind: string) => rows.find((r) => r.strategy === strategy && r.faults.join(' + ') === kind);
+  // A row's label without its faults: the strategy, its instance count where it matters, `(fenced)`.
+  const base = (r: ComparisonRow) => r.key.split(' + ')[0]!;
+  const strategies = [...new Set(rows.map(base))];
+  const cellOf = (strategy: string, kind: string) => rows.find((r) => base(r) === strategy && r.faults.join(' + ') === kind);
   return {
     title: 'under faults (verdict, and what broke)',
     headers: ['strategy', ...kinds.map((k) => k || 'no fault')],
