@@ -40,8 +40,11 @@ const scenarioSettings = {
 
 /** A scenario as a run uses it (and a report records it): the load shape as k6 stages. */
 export const ScenarioSchema = z.object({
+  /** Ends in `*` when flags changed the scenario file's settings (listed in `overrides`). */
   name: z.string().min(1),
   ...scenarioSettings,
+  /** The flags that changed the scenario, as `flag value`; empty when it ran as written. */
+  overrides: z.array(z.string()).default([]),
   startVUs: z.number().int().nonnegative(),
   stages: z.array(StageSchema).min(1),
 });
@@ -75,6 +78,7 @@ export function normaliseScenario(file: z.infer<typeof ScenarioFileSchema>, fall
   const { name, stages, startVUs, vus, duration, ...settings } = file;
   const constant = stages === undefined;
   return {
+    overrides: [],
     name: name ?? fallbackName,
     ...settings,
     startVUs: constant ? vus! : startVUs ?? 1,
@@ -141,7 +145,7 @@ export async function bundledScenarioNames(): Promise<string[]> {
  * What flags can change in a scenario: any setting, the stages, or `vus`/`duration`, which
  * replace the shape with constant VUs.
  */
-export type ScenarioOverrides = Partial<Omit<Scenario, 'name' | 'description' | 'startVUs'>> & { vus?: number; duration?: number };
+export type ScenarioOverrides = Partial<Omit<Scenario, 'name' | 'description' | 'startVUs' | 'overrides'>> & { vus?: number; duration?: number };
 
 export function peakVUs(s: Pick<Scenario, 'startVUs' | 'stages'>): number {
   return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
@@ -163,7 +167,17 @@ export function applyOverrides(base: Scenario, o: ScenarioOverrides): Scenario {
     s.startVUs = constant;
   }
   for (const [key, value] of Object.entries(settings)) if (value !== undefined) Object.assign(s, { [key]: value });
+  const changed = Object.entries(o).filter(([, v]) => v !== undefined);
+  if (changed.length > 0) {
+    s.name = base.name.endsWith('*') ? base.name : `${base.name}*`;
+    s.overrides = [...base.overrides, ...changed.map(([key, value]) => `${key}=${describeOverride(value)}`)];
+  }
   return s;
+}
+
+function describeOverride(value: unknown): string {
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? Object.values(v as object).join(':') : String(v))).join(',');
+  return String(value);
 }
 
 /** `--stages 10s:2000,80s:2000` in k6's CLI notation. */

@@ -25,6 +25,7 @@ export function scenario(overrides: Partial<Scenario> = {}): Scenario {
     timeout: 30,
     gracefulStop: 10,
     faults: [],
+    overrides: [],
     ...overrides,
   };
 }

@@ -94,6 +94,7 @@ function historyScenario(history: LoadedHistory, file: string, quantity: number,
     timeout: 0,
     gracefulStop: 0,
     faults: [],
+    overrides: [],
     startVUs: 0,
     stages: [{ duration: run.durationMs / 1000, target: peak }],
   };

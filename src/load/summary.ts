@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { classify, isHttpFailed, OutcomeTallySchema, tallyObservations } from '../outcomes.js';
 import type { LoadRun } from './driver.js';
+import { percentile } from './percentile.js';
+import { PhasesSchema, splitPhases } from './phases.js';
 import type { RequestLog } from './recorder.js';
 
 const counts = z.record(z.string(), z.number().int());
@@ -35,6 +37,8 @@ export const LoadSummarySchema = z.object({
   outcomes: OutcomeTallySchema,
   peakVUs: z.number().int(),
   distinctUsers: z.number().int(),
+  /** The sale (while stock lasted) and the sold-out phase, apart (src/load/phases.ts); absent in older reports. */
+  phases: PhasesSchema.optional(),
 });
 export type LoadSummary = z.infer<typeof LoadSummarySchema>;
 
@@ -52,12 +56,7 @@ export const SeriesPointSchema = z.object({
 });
 export type SeriesPoint = z.infer<typeof SeriesPointSchema>;
 
-/** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
-}
+export { percentile } from './percentile.js';
 
 export function latencyStats(values: Float64Array): LatencyStats {
   const sorted = values.slice().sort();
@@ -113,6 +112,7 @@ export function summarise(run: LoadRun): LoadSummary {
     outcomes,
     peakVUs: run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0),
     distinctUsers: users.size,
+    phases: splitPhases(run),
   };
 }
 

@@ -91,14 +91,23 @@ export const ComparisonRowSchema = z.object({
     /** Worst of the runs for the gate: any failure where integrity is promised, any pass where it is not. */
     verdict: z.enum(['pass', 'fail']),
   }),
+  /** issuedRate and the percentiles are the sale phase's (while stock lasted); rate and max the whole run's. */
   throughput: z.object({ rate: z.number(), issuedRate: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number(), requests: z.number() }),
   /** Share of requests, 0..1, by failure group (src/outcomes.ts). */
   failures: failureShares,
-  fairness: z.object({ earlyWinnerShare: z.number(), earlyEmptyHanded: z.number(), kendallTau: z.number().nullable(), soldOut: z.boolean() }),
+  fairness: z.object({ earlyWinnerShare: z.number(), earlyEmptyHanded: z.number(), kendallTau: z.number().nullable(), soldOut: z.boolean(), soldOutAtS: z.number().nullable().default(null) }),
   /** min..max over repeated runs. */
   spread: z.object({ rate: z.tuple([z.number(), z.number()]), p95: z.tuple([z.number(), z.number()]) }).optional(),
 });
 export type ComparisonRow = z.infer<typeof ComparisonRowSchema>;
+
+/** Ranked by the sale: a run that sells out is judged while stock lasted, not by its cheap 410s after. */
+function saleThroughput(l: Report['load']): ComparisonRow['throughput'] {
+  const sale = l.phases?.sale;
+  return sale
+    ? { rate: l.rate, issuedRate: sale.issuedRate, p50: sale.p50, p95: sale.p95, p99: sale.p99, max: l.latency.max, requests: l.requests }
+    : { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests };
+}
 
 const DISAGREEMENTS = new Set(['redis_stock_mismatch', 'redis_winners_mismatch', 'probe_mismatch']);
 
@@ -130,13 +139,14 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
       disagreements: a.violations.filter((v) => DISAGREEMENTS.has(v.kind)).length,
       verdict: a.verdict,
     },
-    throughput: { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests },
+    throughput: saleThroughput(l),
     failures: Object.fromEntries(FAILURE_GROUP_NAMES.map((g) => [g, share(l.outcomes.failures[g])])) as ComparisonRow['failures'],
     fairness: {
       earlyWinnerShare: f.winners > 0 ? f.earlyWinners / f.winners : 0,
       earlyEmptyHanded: f.earlyEmptyHanded,
       kendallTau: f.kendallTau,
       soldOut: f.soldOut,
+      soldOutAtS: report.load.phases?.soldOutAtS ?? null,
     },
   };
 }
@@ -178,6 +188,7 @@ export function aggregateRows(rows: ComparisonRow[]): ComparisonRow {
       earlyEmptyHanded: median(rows.map((r) => r.fairness.earlyEmptyHanded)),
       kendallTau: taus.length > 0 ? median(taus) : null,
       soldOut: rows.every((r) => r.fairness.soldOut),
+      soldOutAtS: rows.every((r) => r.fairness.soldOutAtS !== null) ? median(rows.map((r) => r.fairness.soldOutAtS!)) : null,
     },
     spread: { rate: range((r) => r.throughput.rate), p95: range((r) => r.throughput.p95) },
   };

@@ -29,7 +29,7 @@ export const METRICS: Record<string, Metric> = {
     FAILURE_GROUP_NAMES.map((g) => [g, { unit: '%', meaning: FAILURE_GROUPS[g].meaning, read: shareOfRequests((r) => r.load.outcomes.failures[g]) } satisfies Metric]),
   ),
   reqs_rate: { unit: '/s', meaning: 'requests per second (http_reqs rate)', read: (r) => r.load.rate },
-  issued_rate: { unit: '/s', meaning: 'coupons issued per second', read: (r) => r.load.issuedRate },
+  issued_rate: { unit: '/s', meaning: 'coupons issued per second while stock lasted (the sale phase)', read: (r) => r.load.phases?.sale.issuedRate ?? r.load.issuedRate },
   issued: { unit: '', meaning: 'coupons the clients were told were issued', read: (r) => r.load.issued },
 };
 

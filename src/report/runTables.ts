@@ -20,7 +20,7 @@ function heading(report: Report): string {
     chalk.bold(`couponbench · ${rowKey(report)}`) +
       chalk.dim(` (promises integrity: ${c.promise}${c.scenario.faults.length > 0 ? `; survives: ${c.survives.join(', ') || 'no faults'}` : ''})`),
     chalk.dim(
-      `scenario ${c.scenario.name}: ${int(c.scenario.quantity)} units, stages ${shape}, think ${formatDuration(c.scenario.thinkTime)}, ` +
+      `scenario ${c.scenario.name}${c.scenario.overrides.length > 0 ? ` (${c.scenario.overrides.join(' ')})` : ''}: ${int(c.scenario.quantity)} units, stages ${shape}, think ${formatDuration(c.scenario.thinkTime)}, ` +
         `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}` +
         (c.scenario.faults.length > 0 ? `, faults ${c.scenario.faults.map((f) => `${f.kind}@${formatDuration(f.at)}:${formatDuration(f.duration)}`).join(' ')}` : ''),
     ),
@@ -47,7 +47,8 @@ export function loadTable(report: Report): string {
   const count = (observation: string) => int(l.results[observation] ?? 0);
   t.push(
     ['http_reqs', `${int(l.requests)}  ${rate(l.rate)}`],
-    ['issued', `${int(l.issued)}  ${rate(l.issuedRate)}`],
+    ['issued', `${int(l.issued)}  ${rate(l.issuedRate)} over the run`],
+    ...phaseRows(l),
     ['http_req_duration', `avg=${ms(lat.avg)} min=${ms(lat.min)} med=${ms(lat.med)} p(90)=${ms(lat.p90)} p(95)=${ms(lat.p95)} p(99)=${ms(lat.p99)} max=${ms(lat.max)}`],
     ['http_req_failed', `${pct(o.failed, l.requests)}  ${int(o.failed)} of ${int(l.requests)} (5xx, timeouts, connection errors)`],
     ['unserved', `${pct(o.unserved, l.requests)}  ${int(o.unserved)} (http_req_failed + lock timeouts, retries exhausted)`],
@@ -60,6 +61,18 @@ export function loadTable(report: Report): string {
     ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
   );
   return t.toString();
+}
+
+/** Sale and sold-out phases: the run's figures mean little once cheap "sold out" answers dominate. */
+function phaseRows(l: Report['load']): string[][] {
+  const p = l.phases;
+  if (!p) return [];
+  const line = (ph: NonNullable<typeof p.soldOut>) =>
+    `${ph.startS.toFixed(1)}-${ph.endS.toFixed(1)}s  issued ${int(ph.issued)} ${rate(ph.issuedRate)}  reqs ${rate(ph.rate)}  p50=${ms(ph.p50)} p95=${ms(ph.p95)} p99=${ms(ph.p99)}`;
+  return [
+    ['sale phase', `${line(p.sale)}${p.soldOutAtS === null ? '  (never sold out)' : ''}`],
+    ...(p.soldOut ? [['sold-out phase', `${line(p.soldOut)}  (sold out at ${p.soldOutAtS!.toFixed(1)}s)`]] : []),
+  ];
 }
 
 function releaseFailures(report: Report): string {

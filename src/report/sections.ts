@@ -63,7 +63,8 @@ function throughputColumns(rows: ComparisonRow[], baseline?: ComparisonRow): Col
   const cols: Column[] = [
     labelColumn,
     { header: 'req/s', cell: (r) => int(r.throughput.rate) + spread(r.spread?.rate, int) },
-    { header: 'issued/s', cell: (r) => int(r.throughput.issuedRate) },
+    { header: 'issued/s (sale)', cell: (r) => int(r.throughput.issuedRate) },
+    { header: 'sold out at', cell: (r) => (r.fairness.soldOutAtS === null ? '—' : `${r.fairness.soldOutAtS.toFixed(1)}s`) },
     { header: 'p50', cell: (r) => ms(r.throughput.p50) },
     { header: 'p95', cell: (r) => ms(r.throughput.p95) + spread(r.spread?.p95, ms) },
     { header: 'p99', cell: (r) => ms(r.throughput.p99) },
@@ -150,7 +151,7 @@ function faultSection(rows: ComparisonRow[]): ComparisonSection | undefined {
 export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonRow): ComparisonSection[] {
   const sections: Array<[string, Column[]]> = [
     ['integrity', integrityColumns],
-    ['throughput and failures (share of requests)', throughputColumns(rows, baseline)],
+    ['throughput (issued/s and percentiles: sale phase) and failures (share of requests)', throughputColumns(rows, baseline)],
     ['fairness', fairnessColumns],
   ];
   const faults = faultSection(rows);
