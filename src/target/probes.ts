@@ -49,27 +49,17 @@ export class TargetState {
   }
 
   async readNumber(probe: Probe, where: string): Promise<number> {
-    const shown = probe.sql ?? probe.redis!;
-    let value: unknown;
-    if (probe.sql !== undefined) {
-      const rows = await this.sql(probe.sql, where);
-      if (rows.length === 0) throw new UsageError(`${where} returned no row: ${shown}`);
-      value = Object.values(rows[0]!)[0];
-    } else {
-      value = await this.redis(probe.redis!, where);
-      if (value === null) throw new UsageError(`${where} returned nothing (no such key?): ${shown}`);
-    }
-    const n = Number(value);
-    if (value === '' || typeof value === 'object' || !Number.isFinite(n)) throw new UsageError(`${where} returned ${JSON.stringify(value)}, not a number: ${shown}`);
-    return n;
+    if (probe.sql !== undefined) return numberOf(firstValue(await this.sql(probe.sql, where), probe.sql, where), probe.sql, where);
+    return numberOf(present(await this.redis(probe.redis!, where), probe.redis!, where), probe.redis!, where);
   }
 
+  /** One read: the rows (or members) name the users, or a single value counts them; never read twice. */
   async readIssued(probe: IssuedProbe, where: string): Promise<IssuedRead> {
     if (probe.sql !== undefined) {
       const rows = await this.sql(probe.sql, where);
       const firstColumn = rows[0] ? Object.keys(rows[0])[0]! : '';
       const isCount = probe.returns === 'count' || (probe.returns === undefined && rows.length === 1 && Object.keys(rows[0]!).length === 1 && /count/i.test(firstColumn));
-      if (isCount) return { count: await this.readNumber({ sql: probe.sql }, where) };
+      if (isCount) return { count: numberOf(firstValue(rows, probe.sql, where), probe.sql, where) };
       const users = rows.map((row) => userIdOf(Object.values(row)[0], where));
       return { count: users.length, users };
     }
@@ -78,7 +68,7 @@ export class TargetState {
       const users = value.map((v) => userIdOf(v, where));
       return { count: users.length, users };
     }
-    return { count: await this.readNumber({ redis: probe.redis }, where) };
+    return { count: numberOf(present(value, probe.redis!, where), probe.redis!, where) };
   }
 
   async versions(): Promise<{ mysqlVersion: string; redisVersion: string }> {
@@ -121,6 +111,22 @@ export class TargetState {
     })();
     return this.redisClient;
   }
+}
+
+function firstValue(rows: mysql.RowDataPacket[], shown: string, where: string): unknown {
+  if (rows.length === 0) throw new UsageError(`${where} returned no row: ${shown}`);
+  return Object.values(rows[0]!)[0];
+}
+
+function present(value: unknown, shown: string, where: string): unknown {
+  if (value === null) throw new UsageError(`${where} returned nothing (no such key?): ${shown}`);
+  return value;
+}
+
+function numberOf(value: unknown, shown: string, where: string): number {
+  const n = Number(value);
+  if (value === '' || typeof value === 'object' || !Number.isFinite(n)) throw new UsageError(`${where} returned ${JSON.stringify(value)}, not a number: ${shown}`);
+  return n;
 }
 
 function userIdOf(value: unknown, where: string): number {
