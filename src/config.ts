@@ -2,25 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { DurationSchema, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { packageRoot } from './paths.js';
 import { StrategyOptionsSchema } from '../strategies/types.js';
 import { FaultSpecSchema } from './faults/spec.js';
 
-const durationSeconds = z
-  .union([z.number().nonnegative(), z.string()])
-  .transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  });
-
 export const StageSchema = z.object({
-  duration: durationSeconds,
+  duration: DurationSchema,
   target: z.number().int().nonnegative(),
 });
 export type Stage = z.infer<typeof StageSchema>;
@@ -29,11 +18,11 @@ export type Stage = z.infer<typeof StageSchema>;
 const scenarioSettings = {
   description: z.string().default(''),
   quantity: z.number().int().positive(),
-  thinkTime: durationSeconds.default(1),
+  thinkTime: DurationSchema.default(1),
   userPool: z.number().int().positive(),
   onePerUser: z.boolean().default(true),
-  timeout: durationSeconds.default(60),
-  gracefulStop: durationSeconds.default(30),
+  timeout: DurationSchema.default(60),
+  gracefulStop: DurationSchema.default(30),
   /** The nemesis's schedule (src/faults/): what breaks, when, for how long. */
   faults: z.array(FaultSpecSchema).default([]),
 };
@@ -61,7 +50,7 @@ export const ScenarioFileSchema = z
     stages: z.array(StageSchema).min(1).optional(),
     startVUs: z.number().int().nonnegative().optional(),
     vus: z.number().int().positive().optional(),
-    duration: durationSeconds.optional(),
+    duration: DurationSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** k6-style durations: "90s", "1m30s", "500ms", "1h", or a bare number of seconds. */
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
@@ -19,3 +21,13 @@ export function formatDuration(seconds: number): string {
   const s = Math.round((seconds - m * 60) * 10) / 10;
   return m > 0 ? `${m}m${s > 0 ? `${s}s` : ''}` : `${s}s`;
 }
+
+/** A duration field of a scenario, target or fault file: a number of seconds or a k6 duration string, read as seconds. */
+export const DurationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});

@@ -3,29 +3,20 @@
  * report records about each. Faults live in this room only; the audit never sees them.
  */
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { DurationSchema } from '../duration.js';
 
 export const FAULT_KINDS = ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'restart-redis', 'pause-mysql', 'slow-holder'] as const;
 export const FaultKindSchema = z.enum(FAULT_KINDS);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
-
-const seconds = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
 
 /** One fault in a scenario: `{ "kind": "pause-holder", "at": "5s", "duration": "3s" }`. */
 export const FaultSpecSchema = z
   .object({
     kind: FaultKindSchema,
     /** Seconds after the load starts. */
-    at: seconds,
+    at: DurationSchema,
     /** How long it lasts (0 for kill-instance and restart-redis, which are instants). */
-    duration: seconds.default(0),
+    duration: DurationSchema.default(0),
     /** pause-instance / kill-instance / slow-holder: which server instance (1-based). */
     instance: z.number().int().positive().optional(),
   })

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
-import { parseDuration } from '../duration.js';
+import { DurationSchema } from '../duration.js';
 import { PLACEHOLDERS, SETUP_PLACEHOLDERS, unknownPlaceholders, type PlaceholderName } from './template.js';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -27,15 +27,6 @@ function placeholdersIn(allowed: readonly PlaceholderName[]) {
 }
 
 const setupText = z.string().min(1).superRefine(placeholdersIn(SETUP_PLACEHOLDERS));
-
-const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
 
 const regex = z.string().superRefine((source, ctx) => {
   try {
@@ -150,7 +141,7 @@ export const TargetFileSchema = z
       })
       .strict(),
     reset: z.array(ResetStepSchema).optional(),
-    settle: duration.default(0),
+    settle: DurationSchema.default(0),
   })
   .strict()
   .superRefine((t, ctx) => {
