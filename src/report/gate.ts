@@ -1,4 +1,5 @@
 import { ExitCode } from '../errors.js';
+import { templateUrl } from '../target/template.js';
 import { faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
@@ -31,7 +32,7 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
   const { instances, target } = report.config;
   const faults = faultsRun(report);
   const under = faults.length > 0 ? ` under ${faults.join(' + ')}` : '';
-  const where = (target ? `at ${new URL(target.url.replace(/\{\w+\}/g, 'x')).origin}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
+  const where = (target ? `at ${templateUrl(target.url).origin}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
   let integrity: IntegrityGate;
   let message: string;
   if (promisesIntegrity(report)) {

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { describeIssues, TargetFileSchema, type TargetFile } from './schema.js';
+import { templateUrl } from './template.js';
 
 export interface LoadedTarget {
   /** Absolute path; shell reset steps run in its directory. */
@@ -40,7 +41,7 @@ export function assertLoopbackTarget(target: TargetFile, allowRemote: boolean): 
   if (allowRemote) return;
   const urls = [target.request.url, ...(target.login ? [target.login.request.url] : [])];
   for (const url of urls) {
-    const host = new URL(url.replace(/\{[A-Za-z_]\w*\}/g, 'x')).hostname.replace(/^\[|\]$/g, '');
+    const host = templateUrl(url).hostname.replace(/^\[|\]$/g, '');
     if (!isLoopback(host)) throw new UsageError(`${url} is not on this machine (loopback); pass --allow-remote to load another host`);
   }
 }

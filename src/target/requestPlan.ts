@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { OutgoingRequest, RequestContext, RequestPlan, VuSession } from '../load/requestPlan.js';
 import { compileOutcomeRules } from './outcomeRules.js';
 import type { TargetFile } from './schema.js';
-import { compileTemplate, type Template, type TemplateValues } from './template.js';
+import { compileTemplate, templateUrl, type Template, type TemplateValues } from './template.js';
 
 type RequestSpec = TargetFile['request'];
 
@@ -18,7 +18,7 @@ interface CompiledRequest {
 }
 
 function compileRequest(spec: RequestSpec): CompiledRequest {
-  const origin = new URL(spec.url.replace(/\{[A-Za-z_]\w*\}/g, 'x')).origin;
+  const origin = templateUrl(spec.url).origin;
   const isJson = Object.entries(spec.headers).some(([k, v]) => k.toLowerCase() === 'content-type' && /json/i.test(v)) || /^\s*[[{]/.test(spec.body ?? '');
   const path = compileTemplate(spec.url.slice(origin.length) || '/', 'url');
   const headers = Object.entries(spec.headers).map(([k, v]): [string, Template] => [k, compileTemplate(v, 'text')]);

@@ -19,6 +19,7 @@ import { targetDir, type LoadedTarget } from './file.js';
 import { TargetState, type IssuedRead } from './probes.js';
 import { targetPlan } from './requestPlan.js';
 import { runReset } from './reset.js';
+import { templateUrl } from './template.js';
 import type { TargetFile } from './schema.js';
 
 const SETTLE_POLL_MS = 250;
@@ -60,7 +61,7 @@ async function settledRead(state: TargetState, target: TargetFile, settleS: numb
 }
 
 export async function assertReachable(url: string, name: string, timeoutMs = 3000): Promise<void> {
-  const u = new URL(url.replace(/\{[A-Za-z_]\w*\}/g, 'x'));
+  const u = templateUrl(url);
   await new Promise<void>((resolve, reject) => {
     const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), timeout: timeoutMs });
     socket.once('connect', () => {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { DurationSchema } from '../duration.js';
-import { PLACEHOLDERS, SETUP_PLACEHOLDERS, unknownPlaceholders, type PlaceholderName } from './template.js';
+import { PLACEHOLDERS, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, type PlaceholderName } from './template.js';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -41,7 +41,7 @@ const httpUrl = (allowed: readonly PlaceholderName[]) =>
     placeholdersIn(allowed)(text, ctx);
     let url: URL;
     try {
-      url = new URL(text.replace(/\{[A-Za-z_]\w*\}/g, 'x'));
+      url = templateUrl(text);
     } catch {
       ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL` });
       return;

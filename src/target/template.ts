@@ -25,6 +25,11 @@ export interface Template {
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** A URL template with every placeholder replaced by a stand-in, to read its scheme, host and port. */
+export function templateUrl(text: string): URL {
+  return new URL(text.replace(PLACEHOLDER, 'x'));
+}
+
 /** Placeholder names in `text` that are not in `allowed` (the schema reports them with their path). */
 export function unknownPlaceholders(text: string, allowed: readonly string[] = PLACEHOLDERS): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !allowed.includes(name));
