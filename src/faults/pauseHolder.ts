@@ -4,7 +4,7 @@
  * once the process is stopped. While it is frozen, the lock is watched so the record says when
  * the lease ran out and who got in: the moment a lease-based lock stops being a lock.
  */
-import { at, freeze, instanceOf, ownerProcess, type Fault, type FaultTargets, type Injected, type LockHolder } from './targets.js';
+import { at, freeze, frozen, instanceOf, ownerProcess, type Fault, type FaultTargets, type Frozen, type LockHolder } from './targets.js';
 
 const FIND_FOR_MS = 2000;
 const WATCH_EVERY_MS = 10;
@@ -15,7 +15,7 @@ export const pauseHolder: Fault = {
   async inject(targets, spec) {
     if (!targets.lockHolder) {
       const { instance, pid } = instanceOf(targets, spec);
-      return paused(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`this strategy keeps no lock of its own: paused instance ${instance} anyway at ${at(targets)}`]);
+      return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`this strategy keeps no lock of its own: paused instance ${instance} anyway at ${at(targets)}`]);
     }
     const deadline = Date.now() + FIND_FOR_MS;
     while (Date.now() < deadline) {
@@ -28,30 +28,17 @@ export const pauseHolder: Fault = {
         thaw(); // it let go before the signal landed: try again
         continue;
       }
-      const injected = paused(targets, thaw, `instance ${proc.instance} (pid ${proc.pid})`, [`pid ${proc.pid} held ${holder.key} at ${at(targets)}, paused`]);
+      const injected = frozen(targets, thaw, `instance ${proc.instance} (pid ${proc.pid})`, [`pid ${proc.pid} held ${holder.key} at ${at(targets)}, paused`]);
       watch(targets, holder, injected);
       return injected;
     }
     const { instance, pid } = instanceOf(targets, spec);
-    return paused(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`no holder seen within ${FIND_FOR_MS / 1000} s: paused instance ${instance} anyway at ${at(targets)}`]);
+    return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`no holder seen within ${FIND_FOR_MS / 1000} s: paused instance ${instance} anyway at ${at(targets)}`]);
   },
 };
 
-function paused(targets: FaultTargets, thaw: () => void, target: string, events: string[]): Injected & { stopWatching?: () => void } {
-  const injected: Injected & { stopWatching?: () => void } = {
-    target,
-    events,
-    heal: async () => {
-      injected.stopWatching?.();
-      thaw();
-      events.push(`resumed at ${at(targets)}`);
-    },
-  };
-  return injected;
-}
-
 /** Note when the frozen owner's lock is gone, and who takes it next. */
-function watch(targets: FaultTargets, frozen: LockHolder, injected: Injected & { stopWatching?: () => void }): void {
+function watch(targets: FaultTargets, stopped: LockHolder, injected: Frozen): void {
   let expired = false;
   let busy = false;
   const timer = setInterval(() => {
@@ -60,7 +47,7 @@ function watch(targets: FaultTargets, frozen: LockHolder, injected: Injected & {
     targets
       .lockHolder!()
       .then((now) => {
-        if (now?.owner === frozen.owner) return;
+        if (now?.owner === stopped.owner) return;
         if (!expired) {
           expired = true;
           injected.events.push(`lease expired at ${at(targets)}`);

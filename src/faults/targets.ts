@@ -69,6 +69,22 @@ export function freeze(pid: number): () => void {
   };
 }
 
+/** A process kept frozen until healed: `events` gets "resumed at" when it is let go (after `stopWatching`, if set). */
+export type Frozen = Injected & { stopWatching?: () => void };
+
+export function frozen(targets: FaultTargets, thaw: () => void, target: string, events: string[]): Frozen {
+  const injected: Frozen = {
+    target,
+    events,
+    heal: async () => {
+      injected.stopWatching?.();
+      thaw();
+      events.push(`resumed at ${at(targets)}`);
+    },
+  };
+  return injected;
+}
+
 export function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
