@@ -19,7 +19,7 @@ import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import { assertPortFree } from './infra/ports.js';
 import type { Resources } from './lifecycle.js';
 import type { Baseline } from './history/format.js';
-import { drive, type DriveTick, type LoadRun } from './load/driver.js';
+import { drive, loadShape, type DriveTick, type LoadRun } from './load/driver.js';
 import { embeddedPlan } from './load/requestPlan.js';
 import { perSecondSeries, summarise } from './load/summary.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
@@ -132,12 +132,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
       hooks.resources.defer('faults in effect', async () => void (await nemesis?.finish()));
     },
     plan: embeddedPlan(server.url, issuePath(prepared.couponId)),
-    startVUs: scenario.startVUs,
-    stages: scenario.stages,
-    thinkTime: scenario.thinkTime,
-    timeout: scenario.timeout,
-    gracefulStop: scenario.gracefulStop,
-    userPool: scenario.userPool,
+    ...loadShape(scenario),
     seed: config.seed,
     onTick: hooks.onTick,
   });

@@ -18,6 +18,13 @@ export interface DriveRequest extends StageSchedule {
   onStart?: (clock: () => number) => void;
 }
 
+/** The part of a scenario the driver reads; a scenario (src/config.ts) has these fields under these names. */
+export type LoadShape = Pick<DriveRequest, 'startVUs' | 'stages' | 'thinkTime' | 'timeout' | 'gracefulStop' | 'userPool'>;
+
+export function loadShape(s: LoadShape): LoadShape {
+  return { startVUs: s.startVUs, stages: s.stages, thinkTime: s.thinkTime, timeout: s.timeout, gracefulStop: s.gracefulStop, userPool: s.userPool };
+}
+
 export interface DriveTick {
   elapsedS: number;
   totalS: number;

@@ -10,7 +10,7 @@ import type { ProbeCheck } from '../audit/integrity.js';
 import type { RunConfig } from '../config.js';
 import { machine } from '../environment.js';
 import { InfraError, UsageError } from '../errors.js';
-import { drive, type LoadRun } from '../load/driver.js';
+import { drive, loadShape, type LoadRun } from '../load/driver.js';
 import type { Baseline } from '../history/format.js';
 import { perSecondSeries, summarise } from '../load/summary.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from '../report/schema.js';
@@ -115,12 +115,7 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
   say(`load: ${target.name} at ${target.request.url}`);
   const run = await drive({
     plan,
-    startVUs: scenario.startVUs,
-    stages: scenario.stages,
-    thinkTime: scenario.thinkTime,
-    timeout: scenario.timeout,
-    gracefulStop: scenario.gracefulStop,
-    userPool: scenario.userPool,
+    ...loadShape(scenario),
     seed: config.seed,
     onTick: hooks.onTick,
   });
