@@ -1,7 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { once } from 'node:events';
+import { writeStreamAtomic } from '../atomicFile.js';
 import type { LoadRun } from '../load/driver.js';
 import { HISTORY_TYPE, HISTORY_VERSION, type Baseline, type HistoryHeader } from './format.js';
 
@@ -9,40 +6,26 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Write a run's request log as a history file, atomically (a temp file renamed into place). */
 export async function writeHistory(file: string, run: LoadRun, name: string, baseline?: Baseline): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const out = createWriteStream(temp);
-  try {
-    const header: HistoryHeader = {
-      type: HISTORY_TYPE,
-      version: HISTORY_VERSION,
-      name,
-      startedAt: run.startedAt,
-      durationMs: round(run.durationMs),
-      vus: run.vuSamples.map((s) => [round(s.atMs), s.vus]),
-      ...(baseline ? { baseline } : {}),
-    };
-    await write(out, `${JSON.stringify(header)}\n`);
+  const header: HistoryHeader = {
+    type: HISTORY_TYPE,
+    version: HISTORY_VERSION,
+    name,
+    startedAt: run.startedAt,
+    durationMs: round(run.durationMs),
+    vus: run.vuSamples.map((s) => [round(s.atMs), s.vus]),
+    ...(baseline ? { baseline } : {}),
+  };
+  await writeStreamAtomic(file, async (write) => {
+    await write(`${JSON.stringify(header)}\n`);
     const { log } = run;
     let chunk = '';
     for (let i = 0; i < log.length; i++) {
       chunk += `{"user":${log.userId[i]},"sentAtMs":${round(log.sentAtMs[i]!)},"latencyMs":${round(log.latencyMs[i]!)},"status":${log.status[i]},"outcome":${JSON.stringify(log.observationOf(i))}}\n`;
       if (chunk.length > 1 << 16) {
-        await write(out, chunk);
+        await write(chunk);
         chunk = '';
       }
     }
-    await write(out, chunk);
-    out.end();
-    await once(out, 'close');
-    await rename(temp, file);
-  } catch (err) {
-    out.destroy();
-    await rm(temp, { force: true });
-    throw err;
-  }
-}
-
-async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
+    await write(chunk);
+  });
 }
