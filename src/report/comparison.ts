@@ -116,6 +116,8 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
   const l = report.load;
   const f = report.fairness;
   const share = (n: number) => (l.requests > 0 ? n / l.requests : 0);
+  const faults = faultsRun(report);
+  const lockBroken = faults.length > 0 && lockFailures(report).length > 0;
   return {
     key: rowKey(report),
     strategy: report.config.strategy,
@@ -123,9 +125,9 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
     instances: report.config.instances,
     expected: promisesIntegrity(report),
     identityChecked: a.identity !== null,
-    faults: faultsRun(report),
-    lockBroken: faultsRun(report).length > 0 && lockFailures(report).length > 0,
-    runs: [{ id: report.id, ...(file ? { file } : {}), verdict: a.verdict, lost: a.lostDecrements, over: a.overIssue, lockBroken: faultsRun(report).length > 0 && lockFailures(report).length > 0 }],
+    faults,
+    lockBroken,
+    runs: [{ id: report.id, ...(file ? { file } : {}), verdict: a.verdict, lost: a.lostDecrements, over: a.overIssue, lockBroken }],
     integrity: {
       expectedRemaining: a.expectedRemaining,
       found: a.finalQuantity,
