@@ -27,15 +27,8 @@ export function connectRedis(url: string, name = 'couponbench', cluster = false)
 }
 
 /** Whether the Redis at `url` is a node of a Redis Cluster (INFO cluster: cluster_enabled:1). */
-export async function isRedisCluster(url: string, timeoutMs = 5000): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return /cluster_enabled:1/.test(await client.info('cluster'));
-  } finally {
-    client.disconnect();
-  }
+export function isRedisCluster(url: string, timeoutMs = 5000): Promise<boolean> {
+  return withProbeClient(url, timeoutMs, async (client) => /cluster_enabled:1/.test(await client.info('cluster')));
 }
 
 export async function probeMysql(url: string, timeoutMs = 5000): Promise<string> {
@@ -48,12 +41,17 @@ export async function probeMysql(url: string, timeoutMs = 5000): Promise<string>
   }
 }
 
-export async function probeRedis(url: string, timeoutMs = 5000): Promise<string> {
+export function probeRedis(url: string, timeoutMs = 5000): Promise<string> {
+  return withProbeClient(url, timeoutMs, redisServerVersion);
+}
+
+/** One short-lived connection that fails at once instead of retrying, for a question asked before a run. */
+async function withProbeClient<T>(url: string, timeoutMs: number, ask: (client: Redis) => Promise<T>): Promise<T> {
   const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => {});
   try {
     await client.connect();
-    return await redisServerVersion(client);
+    return await ask(client);
   } finally {
     client.disconnect();
   }
