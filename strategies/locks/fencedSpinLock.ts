@@ -1,6 +1,5 @@
 import { LuaScript } from './luaScript.js';
-import { RedisSpinLock, type SpinLockOptions } from './redisSpinLock.js';
-import type { RedisClient } from './types.js';
+import { RedisSpinLock } from './redisSpinLock.js';
 
 // Take the lock and the next fencing token in one atomic step: tokens grow with every acquisition.
 const ACQUIRE = new LuaScript(`
@@ -18,29 +17,15 @@ return 0`);
 export class FencedSpinLock extends RedisSpinLock {
   private readonly tokens = new Map<string, number>();
 
-  constructor(
-    private readonly client: RedisClient,
-    key: string,
-    private readonly options: SpinLockOptions,
-  ) {
-    super(client, key, options);
-  }
-
   get tokenKey(): string {
     return `${this.key}:token`;
   }
 
-  override async tryLock(owner: string, waitMs: number): Promise<boolean> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const token = Number(await ACQUIRE.run(this.client, [this.key, this.tokenKey], [owner, this.options.leaseMs]));
-      if (token > 0) {
-        this.tokens.set(owner, token);
-        return true;
-      }
-      if (Date.now() + this.options.retryIntervalMs > deadline) return false;
-      await new Promise((r) => setTimeout(r, this.options.retryIntervalMs));
-    }
+  /** Lock and token in one step; the spin, the wait and the release are the spin lock's own. */
+  protected override async attempt(owner: string): Promise<boolean> {
+    const token = Number(await ACQUIRE.run(this.redis, [this.key, this.tokenKey], [owner, this.opts.leaseMs]));
+    if (token > 0) this.tokens.set(owner, token);
+    return token > 0;
   }
 
   override async unlock(owner: string): Promise<boolean> {

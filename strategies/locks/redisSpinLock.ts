@@ -22,18 +22,23 @@ export interface SpinLockOptions {
  */
 export class RedisSpinLock implements DistributedLock {
   constructor(
-    private readonly redis: RedisClient,
+    protected readonly redis: RedisClient,
     readonly key: string,
-    private readonly opts: SpinLockOptions,
+    protected readonly opts: SpinLockOptions,
   ) {}
 
   async tryLock(owner: string, waitMs: number): Promise<boolean> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      if ((await this.redis.set(this.key, owner, 'PX', this.opts.leaseMs, 'NX')) === 'OK') return true;
+      if (await this.attempt(owner)) return true;
       if (Date.now() + this.opts.retryIntervalMs > deadline) return false;
       await sleep(this.opts.retryIntervalMs);
     }
+  }
+
+  /** One try to take the lock (the fenced lock also takes a token here). */
+  protected async attempt(owner: string): Promise<boolean> {
+    return (await this.redis.set(this.key, owner, 'PX', this.opts.leaseMs, 'NX')) === 'OK';
   }
 
   async unlock(owner: string): Promise<boolean> {
