@@ -11,6 +11,7 @@ import type { FaultSpec } from './faults/spec.js';
 import type { LockHolder } from './faults/targets.js';
 import { checkFairness, checkIntegrity, reconcileByUser, snapshotDatabase } from './audit/index.js';
 import type { RunConfig } from './config.js';
+import { watchCpu, type CpuWatch } from './cpu.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
 import { UsageError } from './errors.js';
@@ -125,6 +126,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     stallNextHolder: server.stallNextHolder,
   };
   let nemesis: Nemesis | undefined;
+  const cpu = watchCpu(cpuComponents(server.processes, infra));
   const run = await drive({
     onStart: (clock) => {
       if (scenario.faults.length === 0) return;
@@ -137,6 +139,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     onTick: hooks.onTick,
   });
   const loadMs = Date.now() - started;
+  const cpuUsage = cpu.stop();
   // Heal every fault (SIGCONT what is stopped) before the server is drained and stopped.
   const faults = nemesis ? withLiveness(await nemesis.finish(), run.log) : [];
   faults.forEach((f) => hooks.onStage?.(`fault ${f.kind} ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s on ${f.target}: ${f.events.join('; ')}`));
@@ -175,7 +178,19 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     audit,
     fairness,
     faults,
+    cpu: cpuUsage,
   };
+}
+
+/** What to watch the CPU of: this process (the driver), each server instance, and the databases this run started. */
+function cpuComponents(instances: Array<{ instance: number; pid: number }>, infra: Infra): CpuWatch[] {
+  const watched: CpuWatch[] = [{ name: 'driver', pid: process.pid, singleThreaded: true }];
+  for (const i of instances) watched.push({ name: `server#${i.instance}`, pid: i.pid, singleThreaded: true });
+  if (infra.processes) {
+    watched.push({ name: 'mariadbd', pid: infra.processes.mysqlPid, singleThreaded: false });
+    infra.processes.redisPids().forEach((pid, i) => watched.push({ name: i === 0 ? 'redis-server' : `redis-server#${i + 1}`, pid, singleThreaded: true }));
+  }
+  return watched;
 }
 
 /** A reader of the coupon lock's holder on its own Redis connection (closed with the run's resources). */

@@ -1,4 +1,5 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { NO_TIMER } from '../src/serverTiming.js';
 import { stallIfAsked } from './faultHook.js';
 import type { IssueOutcome, IssueRequest } from './types.js';
 
@@ -16,10 +17,9 @@ export async function readModifyWrite(
   onePerUser: boolean,
   forUpdate = false,
 ): Promise<IssueOutcome> {
-  const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT quantity FROM coupons WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
-    [req.couponId],
-  );
+  const read = () => conn.query<RowDataPacket[]>(`SELECT quantity FROM coupons WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [req.couponId]);
+  // SELECT ... FOR UPDATE is where InnoDB makes the request wait for the row: that is its lock wait.
+  const [rows] = await (forUpdate ? (req.timer ?? NO_TIMER).time('lock', read) : read());
   if (rows.length === 0) return { result: 'unknown_coupon' };
   const quantity = Number(rows[0]!.quantity);
   if (quantity <= 0) return { result: 'sold_out' };

@@ -2,6 +2,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import { readModifyWrite } from './criticalSection.js';
 import { failedOutcome } from './failure.js';
 import type { DistributedLock } from './locks/types.js';
+import { NO_TIMER } from '../src/serverTiming.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, IssueRequest, StrategyContext } from './types.js';
 
@@ -32,15 +33,16 @@ export async function issueUnderLock(
   section: CriticalSection = (conn) => readModifyWrite(conn, req, ctx.onePerUser),
 ): Promise<IssueOutcome> {
   const owner = newOwner(ctx.instance);
+  const timer = req.timer ?? NO_TIMER;
   try {
-    if (!(await acquire(lock, owner))) return { result: 'lock_timeout' };
+    if (!(await timer.time('lock', () => acquire(lock, owner)))) return { result: 'lock_timeout' };
   } catch (err) {
     return failedOutcome(err);
   }
-  const outcome = await inTransaction(ctx.mysql, (conn) => section(conn, owner));
+  const outcome = await inTransaction(ctx.mysql, (conn) => section(conn, owner), timer);
   let released = false;
   try {
-    released = await lock.unlock(owner);
+    released = await timer.time('release', () => lock.unlock(owner));
   } catch {
     released = false;
   }

@@ -1,5 +1,6 @@
 import type { RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { alreadyIssued, insertUserCoupon } from './criticalSection.js';
+import { NO_TIMER } from '../src/serverTiming.js';
 import { inTransaction } from './transaction.js';
 import type { Strategy } from './types.js';
 import { ALL_FAULTS } from './faultProfile.js';
@@ -16,9 +17,9 @@ export const mysqlAtomic: Strategy = {
   create: (ctx) => ({
     issue: (req) =>
       inTransaction(ctx.mysql, async (conn) => {
-        const [update] = await conn.query<ResultSetHeader>(
-          'UPDATE coupons SET quantity = quantity - 1 WHERE id = ? AND quantity > 0',
-          [req.couponId],
+        // The conditional UPDATE waits for the row's exclusive lock: its time is the lock wait.
+        const [update] = await (req.timer ?? NO_TIMER).time('lock', () =>
+          conn.query<ResultSetHeader>('UPDATE coupons SET quantity = quantity - 1 WHERE id = ? AND quantity > 0', [req.couponId]),
         );
         if (update.affectedRows === 0) {
           const [rows] = await conn.query<RowDataPacket[]>('SELECT 1 FROM coupons WHERE id = ?', [req.couponId]);
@@ -27,6 +28,6 @@ export const mysqlAtomic: Strategy = {
         if (ctx.onePerUser && (await alreadyIssued(conn, req))) return { result: 'already_issued' };
         await insertUserCoupon(conn, req);
         return { result: 'issued' };
-      }),
+      }, req.timer),
   }),
 };

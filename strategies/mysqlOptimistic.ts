@@ -37,7 +37,7 @@ export const mysqlOptimistic: Strategy = {
           if (ctx.onePerUser && (await alreadyIssued(conn, req))) return { result: 'already_issued' };
           await insertUserCoupon(conn, req);
           return { result: 'issued' };
-        });
+        }, req.timer);
         if (!conflict || attempt >= maxRetries) return outcome;
         const backoff = Math.min(1000, retryIntervalMs * 2 ** attempt);
         await sleep(backoff / 2 + Math.random() * (backoff / 2));

@@ -9,6 +9,6 @@ export const mysqlPessimistic: Strategy = {
   promise: 'across-instances',
   survives: ALL_FAULTS,
   create: (ctx) => ({
-    issue: (req) => inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser, true)),
+    issue: (req) => inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser, true), req.timer),
   }),
 };

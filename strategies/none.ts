@@ -7,6 +7,6 @@ export const none: Strategy = {
   summary: 'no lock: the naive read-modify-write in a transaction (loses updates, deadlocks)',
   promise: 'none',
   create: (ctx) => ({
-    issue: (req) => inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser)),
+    issue: (req) => inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser), req.timer),
   }),
 };

@@ -18,6 +18,8 @@ export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyCo
 export { alreadyIssued, insertUserCoupon, readModifyWrite } from './criticalSection.js';
 export { failedOutcome } from './failure.js';
 export { inTransaction } from './transaction.js';
+/** `req.timer?.time('lock', () => ...)` puts a phase in the Server-Timing header. */
+export { NO_TIMER, SERVER_PHASES, type ServerPhase, type Timer } from '../src/serverTiming.js';
 
 /** Identity at run time; gives a plugin written in TypeScript its types. */
 export function defineStrategy(strategy: Strategy): Strategy {

@@ -2,6 +2,7 @@ import type { RedisClient } from './types.js';
 import { LuaScript } from './locks/luaScript.js';
 import { insertUserCoupon } from './criticalSection.js';
 import { failedOutcome } from './failure.js';
+import { NO_TIMER } from '../src/serverTiming.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
@@ -42,7 +43,7 @@ export const redisAtomic: Strategy = {
       const keys = [stockKey(req.couponId), winnersKey(req.couponId)];
       let claim: number;
       try {
-        claim = (await CLAIM.run(ctx.redis, keys, [req.userId, ctx.onePerUser ? '1' : '0'])) as number;
+        claim = (await (req.timer ?? NO_TIMER).time('claim', () => CLAIM.run(ctx.redis, keys, [req.userId, ctx.onePerUser ? '1' : '0']))) as number;
       } catch (err) {
         return failedOutcome(err);
       }
@@ -55,7 +56,7 @@ export const redisAtomic: Strategy = {
         await conn.query('UPDATE coupons SET quantity = quantity - 1 WHERE id = ?', [req.couponId]);
         await insertUserCoupon(conn, req);
         return { result: 'issued' } as const;
-      });
+      }, req.timer);
       if (outcome.result !== 'issued') await COMPENSATE.run(ctx.redis, keys, [req.userId]).catch(() => {});
       return outcome;
     },

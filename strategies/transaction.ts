@@ -1,5 +1,6 @@
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { failedOutcome } from './failure.js';
+import { NO_TIMER, type Timer } from '../src/serverTiming.js';
 import type { IssueOutcome } from './types.js';
 
 /**
@@ -7,14 +8,20 @@ import type { IssueOutcome } from './types.js';
  * rolls back otherwise (nothing to keep) and on any error, which becomes a `failed` outcome
  * naming its real cause (deadlock, pool closed, a bug...).
  */
-export async function inTransaction(pool: Pool, work: (conn: PoolConnection) => Promise<IssueOutcome>): Promise<IssueOutcome> {
+export async function inTransaction(
+  pool: Pool,
+  work: (conn: PoolConnection) => Promise<IssueOutcome>,
+  timer: Timer = NO_TIMER,
+): Promise<IssueOutcome> {
   let conn: PoolConnection | undefined;
   try {
-    conn = await pool.getConnection();
-    await conn.beginTransaction();
-    const outcome = await work(conn);
-    if (outcome.result === 'issued') await conn.commit();
-    else await conn.rollback();
+    conn = await timer.time('pool', () => pool.getConnection());
+    const c = conn;
+    const outcome = await timer.time('cs', async () => {
+      await c.beginTransaction();
+      return work(c);
+    });
+    await timer.time('commit', () => (outcome.result === 'issued' ? c.commit() : c.rollback()));
     return outcome;
   } catch (err) {
     if (conn) await conn.rollback().catch(() => {});

@@ -4,6 +4,7 @@ export type { RedisClient } from './locks/types.js';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import type { IssueOutcome } from '../src/outcomes.js';
+import type { Timer } from '../src/serverTiming.js';
 
 export type { FailureCause, IssueOutcome, IssueResult } from '../src/outcomes.js';
 
@@ -17,6 +18,8 @@ export type IntegrityPromise = z.infer<typeof IntegrityPromiseSchema>;
 export interface IssueRequest {
   couponId: number;
   userId: number;
+  /** Times the request's phases (lock wait, critical section, ...) for the Server-Timing header. */
+  timer?: Timer;
 }
 
 /** Knobs a strategy may read; each strategy documents which ones. Times in milliseconds. */

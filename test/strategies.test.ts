@@ -24,6 +24,14 @@ describe('MySQL strategies under a real race (2 instances, real MariaDB)', () =>
       expect(r.audit.finalQuantity).toBe(r.audit.expectedRemaining);
       expect(r.server.tally.issued).toBe(r.audit.rows);
       expect(r.audit.identity).toMatchObject({ ok: r.audit.rows, lost: 0, unexpected: 0, holders: r.audit.rows });
+      // Where the time went: every response timed its phases, and the p95 line adds up to its latency.
+      const b = r.load.breakdown!;
+      expect(b.phases.map((p) => p.name)).toEqual(['pool', 'lock', 'cs', 'commit', 'total']);
+      expect(b.phases.every((p) => p.count === b.responses)).toBe(true);
+      const sum = b.p95.parts.reduce((s, p) => s + p.ms, 0);
+      expect(sum).toBeGreaterThanOrEqual(b.p95.latency * 0.999);
+      expect(r.cpu!.components.map((c) => c.name)).toEqual(expect.arrayContaining(['driver', 'server#1', 'server#2']));
+      expect(r.cpu!.components.every((c) => c.percent > 0)).toBe(true);
     });
 
     it(`${strategy} sells out exactly, with no over-issue`, async () => {

@@ -103,6 +103,9 @@ describe('target runs against real services', () => {
     expect(audit).toMatchObject({ verdict: 'pass', initialQuantity: 60, finalQuantity: 0, rows: 60, clientIssued: 60, violations: [] });
     expect(audit.identity).toMatchObject({ ok: 60, lost: 0, unexpected: 0 });
     expect(load.results.sold_out ?? 0).toBeGreaterThan(0);
+    // The service's own Server-Timing phase is read and broken down like ours.
+    expect(load.breakdown?.phases.map((p) => p.name)).toEqual(['claim']);
+    expect(load.breakdown?.p95.parts.map((p) => p.name)).toEqual(['claim', 'outside']);
   });
 
   it('a service that loses updates fails: lost decrements = R - (Q0 - Qf), the gate says so', async () => {

@@ -38,7 +38,7 @@ interface AutocannonRequest {
   headers: Record<string, string>;
   body?: string;
   setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
-  onResponse?: (status: number, body: string) => void;
+  onResponse?: (status: number, body: string, context: unknown, headers: Record<string, string | string[]>) => void;
 }
 
 type ClientConstructor = new (opts: { hostname: string; port: number; timeout: number; requests: AutocannonRequest[] }) => AutocannonClient;
@@ -82,7 +82,8 @@ export interface PacedConnectionOptions {
   timeoutMs: number;
   /** Built for each request. */
   request: () => OutgoingRequest;
-  onResponse(status: number, body: string, latencyMs: number): void;
+  /** `serverTiming` is the response's Server-Timing header, if it had one. */
+  onResponse(status: number, body: string, latencyMs: number, serverTiming: string | string[] | undefined): void;
   /** No response within timeoutMs: the connection is closed and the next send() opens a new one. */
   onTimeout(): void;
   onConnError(): void;
@@ -92,7 +93,7 @@ export class PacedConnection {
   private client: AutocannonClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
-  private pendingBody: { status: number; body: string } | undefined;
+  private pendingBody: { status: number; body: string; serverTiming: string | string[] | undefined } | undefined;
 
   constructor(private readonly opts: PacedConnectionOptions) {
     assertInternals();
@@ -134,7 +135,8 @@ export class PacedConnection {
             const next = o.request();
             return { ...req, ...next, headers: { ...next.headers } }; // autocannon writes Content-Length into the headers it gets
           },
-          onResponse: (status, body) => (this.pendingBody = { status, body }),
+          onResponse: (status, body, _context, headers) =>
+            (this.pendingBody = { status, body, serverTiming: headers['server-timing'] ?? headers['Server-Timing'] }),
         },
       ],
     });
@@ -143,10 +145,10 @@ export class PacedConnection {
     client.reqsMadeThisSecond = 1;
     client.on('response', (status, _bytes, latencyMs) => {
       if (!this.inFlight) return;
-      const response = this.pendingBody ?? { status, body: '' };
+      const response = this.pendingBody ?? { status, body: '', serverTiming: undefined };
       this.pendingBody = undefined;
       this.settle();
-      o.onResponse(response.status, response.body, latencyMs);
+      o.onResponse(response.status, response.body, latencyMs, response.serverTiming);
     });
     const lost = () => {
       // autocannon reconnects by itself; the failed request must not be matched to the next response.

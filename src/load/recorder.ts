@@ -1,4 +1,8 @@
 import type { Observation } from '../outcomes.js';
+import { parseServerTiming } from '../serverTiming.js';
+
+/** Phases named by services beyond this many are ignored: a column each, for every request. */
+const MAX_TIMING_PHASES = 12;
 
 /**
  * Append-only, columnar log of every request the load generator sent: when, for which user, how
@@ -11,6 +15,8 @@ export interface RequestRecord {
   status: number;
   observation: Observation;
   userId: number;
+  /** The response's Server-Timing header, kept per phase (NaN where a request had no such phase). */
+  serverTiming?: string | string[];
 }
 
 export class RequestLog {
@@ -23,6 +29,9 @@ export class RequestLog {
   userId = new Uint32Array(this.cap);
   readonly observations: Observation[] = [];
   private readonly indexOfObservation = new Map<string, number>();
+  /** Server-Timing phases in the order first seen, and their columns (ms, NaN when absent). */
+  readonly timingPhases: string[] = [];
+  private timingColumns: Float32Array[] = [];
 
   add(r: RequestRecord): void {
     if (this.length === this.cap) this.grow();
@@ -32,6 +41,29 @@ export class RequestLog {
     this.status[i] = r.status;
     this.observationIndex[i] = this.intern(r.observation);
     this.userId[i] = r.userId;
+    // Columns start as NaN and each row is written once, so phases a response did not name stay NaN.
+    if (r.serverTiming !== undefined) {
+      parseServerTiming(r.serverTiming, (name, ms) => {
+        const column = this.timingColumn(name);
+        if (column) column[i] = ms;
+      });
+    }
+  }
+
+  /** Milliseconds the server said request i spent in `phase` (NaN when it did not say). */
+  timing(phase: string, i: number): number {
+    const index = this.timingPhases.indexOf(phase);
+    return index < 0 ? NaN : this.timingColumns[index]![i]!;
+  }
+
+  private timingColumn(name: string): Float32Array | undefined {
+    const index = this.timingPhases.indexOf(name);
+    if (index >= 0) return this.timingColumns[index];
+    if (this.timingPhases.length >= MAX_TIMING_PHASES) return undefined;
+    this.timingPhases.push(name);
+    const column = new Float32Array(this.cap).fill(NaN);
+    this.timingColumns.push(column);
+    return column;
   }
 
   observationOf(i: number): Observation {
@@ -61,5 +93,10 @@ export class RequestLog {
     this.status = grow(this.status, Uint16Array);
     this.observationIndex = grow(this.observationIndex, Uint8Array);
     this.userId = grow(this.userId, Uint32Array);
+    this.timingColumns = this.timingColumns.map((c) => {
+      const next = grow(c, Float32Array);
+      next.fill(NaN, c.length);
+      return next;
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { classify, isHttpFailed, OutcomeTallySchema, tallyObservations } from '../outcomes.js';
 import type { LoadRun } from './driver.js';
+import { breakDown, TimeBreakdownSchema } from './breakdown.js';
 import { percentile } from './percentile.js';
 import { PhasesSchema, splitPhases } from './phases.js';
 import type { RequestLog } from './recorder.js';
@@ -39,6 +40,8 @@ export const LoadSummarySchema = z.object({
   distinctUsers: z.number().int(),
   /** The sale (while stock lasted) and the sold-out phase, apart (src/load/phases.ts); absent in older reports. */
   phases: PhasesSchema.optional(),
+  /** Where the sale phase's time went, from Server-Timing headers (null: the service sent none). */
+  breakdown: TimeBreakdownSchema.nullable().optional(),
 });
 export type LoadSummary = z.infer<typeof LoadSummarySchema>;
 
@@ -99,6 +102,7 @@ export function summarise(run: LoadRun): LoadSummary {
   const durationS = run.durationMs / 1000;
   const outcomes = tallyObservations(results);
   const issued = outcomes.classes.success;
+  const phases = splitPhases(run);
   return {
     requests: log.length,
     responses,
@@ -112,7 +116,8 @@ export function summarise(run: LoadRun): LoadSummary {
     outcomes,
     peakVUs: run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0),
     distinctUsers: users.size,
-    phases: splitPhases(run),
+    phases,
+    breakdown: breakDown(log, phases.sale.startS * 1000, phases.sale.endS * 1000 + 1e-6),
   };
 }
 

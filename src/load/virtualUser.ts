@@ -43,7 +43,7 @@ export class VirtualUser {
         this.inFlight = { userId, sentAtMs: opts.clock() };
         return plan.build({ userId, vu: opts.vu, iteration: this.iteration++, session: this.signedIn?.session });
       },
-      onResponse: (status, body, latencyMs) => this.finish(status, plan.decode(status, body), latencyMs),
+      onResponse: (status, body, latencyMs, serverTiming) => this.finish(status, plan.decode(status, body), latencyMs, serverTiming),
       onTimeout: () => this.finish(0, CLIENT_ENDINGS.timeout, opts.timeoutSec * 1000),
       onConnError: () => this.finish(0, CLIENT_ENDINGS.connError, opts.clock() - (this.inFlight?.sentAtMs ?? opts.clock())),
     });
@@ -90,8 +90,8 @@ export class VirtualUser {
     this.onIdle?.();
   }
 
-  private finish(status: number, observation: Observation, latencyMs: number): void {
-    this.record(status, observation, latencyMs);
+  private finish(status: number, observation: Observation, latencyMs: number, serverTiming?: string | string[]): void {
+    this.record(status, observation, latencyMs, serverTiming);
     if (this.stopping) {
       this.connection.close();
       this.onIdle?.();
@@ -103,10 +103,10 @@ export class VirtualUser {
     }, this.opts.thinkMs);
   }
 
-  private record(status: number, observation: Observation, latencyMs: number): void {
+  private record(status: number, observation: Observation, latencyMs: number, serverTiming?: string | string[]): void {
     const flight = this.inFlight;
     if (!flight) return;
     this.inFlight = undefined;
-    this.opts.log.add({ sentAtMs: flight.sentAtMs, latencyMs, status, observation, userId: flight.userId });
+    this.opts.log.add({ sentAtMs: flight.sentAtMs, latencyMs, status, observation, userId: flight.userId, serverTiming });
   }
 }

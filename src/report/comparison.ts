@@ -9,6 +9,8 @@ import { UsageError } from '../errors.js';
 import type { FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import type { Report } from './schema.js';
+import { cpuLimits } from '../cpu.js';
+import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 
 /** The faults the nemesis really ran in this report (not those the load ended before). */
 export function faultsRun(report: Pick<Report, 'faults'>): FaultKind[] {
@@ -96,6 +98,14 @@ export const ComparisonRowSchema = z.object({
   /** Share of requests, 0..1, by failure group (src/outcomes.ts). */
   failures: failureShares,
   fairness: z.object({ earlyWinnerShare: z.number(), earlyEmptyHanded: z.number(), kendallTau: z.number().nullable(), soldOut: z.boolean(), soldOutAtS: z.number().nullable().default(null) }),
+  /** Where the time went (the first run's): the p95 split into phases, CPU per component, what limited the run. */
+  time: z
+    .object({
+      breakdown: z.string().nullable(),
+      cpu: z.string().nullable(),
+      limits: z.array(z.string()),
+    })
+    .default({ breakdown: null, cpu: null, limits: [] }),
   /** min..max over repeated runs. */
   spread: z.object({ rate: z.tuple([z.number(), z.number()]), p95: z.tuple([z.number(), z.number()]) }).optional(),
 });
@@ -149,6 +159,11 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
       kendallTau: f.kendallTau,
       soldOut: f.soldOut,
       soldOutAtS: report.load.phases?.soldOutAtS ?? null,
+    },
+    time: {
+      breakdown: l.breakdown ? breakdownLine(l.breakdown.p95) : null,
+      cpu: report.cpu ? cpuLine(report.cpu) : null,
+      limits: report.cpu ? cpuLimits(report.cpu) : [],
     },
   };
 }

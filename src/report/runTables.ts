@@ -6,6 +6,7 @@ import { rowKey } from './comparison.js';
 import { int, ms, pct, rate } from './format.js';
 import { paint } from './paint.js';
 import type { Report } from './schema.js';
+import { timeTable } from './whereTimeGoes.js';
 
 const plain = {
   head: [],
@@ -146,11 +147,13 @@ export function faultTimeline(report: Report): string {
 }
 
 export function renderRun(report: Report): string {
+  const time = timeTable(report);
   return [
     heading(report),
     '',
     chalk.bold('load'),
     loadTable(report),
+    ...(time ? ['', chalk.bold('where the time goes (sale phase)'), time] : []),
     ...(report.faults.length > 0 ? ['', chalk.bold('faults'), faultTimeline(report)] : []),
     '',
     chalk.bold('integrity'),

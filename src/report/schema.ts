@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { AuditSchema, FairnessSchema } from '../audit/index.js';
 import { RunConfigSchema } from '../config.js';
+import { CpuUsageSchema } from '../cpu.js';
 import { EnvironmentSchema } from '../environment.js';
 import { FaultKindSchema, FaultRecordSchema } from '../faults/spec.js';
 import { InfraKindSchema } from '../infra/types.js';
@@ -34,6 +35,8 @@ export const ReportSchema = z.object({
   fairness: FairnessSchema,
   /** What the nemesis did, in order (empty without faults). */
   faults: z.array(FaultRecordSchema).default([]),
+  /** CPU per component while the load ran (null where /proc could not be read; absent in older reports). */
+  cpu: CpuUsageSchema.nullable().optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
 

@@ -148,6 +148,17 @@ function faultSection(rows: ComparisonRow[]): ComparisonSection | undefined {
   };
 }
 
+/** The p95 of each row split into its phases, and the CPU of each component: who limited the run. */
+function timeSection(rows: ComparisonRow[]): ComparisonSection | undefined {
+  if (rows.every((r) => !r.time.breakdown && !r.time.cpu)) return undefined;
+  return {
+    title: 'where the time goes (sale phase; cpu in % of one core)',
+    headers: ['strategy', 'p95 request', 'cpu'],
+    cells: rows.map((r) => [r.key, r.time.breakdown ?? '—', [r.time.cpu ?? '—', ...r.time.limits].join('; ')]),
+    tones: rows.map((r) => [undefined, undefined, r.time.limits.length > 0 ? 'warn' : undefined]),
+  };
+}
+
 export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonRow): ComparisonSection[] {
   const sections: Array<[string, Column[]]> = [
     ['integrity', integrityColumns],
@@ -155,6 +166,7 @@ export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonR
     ['fairness', fairnessColumns],
   ];
   const faults = faultSection(rows);
+  const time = timeSection(rows);
   return [
     ...(faults ? [faults] : []),
     ...sections.map(([title, columns]) => ({
@@ -163,5 +175,6 @@ export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonR
       cells: rows.map((r) => columns.map((c) => c.cell(r))),
       tones: rows.map((r) => columns.map((c) => c.tone?.(r))),
     })),
+    ...(time ? [time] : []),
   ];
 }

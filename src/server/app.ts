@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failedOutcome } from '../../strategies/failure.js';
 import type { StrategyInstance } from '../../strategies/types.js';
 import { encodeOutcome, observationOf, type IssueOutcome } from '../outcomes.js';
+import { PhaseTimer, SERVER_TIMING_HEADER } from '../serverTiming.js';
 import { ISSUE_PATH } from './httpContract.js';
 
 const MAX_BODY_BYTES = 4096;
@@ -27,15 +28,16 @@ export function createIssueApp(strategy: StrategyInstance): IssueApp {
     readBody(req, (body) => {
       const userId = parseUserId(body);
       if (userId === undefined) return send(res, 400, '{"error":"body must be {\\"userId\\": positive integer}"}');
+      const timer = new PhaseTimer();
       // A strategy that throws instead of answering gets its error classified, not relabelled.
       strategy
-        .issue({ couponId: Number(match[1]), userId })
+        .issue({ couponId: Number(match[1]), userId, timer })
         .catch((err: unknown): IssueOutcome => failedOutcome(err))
         .then((outcome) => {
           count(observationOf(outcome));
           if (outcome.warning) count(`warning:${outcome.warning}`);
           const { status, body } = encodeOutcome(outcome);
-          send(res, status, body);
+          send(res, status, body, timer.header());
         });
     }, () => send(res, 413, '{"error":"body too large"}'));
   };
@@ -62,7 +64,9 @@ export function parseUserId(body: string): number | undefined {
   }
 }
 
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+function send(res: ServerResponse, status: number, body: string, serverTiming?: string): void {
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (serverTiming) headers[SERVER_TIMING_HEADER] = serverTiming;
+  res.writeHead(status, headers);
   res.end(body);
 }

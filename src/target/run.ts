@@ -3,6 +3,7 @@
  * same load driver, audit and report as the embedded runs; what differs is where the figures
  * come from (the target file's probes instead of our schema).
  */
+import { watchCpu, type CpuUsage } from '../cpu.js';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { checkFairness, checkIntegrity, reconcileByUser, type AuditInput } from '../audit/index.js';
@@ -113,6 +114,8 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
 
   started = Date.now();
   say(`load: ${target.name} at ${target.request.url}`);
+  // The service is not ours to watch; the driver's own CPU still says whether it limited the run.
+  const cpu = watchCpu([{ name: 'driver', pid: process.pid, singleThreaded: true }]);
   const run = await drive({
     plan,
     ...loadShape(scenario),
@@ -120,9 +123,10 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
     onTick: hooks.onTick,
   });
   const loadMs = Date.now() - started;
+  const cpuUsage = cpu.stop();
   await hooks.onLoadDone?.(run, baseline);
 
-  const report = await auditTarget({ loaded, config, state, run, baseline, timings: { seedMs, loadMs } }, say);
+  const report = await auditTarget({ loaded, config, state, run, baseline, timings: { seedMs, loadMs }, cpu: cpuUsage }, say);
   await closeState();
   return report;
 }
@@ -136,6 +140,8 @@ export interface TargetAudit {
   /** The stock and the issued records before the load. */
   baseline: Baseline;
   timings: { seedMs: number; loadMs: number };
+  /** CPU while the load ran (a history has none). */
+  cpu?: CpuUsage | null;
 }
 
 /** Read the target's probes (after settling) and judge them against what each client was told. */
@@ -185,5 +191,6 @@ export async function auditTarget(t: TargetAudit, say: (m: string) => void): Pro
     audit,
     fairness,
     faults: [],
+    cpu: t.cpu ?? null,
   };
 }
