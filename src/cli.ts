@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBenchDriver } from './commands/benchDriver.js';
+import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDown } from './commands/down.js';
 import { registerGate } from './commands/gate.js';
@@ -19,7 +20,7 @@ function buildProgram(): Command {
     .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
     .version(couponbenchVersion())
     .exitOverride();
-  const commands = [registerRun, registerMatrix, registerAudit, registerCompare, registerGate, registerReport, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
+  const commands = [registerRun, registerMatrix, registerAudit, registerCompare, registerGate, registerReport, registerCalibrate, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
   for (const register of commands) register(program);
   return program;
 }

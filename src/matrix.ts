@@ -8,7 +8,7 @@ import type { FaultSpec } from './faults/spec.js';
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
 import type { StrategyRef } from '../strategies/index.js';
-import { bringUpInfra, preflight, runOnInfra, type RunConfig, type RunHooks } from './run.js';
+import { bringUpInfra, calibrateFor, preflight, runOnInfra, type RunConfig, type RunHooks } from './run.js';
 import type { LoadedTarget } from './target/file.js';
 import { runTarget, targetConfig } from './target/run.js';
 
@@ -21,6 +21,8 @@ export interface MatrixRequest {
   base: Base;
   /** Each strategy runs once per entry (`matrix --faults`); absent: once, with the scenario's own faults. */
   faultSets?: FaultSpec[][];
+  /** Measure the hot-row ceiling once before the runs, for each report's efficiency. */
+  calibrate: boolean;
 }
 
 /** Runs every strategy (under every fault set) `repeat` times; returns the reports grouped by row. */
@@ -28,6 +30,7 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
   const faultSets = m.faultSets ?? [m.base.scenario.faults];
   for (const faults of faultSets) await preflight(infraRequest, { ...m.base, scenario: { ...m.base.scenario, faults } }, m.strategies);
   const infra = await bringUpInfra(infraRequest, hooks);
+  const calibration = m.calibrate ? await calibrateFor(infra, m.base, hooks) : undefined;
   const runnable = faultSets.filter((faults) => {
     const needs = faults.find((f) => FAULTS[f.kind].needsLocalInfra);
     if (needs && !infra.processes) hooks.onStage?.(`matrix: skipping ${needs.kind}: it stops MySQL or Redis, and ${infra.kind} infra is not this run's to stop`);
@@ -35,7 +38,7 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
   });
   const items = m.strategies.flatMap((ref) => runnable.map((faults) => ({ ref, faults })));
   const label = ({ ref, faults }: (typeof items)[number]) => `${ref.strategy}${faults.length > 0 ? ` + ${faults.map((f) => f.kind).join(' + ')}` : ''}`;
-  return repeatEach(items, m.repeat, label, ({ ref, faults }, k) => runOnInfra(infra, { ...m.base, ...ref, scenario: { ...m.base.scenario, faults }, seed: m.base.seed + k }, hooks), hooks, onReport);
+  return repeatEach(items, m.repeat, label, ({ ref, faults }, k) => runOnInfra(infra, { ...m.base, ...ref, scenario: { ...m.base.scenario, faults }, seed: m.base.seed + k }, hooks, 0, calibration), hooks, onReport);
 }
 
 /** Runs every target service `repeat` times, each run after its reset steps. */

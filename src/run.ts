@@ -12,6 +12,7 @@ import type { LockHolder } from './faults/targets.js';
 import { checkFairness, checkIntegrity, reconcileByUser, snapshotDatabase } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { watchCpu, type CpuWatch } from './cpu.js';
+import { calibrate, type Calibration } from './db/calibrate.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
 import { UsageError } from './errors.js';
@@ -75,7 +76,7 @@ export async function bringUpInfra(request: InfraRequest, hooks: RunHooks): Prom
 }
 
 /** Everything after infra: seed, serve, load, audit. Returns the report (not yet written). */
-export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHooks, infraMs = 0): Promise<Report> {
+export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHooks, infraMs = 0, calibration?: Calibration): Promise<Report> {
   const strategy = await strategyOf(config);
   const scenario = config.scenario;
   assertFaultsCanRun(infra, scenario.faults);
@@ -145,8 +146,11 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   faults.forEach((f) => hooks.onStage?.(`fault ${f.kind} ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s on ${f.target}: ${f.events.join('; ')}`));
   await hooks.onLoadDone?.(run);
 
-  // Stop the server before the audit so that nothing is still writing while we count.
+  // A write-behind strategy's winners reach MySQL after their 200: wait for them before counting.
   started = Date.now();
+  const persistence = strategy.settle ? await readLedger(infra, (redis) => strategy.settle!(redis, prepared.couponId, SETTLE_TIMEOUT_MS)) : undefined;
+  if (persistence) hooks.onStage?.(`write-behind: ${persistence.persisted} of ${persistence.claimed} winners in MySQL after ${(persistence.settleMs / 1000).toFixed(1)} s${persistence.drained ? '' : ' (not drained)'}`);
+  // Stop the server before the audit so that nothing is still writing while we count.
   const tally = await server.stop();
   await stopServer(); // already stopped: this only forgets the deferred kill
   const load = summarise(run);
@@ -169,7 +173,14 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     version: REPORT_VERSION,
     id: randomUUID(),
     createdAt: new Date().toISOString(),
-    config: { ...config, strategy: strategy.name, promise: strategy.promise, infra: infra.kind, survives: [...((config.options.fencing ? strategy.fencing?.survives : strategy.survives) ?? [])] },
+    config: {
+      ...config,
+      strategy: strategy.name,
+      promise: strategy.promise,
+      infra: infra.kind,
+      survives: [...((config.options.fencing ? strategy.fencing?.survives : strategy.survives) ?? [])],
+      ceiling: strategy.ceiling ?? 'conditional-update',
+    },
     environment: { ...machine(), mysqlVersion: prepared.mysqlVersion, redisVersion },
     timings: { infraMs, seedMs, serverStartMs, loadMs, auditMs },
     load,
@@ -179,6 +190,8 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
     fairness,
     faults,
     cpu: cpuUsage,
+    ...(calibration ? { calibration } : {}),
+    ...(persistence ? { persistence } : {}),
   };
 }
 
@@ -216,10 +229,25 @@ async function readLedger<T>(infra: Infra, read: (redis: RedisClient) => Promise
   }
 }
 
-/** The whole pipeline for one strategy: checks, infra up, run, infra down (via resources). */
-export async function runOnce(request: InfraRequest, config: RunConfig, hooks: RunHooks): Promise<Report> {
+/** How long the audit waits for a write-behind queue to drain. */
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/** Seconds per shape when a run or a matrix measures the ceiling itself: cheap, once. */
+export const QUICK_CALIBRATION_S = 2;
+
+/** The hot-row ceiling on this infra at the runs' total pool size, said as a stage line. */
+export async function calibrateFor(infra: Infra, config: Pick<RunConfig, 'database' | 'instances' | 'poolSize'>, hooks: RunHooks): Promise<Calibration> {
+  const c = await calibrate({ mysqlUrl: infra.mysqlUrl, database: config.database, connections: config.instances * config.poolSize, durationS: QUICK_CALIBRATION_S });
+  hooks.onStage?.(`calibrated at ${c.connections} connections: conditional update ${Math.round(c.ceilings['conditional-update'])} tx/s, select for update ${Math.round(c.ceilings['select-for-update'])} tx/s`);
+  return c;
+}
+
+/** The whole pipeline for one strategy: checks, infra up, (calibration,) run, infra down (via resources). */
+export async function runOnce(request: InfraRequest, config: RunConfig, hooks: RunHooks, withCalibration = false): Promise<Report> {
   await preflight(request, config, [config]);
   const started = Date.now();
   const infra = await bringUpInfra(request, hooks);
-  return runOnInfra(infra, config, hooks, Date.now() - started);
+  const infraMs = Date.now() - started;
+  const calibration = withCalibration ? await calibrateFor(infra, config, hooks) : undefined;
+  return runOnInfra(infra, config, hooks, infraMs, calibration);
 }

@@ -10,6 +10,7 @@ import { redisFair } from './redisFair.js';
 import { redisPubSub } from './redisPubSub.js';
 import { redisSpin } from './redisSpin.js';
 import { redisSpinFenced } from './redisSpinFenced.js';
+import { redisStream } from './redisStream.js';
 import { redlock } from './redlock.js';
 import { resolve } from 'node:path';
 import { isStrategyFile, loadPluginStrategy } from './plugin.js';
@@ -32,6 +33,7 @@ export const STRATEGIES: readonly Strategy[] = [
   redisFair,
   redlock,
   redisAtomic,
+  redisStream,
 ];
 
 export function strategyNames(): string[] {

@@ -8,6 +8,7 @@ export const mysqlNamedLock: Strategy = {
   name: 'mysql-named-lock',
   summary: 'GET_LOCK / RELEASE_LOCK on a dedicated lock connection pool, with a timeout',
   promise: 'across-instances',
+  ceiling: 'select-for-update',
   survives: ALL_FAULTS,
   create: (ctx) => {
     const lockPool = createPool(ctx.mysqlUrl, ctx.poolSize);

@@ -7,6 +7,7 @@ export const mysqlPessimistic: Strategy = {
   name: 'mysql-pessimistic',
   summary: 'SELECT ... FOR UPDATE on the coupon row, then the same read-modify-write',
   promise: 'across-instances',
+  ceiling: 'select-for-update',
   survives: ALL_FAULTS,
   create: (ctx) => ({
     issue: (req) => inTransaction(ctx.mysql, (conn) => readModifyWrite(conn, req, ctx.onePerUser, true), req.timer),

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
+import { CeilingShapeSchema } from '../src/db/calibrate.js';
 import { FaultKindSchema } from '../src/faults/spec.js';
 import { IntegrityPromiseSchema, type Strategy } from './types.js';
 
@@ -37,8 +38,10 @@ export const StrategySchema = z.object({
   validate: fn.optional(),
   prepare: fn.optional(),
   ledger: fn.optional(),
+  settle: fn.optional(),
   survives: z.array(FaultKindSchema).optional(),
   fencing: z.object({ survives: z.array(FaultKindSchema) }).optional(),
+  ceiling: CeilingShapeSchema.optional(),
   lockHolder: fn.optional(),
 });
 

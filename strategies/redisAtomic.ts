@@ -1,6 +1,7 @@
 import type { RedisClient } from './types.js';
 import { LuaScript } from './locks/luaScript.js';
 import { insertUserCoupon } from './criticalSection.js';
+import { claimOutcome, claimScript } from './redisClaim.js';
 import { failedOutcome } from './failure.js';
 import { NO_TIMER } from '../src/serverTiming.js';
 import { inTransaction } from './transaction.js';
@@ -10,16 +11,7 @@ import type { IssueOutcome, Strategy } from './types.js';
 const stockKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:stock`;
 const winnersKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:winners`;
 
-// One atomic step: refuse a repeat winner (when limited), refuse when out of stock, else take a
-// unit and record the user. Returns 1 issued, 0 sold out, -1 already issued, -2 unknown coupon.
-const CLAIM = new LuaScript(`
-local stock = tonumber(redis.call('get', KEYS[1]))
-if stock == nil then return -2 end
-if ARGV[2] == '1' and redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return -1 end
-if stock <= 0 then return 0 end
-redis.call('decr', KEYS[1])
-redis.call('hincrby', KEYS[2], ARGV[1], 1)
-return 1`);
+const CLAIM = claimScript();
 
 // Give the unit back when the database write failed.
 const COMPENSATE = new LuaScript(`
@@ -47,9 +39,7 @@ export const redisAtomic: Strategy = {
       } catch (err) {
         return failedOutcome(err);
       }
-      if (claim === -2) return { result: 'unknown_coupon' };
-      if (claim === -1) return { result: 'already_issued' };
-      if (claim === 0) return { result: 'sold_out' };
+      if (claim !== 1) return claimOutcome(claim);
       // Decrement first: the UPDATE takes the row's exclusive lock before the insert's foreign
       // key check wants a shared one, so winners queue on the row instead of deadlocking.
       const outcome = await inTransaction(ctx.mysql, async (conn) => {

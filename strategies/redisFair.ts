@@ -31,6 +31,7 @@ export const redisFair: Strategy = {
   name: 'redis-fair',
   summary: "port of Redisson's fair lock (wait queue, waiter timeouts), tryLock with retry/backoff",
   promise: 'across-instances',
+  ceiling: 'select-for-update',
   survives: LEASE_LOCK_SURVIVES,
   lockHolder: hashLockHolder(lockKey),
   fencing: { survives: ALL_FAULTS },

@@ -11,6 +11,7 @@ export const redisPubSub: Strategy = {
   name: 'redis-pubsub',
   summary: 'Redisson RLock: reentrant, waiters woken by pub/sub, watchdog renews the lease',
   promise: 'across-instances',
+  ceiling: 'select-for-update',
   // The watchdog renews the lease from inside the process, so it freezes with it: a pause longer than its timeout breaks it.
   survives: LEASE_LOCK_SURVIVES,
   lockHolder: hashLockHolder(lockKey),

@@ -7,6 +7,7 @@ export const redlock: Strategy = {
   name: 'redlock',
   summary: 'npm redlock: majority of independent Redis nodes (--redis-nodes N), lease + retry',
   promise: 'across-instances',
+  ceiling: 'select-for-update',
   survives: LEASE_LOCK_SURVIVES,
   validate: ({ redisNodes }) =>
     redisNodes % 2 === 1 ? undefined : `redlock needs an odd number of Redis nodes (got ${redisNodes}): a split vote never settles`,

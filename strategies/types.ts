@@ -1,3 +1,4 @@
+import type { CeilingShape } from '../src/db/calibrate.js';
 import type { FaultKind } from '../src/faults/spec.js';
 import type { RedisClient } from './locks/types.js';
 export type { RedisClient } from './locks/types.js';
@@ -62,6 +63,24 @@ export interface RedisLedger {
   winners: number;
 }
 
+/** What a write-behind strategy did, read once its queue drained (`settle`). */
+export const PersistenceSchema = z.object({
+  claimed: z.number().int(),
+  persisted: z.number().int(),
+  /** Entries delivered to a consumer and not acknowledged when the wait ended (0 when drained). */
+  pending: z.number().int(),
+  drained: z.boolean(),
+  /** How long the audit waited for the stream to drain after the load. */
+  settleMs: z.number(),
+  /** The most winners ever told "issued" and not yet in MySQL. */
+  maxWaiting: z.number().int(),
+  /** Time from the claim (the client's 200) to the row's commit, per winner. */
+  lagP50Ms: z.number(),
+  lagP95Ms: z.number(),
+  lagMaxMs: z.number(),
+});
+export type Persistence = z.infer<typeof PersistenceSchema>;
+
 export interface SeededCouponRef {
   couponId: number;
   quantity: number;
@@ -76,12 +95,23 @@ export interface Strategy {
   validate?(setup: { redisNodes: number; instances: number }): string | undefined;
   /** Run once by the harness after seeding, before the server starts (e.g. load stock into Redis). */
   prepare?(redis: RedisClient, coupon: SeededCouponRef): Promise<void>;
+  /**
+   * Wait (up to timeoutMs) until what clients were told is all in MySQL, and say how it went.
+   * For write-behind strategies; run after the load, before the server stops and the audit counts.
+   */
+  settle?(redis: RedisClient, couponId: number, timeoutMs: number): Promise<Persistence>;
   /** Read the Redis-side state after the run, for reconciliation. */
   ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;
   /** Faults (src/faults/) this strategy is meant to keep integrity under; the gate holds it to them. */
   survives?: readonly FaultKind[];
   /** It takes `--fencing`, and then survives these faults instead. */
   fencing?: { survives: readonly FaultKind[] };
+  /**
+   * The hot-row transaction shape this strategy's database work has (src/db/calibrate.ts): its
+   * efficiency is measured against that shape's ceiling. Default: the conditional update. The
+   * read-modify-write under a lock (SELECT, INSERT, UPDATE) is the select-for-update shape.
+   */
+  ceiling?: CeilingShape;
   /** Who holds the coupon's lock now (its key and owner id), for the pause-holder fault. */
   lockHolder?(redis: RedisClient, couponId: number): Promise<{ key: string; owner: string } | null>;
 }

@@ -206,6 +206,9 @@ describe('couponbench CLI', () => {
     expect(r.stdout).toMatch(/\| in-process ×2 \| single-instance \|.*fail \(expected\) \(all 2 runs\) \|/);
     expect(r.stdout).toMatch(/\| mysql-atomic \| across-instances \|.*PASS \(all 2 runs\) \|/);
     expect(r.stdout).toMatch(/\| none \| [\d,]+ \(/); // req/s with its spread over 2 runs
+    // The ceiling is measured once, before the runs, and each row is set against it.
+    expect(r.stderr).toMatch(/calibrated at 20 connections: conditional update \d+ tx\/s, select for update \d+ tx\/s/);
+    expect(r.stdout).toMatch(/\| mysql-atomic \| [\d,]+ \([^|]+\| [\d,]+ \| \d\.\d\d of [\d,]+ \|/);
     expect(r.stderr).toMatch(/gate passed: 6 report/);
     const compared = await cli(['compare', '--reports-dir', reportsDir, '--format', 'json']);
     expect(compared.exitCode).toBe(0);

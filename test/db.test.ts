@@ -46,4 +46,28 @@ describe('schema and seed', () => {
       await conn.end();
     }
   });
+
+  it('migrates its own older schema in place, one version at a time (1 -> 2 -> 3)', async () => {
+    const url = inject('mysqlUrl');
+    const conn = await mysql.createConnection(url);
+    const db = 'couponbench_migrate_test';
+    try {
+      await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
+      // Back to version 1 by hand: no fencing column, no stream id.
+      await conn.query(`ALTER TABLE ${db}.user_coupon DROP INDEX uq_user_coupon_stream, DROP COLUMN stream_id`);
+      await conn.query(`ALTER TABLE ${db}.coupons DROP COLUMN fence`);
+      await conn.query(`UPDATE ${db}.couponbench_meta SET v = '1' WHERE k = 'schema_version'`);
+      await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
+      const [meta] = await conn.query<mysql.RowDataPacket[]>(`SELECT v FROM ${db}.couponbench_meta WHERE k = 'schema_version'`);
+      expect(meta[0]!.v).toBe('3');
+      const [cols] = await conn.query<mysql.RowDataPacket[]>(
+        "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = ? AND column_name IN ('fence', 'stream_id') ORDER BY c",
+        [db],
+      );
+      expect(cols.map((r) => r.c)).toEqual(['fence', 'stream_id']);
+    } finally {
+      await conn.query(`DROP DATABASE IF EXISTS ${db}`);
+      await conn.end();
+    }
+  });
 });

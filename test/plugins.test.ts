@@ -33,7 +33,7 @@ describe('plugin strategies', () => {
   });
 
   it('runs in a matrix beside built-ins, with its own row', async () => {
-    const r = await cli(['matrix', '--strategies', `mysql-atomic,${EXAMPLE}`, '--duration', '1s', '--format', 'markdown', '--reports-dir', join(out, 'm'), ...infra()]);
+    const r = await cli(['matrix', '--strategies', `mysql-atomic,${EXAMPLE}`, '--duration', '1s', '--no-calibrate', '--format', 'markdown', '--reports-dir', join(out, 'm'), ...infra()]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| mysql-atomic \| across-instances \|/);
     expect(r.stdout).toMatch(/\| mysql-nowait \| across-instances \|.*\| PASS \|/);

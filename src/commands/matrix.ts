@@ -23,6 +23,7 @@ interface Flags extends RunFlags {
   format: Format;
   out?: string;
   reportsDir: string;
+  calibrate: boolean;
 }
 
 export function registerMatrix(program: Command): void {
@@ -39,6 +40,7 @@ export function registerMatrix(program: Command): void {
     .addOption(formatOption())
     .option('--out <file>', 'write the comparison to this file instead of stdout')
     .option('--reports-dir <dir>', 'where each run report is written', DEFAULT_REPORTS_DIR)
+    .option('--no-calibrate', 'skip measuring the hot-row ceiling before the runs (about 5 s)')
     .action(async (flags: Flags) => {
       process.exitCode = await matrix(flags);
     });
@@ -59,6 +61,7 @@ function faultsFor(names: string, runS: number): FaultSpec[][] {
 
 async function matrix(flags: Flags): Promise<number> {
   if (Boolean(flags.strategies) === Boolean(flags.targets)) throw new UsageError('give either --strategies LIST or --targets FILES');
+  if ((!flags.calibrate || flags.targets) && (flags.threshold ?? []).some((t) => /^\s*efficiency\b/.test(t))) throw new UsageError('an efficiency threshold needs the ceiling, measured for --strategies unless --no-calibrate');
   const targets = await Promise.all(list(flags.targets ?? '').map(loadTarget));
   targets.forEach((t) => assertLoopbackTarget(t.target, Boolean(flags.allowRemote)));
   const names = flags.strategies === 'all' ? strategyNames() : list(flags.strategies ?? '');
@@ -77,7 +80,7 @@ async function matrix(flags: Flags): Promise<number> {
   await withResources(quiet, (hooks) =>
     targets.length > 0
       ? runTargetMatrix(targets, flags.repeat, setup.base, hooks, onReport)
-      : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base, faultSets }, hooks, onReport),
+      : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base, faultSets, calibrate: flags.calibrate }, hooks, onReport),
   );
   await emit(renderComparison(written, flags.format), flags.out);
   return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds }, process.stderr);

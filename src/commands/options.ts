@@ -77,17 +77,30 @@ const STRATEGY_FLAGS: Array<{ flags: string; attribute: string; key: Exclude<key
 const INFRA_CHOICES: InfraChoice[] = ['auto', 'local', 'docker', 'external'];
 
 /** What commander hands a `run` or `matrix` action; the table-driven keys come in as well. */
-export interface RunFlags extends Record<string, unknown> {
-  scenario: string;
-  instances: number;
-  poolSize: number;
-  host: string;
-  port: number;
+/** Where MySQL and Redis come from: every command that brings infra up takes these. */
+export interface InfraFlags extends Record<string, unknown> {
   infra: InfraChoice;
   mysqlUrl?: string;
   redisUrl?: string;
   redisNodes: number;
   database?: string;
+}
+
+export function addInfraOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--infra <kind>', 'where MySQL and Redis come from').choices(INFRA_CHOICES).default('auto'))
+    .option('--mysql-url <url>', 'external MySQL, e.g. mysql://root@127.0.0.1:3306/bench (or MYSQL_URL); its database is the one couponbench owns')
+    .option('--redis-url <url[,url]>', 'external Redis node(s), e.g. redis://127.0.0.1:6379 (or REDIS_URL)')
+    .option('--redis-nodes <n>', 'independent Redis nodes to start (local infra; redlock uses them all)', positiveInt, 1)
+    .option('--database <name>', "database couponbench owns on the MySQL server (default: the MySQL URL's, else couponbench)");
+}
+
+export interface RunFlags extends InfraFlags {
+  scenario: string;
+  instances: number;
+  poolSize: number;
+  host: string;
+  port: number;
   seed: number;
   gate?: boolean;
   threshold?: string[];
@@ -101,13 +114,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--instances <n>', 'issuance server instances (node:cluster workers)', positiveInt, 2)
     .option('--pool-size <n>', 'MySQL connections per instance', positiveInt, 10)
     .option('--host <addr>', 'address the server binds', '127.0.0.1')
-    .option('--port <n>', 'server port (0 picks a free one)', nonNegativeInt, 0)
-    .addOption(new Option('--infra <kind>', 'where MySQL and Redis come from').choices(INFRA_CHOICES).default('auto'))
-    .option('--mysql-url <url>', 'external MySQL, e.g. mysql://root@127.0.0.1:3306/bench (or MYSQL_URL); its database is the one couponbench owns')
-    .option('--redis-url <url[,url]>', 'external Redis node(s), e.g. redis://127.0.0.1:6379 (or REDIS_URL)')
-    .option('--redis-nodes <n>', 'independent Redis nodes to start (local infra; redlock uses them all)', positiveInt, 1)
-    .option('--database <name>', "database couponbench owns on the MySQL server (default: the MySQL URL's, else couponbench)")
-    .option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1);
+    .option('--port <n>', 'server port (0 picks a free one)', nonNegativeInt, 0);
+  addInfraOptions(cmd).option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1);
   for (const f of STRATEGY_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.attribute, f.parse));
   return cmd
     .option('--fencing', 'give the lock a fencing token the coupon row checks (redis-pubsub, redis-fair)')

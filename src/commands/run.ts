@@ -21,6 +21,7 @@ interface Flags extends RunFlags {
   out?: string;
   json?: boolean;
   history?: string;
+  calibrate?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -35,6 +36,7 @@ export function registerRun(program: Command): void {
     .option('--out <file>', 'report path (default reports/<time>-<strategy>-<scenario>.json)')
     .option('--json', 'print the JSON report to stdout instead of tables')
     .option('--history <file>', 'also write every request as NDJSON (user, sent time, latency, status, outcome), for `couponbench audit`')
+    .option('--calibrate', 'measure the hot-row ceiling first (about 5 s), for the efficiency figure')
     .action(async (flags: Flags) => {
       process.exitCode = await run(flags);
     });
@@ -42,6 +44,8 @@ export function registerRun(program: Command): void {
 
 async function run(flags: Flags): Promise<number> {
   if (Boolean(flags.strategy) === Boolean(flags.target)) throw new UsageError('give either --strategy NAME|FILE or --target FILE');
+  if (!flags.calibrate && (flags.threshold ?? []).some((t) => /^\s*efficiency\b/.test(t))) throw new UsageError('an efficiency threshold needs the ceiling: add --calibrate');
+  if (flags.target && flags.calibrate) throw new UsageError("--calibrate measures couponbench's own schema; a target's database is not ours to load");
   const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote)) : undefined;
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
@@ -57,7 +61,7 @@ async function run(flags: Flags): Promise<number> {
         }
       : undefined;
     const withTick = { ...hooks, onTick, onLoadDone };
-    return runner ? runner.run(setup.base, withTick) : runOnce(setup.infra, { ...setup.base, ...ref! }, withTick);
+    return runner ? runner.run(setup.base, withTick) : runOnce(setup.infra, { ...setup.base, ...ref! }, withTick, Boolean(flags.calibrate));
   });
   return finishRun(report, flags, setup.thresholds);
 }

@@ -5,7 +5,7 @@ import { parseMysqlUrl } from '../db/mysqlUrl.js';
 import { messageOf, UsageError } from '../errors.js';
 import type { InfraRequest } from '../infra/types.js';
 import { parseThreshold, type Threshold } from '../report/thresholds.js';
-import { scenarioOverrides, strategyOptions, type RunFlags } from './options.js';
+import { scenarioOverrides, strategyOptions, type InfraFlags, type RunFlags } from './options.js';
 
 export interface RunSetup {
   infra: InfraRequest;
@@ -18,9 +18,28 @@ export interface RunSetup {
 export async function runSetup(flags: RunFlags): Promise<RunSetup> {
   const thresholds = (flags.threshold ?? []).map(parseThreshold);
   const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
+  const { infra, database, notes } = infraRequest(flags);
+  return {
+    infra,
+    base: {
+      scenario,
+      instances: flags.instances,
+      poolSize: flags.poolSize,
+      host: flags.host,
+      port: flags.port,
+      database,
+      seed: flags.seed,
+      options: strategyOptions(flags),
+    },
+    thresholds,
+    notes,
+  };
+}
+
+/** The infra flags (and MYSQL_URL / REDIS_URL) as an infra request and the database couponbench owns. */
+export function infraRequest(flags: InfraFlags): { infra: InfraRequest; database: string; notes: string[] } {
   const rawMysqlUrl = flags.mysqlUrl ?? process.env.MYSQL_URL;
   const mysql = rawMysqlUrl ? parseMysqlUrl(rawMysqlUrl) : undefined;
-  const notes = mysql?.ignored.length ? [`MySQL URL options ignored (not connection options): ${mysql.ignored.join(', ')}`] : [];
   return {
     infra: {
       choice: flags.infra,
@@ -28,18 +47,8 @@ export async function runSetup(flags: RunFlags): Promise<RunSetup> {
       redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
       redisNodes: flags.redisNodes,
     },
-    base: {
-      scenario,
-      instances: flags.instances,
-      poolSize: flags.poolSize,
-      host: flags.host,
-      port: flags.port,
-      database: databaseName(flags.database ?? mysql?.database ?? DEFAULT_DATABASE),
-      seed: flags.seed,
-      options: strategyOptions(flags),
-    },
-    thresholds,
-    notes,
+    database: databaseName(flags.database ?? mysql?.database ?? DEFAULT_DATABASE),
+    notes: mysql?.ignored.length ? [`MySQL URL options ignored (not connection options): ${mysql.ignored.join(', ')}`] : [],
   };
 }
 

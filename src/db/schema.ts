@@ -1,7 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { UsageError } from '../errors.js';
 
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
 export const META_TABLE = 'couponbench_meta';
 export const OUR_TABLES = ['coupons', 'users', 'user_coupon', META_TABLE] as const;
 
@@ -24,7 +24,9 @@ const DDL = [
      user_id BIGINT NOT NULL,
      coupon_id BIGINT NOT NULL,
      issued_at DATETIME(6) NOT NULL,
+     stream_id VARCHAR(40) NULL,
      KEY idx_user_coupon_coupon_user (coupon_id, user_id),
+     UNIQUE KEY uq_user_coupon_stream (stream_id),
      CONSTRAINT fk_user_coupon_user FOREIGN KEY (user_id) REFERENCES users (id),
      CONSTRAINT fk_user_coupon_coupon FOREIGN KEY (coupon_id) REFERENCES coupons (id)
    ) ENGINE=InnoDB`,
@@ -32,6 +34,13 @@ const DDL = [
      k VARCHAR(64) NOT NULL PRIMARY KEY,
      v VARCHAR(255) NOT NULL
    ) ENGINE=InnoDB`,
+];
+
+const MIGRATIONS = [
+  // 2: the fencing token the coupon row checks (--fencing, redis-spin-fenced).
+  { from: '1', to: '2', ddl: 'ALTER TABLE coupons ADD COLUMN fence BIGINT NOT NULL DEFAULT 0' },
+  // 3: the Redis Stream entry a row was written from (redis-stream): replays insert nothing.
+  { from: '2', to: '3', ddl: 'ALTER TABLE user_coupon ADD COLUMN stream_id VARCHAR(40) NULL, ADD UNIQUE KEY uq_user_coupon_stream (stream_id)' },
 ];
 
 /**
@@ -56,12 +65,15 @@ export async function ensureSchema(conn: mysql.Connection, database: string): Pr
       );
     }
     const [meta] = await conn.query<mysql.RowDataPacket[]>(`SELECT v FROM \`${database}\`.${META_TABLE} WHERE k = 'schema_version'`);
-    if (meta[0]?.v === '1') {
-      // Version 2 added the fencing column; the tables are ours, so they are migrated in place.
-      await conn.query(`ALTER TABLE \`${database}\`.coupons ADD COLUMN fence BIGINT NOT NULL DEFAULT 0`);
-      await conn.query(`UPDATE \`${database}\`.${META_TABLE} SET v = ? WHERE k = 'schema_version'`, [SCHEMA_VERSION]);
-    } else if (meta[0]?.v !== SCHEMA_VERSION) {
-      throw new UsageError(`database "${database}" has couponbench schema version ${meta[0]?.v ?? '?'}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
+    const version = meta[0]?.v;
+    const from = MIGRATIONS.findIndex((m) => m.from === version);
+    if (from < 0 && version !== SCHEMA_VERSION) {
+      throw new UsageError(`database "${database}" has couponbench schema version ${version ?? '?'}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
+    }
+    // The tables are ours, so older versions are migrated in place, one step at a time.
+    for (const m of from < 0 ? [] : MIGRATIONS.slice(from)) {
+      await conn.query(m.ddl.replace(/\bTABLE (\w+)/, `TABLE \`${database}\`.$1`));
+      await conn.query(`UPDATE \`${database}\`.${META_TABLE} SET v = ? WHERE k = 'schema_version'`, [m.to]);
     }
   }
   await conn.query(`USE \`${database}\``);

@@ -8,7 +8,7 @@ import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { UsageError } from '../errors.js';
 import type { FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
-import type { Report } from './schema.js';
+import { efficiency, type Report } from './schema.js';
 import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 
@@ -98,6 +98,8 @@ export const ComparisonRowSchema = z.object({
   /** Share of requests, 0..1, by failure group (src/outcomes.ts). */
   failures: failureShares,
   fairness: z.object({ earlyWinnerShare: z.number(), earlyEmptyHanded: z.number(), kendallTau: z.number().nullable(), soldOut: z.boolean(), soldOutAtS: z.number().nullable().default(null) }),
+  /** Sale-phase issue rate over the hot-row ceiling of the strategy's shape (null: not calibrated). */
+  efficiency: z.object({ value: z.number(), ceiling: z.number(), shape: z.string() }).nullable().default(null),
   /** Where the time went (the first run's): the p95 split into phases, CPU per component, what limited the run. */
   time: z
     .object({
@@ -160,6 +162,7 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
       soldOut: f.soldOut,
       soldOutAtS: report.load.phases?.soldOutAtS ?? null,
     },
+    efficiency: efficiency(report) ?? null,
     time: {
       breakdown: l.breakdown ? breakdownLine(l.breakdown.p95) : null,
       cpu: report.cpu ? cpuLine(report.cpu) : null,
@@ -208,6 +211,7 @@ export function aggregateRows(rows: ComparisonRow[]): ComparisonRow {
       soldOutAtS: rows.every((r) => r.fairness.soldOutAtS !== null) ? median(rows.map((r) => r.fairness.soldOutAtS!)) : null,
     },
     spread: { rate: range((r) => r.throughput.rate), p95: range((r) => r.throughput.p95) },
+    efficiency: rows.every((r) => r.efficiency) ? { ...first.efficiency!, value: median(rows.map((r) => r.efficiency!.value)) } : null,
   };
 }
 

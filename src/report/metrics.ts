@@ -3,7 +3,7 @@
  * Failure metrics come from the outcome classification (src/outcomes.ts), never from a list kept here.
  */
 import { FAILURE_GROUP_NAMES, FAILURE_GROUPS } from '../outcomes.js';
-import type { Report } from './schema.js';
+import { efficiency, type Report } from './schema.js';
 
 export type MetricUnit = 'ms' | '%' | '/s' | '';
 
@@ -31,6 +31,7 @@ export const METRICS: Record<string, Metric> = {
   reqs_rate: { unit: '/s', meaning: 'requests per second (http_reqs rate)', read: (r) => r.load.rate },
   issued_rate: { unit: '/s', meaning: 'coupons issued per second while stock lasted (the sale phase)', read: (r) => r.load.phases?.sale.issuedRate ?? r.load.issuedRate },
   issued: { unit: '', meaning: 'coupons the clients were told were issued', read: (r) => r.load.issued },
+  efficiency: { unit: '', meaning: "sale-phase issue rate over the hot-row ceiling of the strategy's shape (needs a calibration)", read: (r) => efficiency(r)?.value ?? NaN },
 };
 
 export const METRIC_NAMES = Object.keys(METRICS);

@@ -5,7 +5,7 @@ import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
 import { rowKey } from './comparison.js';
 import { int, ms, pct, rate } from './format.js';
 import { paint } from './paint.js';
-import type { Report } from './schema.js';
+import { efficiency, type Report } from './schema.js';
 import { timeTable } from './whereTimeGoes.js';
 
 const plain = {
@@ -50,6 +50,8 @@ export function loadTable(report: Report): string {
     ['http_reqs', `${int(l.requests)}  ${rate(l.rate)}`],
     ['issued', `${int(l.issued)}  ${rate(l.issuedRate)} over the run`],
     ...phaseRows(l),
+    ...efficiencyRow(report),
+    ...persistenceRow(report),
     ['http_req_duration', `avg=${ms(lat.avg)} min=${ms(lat.min)} med=${ms(lat.med)} p(90)=${ms(lat.p90)} p(95)=${ms(lat.p95)} p(99)=${ms(lat.p99)} max=${ms(lat.max)}`],
     ['http_req_failed', `${pct(o.failed, l.requests)}  ${int(o.failed)} of ${int(l.requests)} (5xx, timeouts, connection errors)`],
     ['unserved', `${pct(o.unserved, l.requests)}  ${int(o.unserved)} (http_req_failed + lock timeouts, retries exhausted)`],
@@ -74,6 +76,21 @@ function phaseRows(l: Report['load']): string[][] {
     ['sale phase', `${line(p.sale)}${p.soldOutAtS === null ? '  (never sold out)' : ''}`],
     ...(p.soldOut ? [['sold-out phase', `${line(p.soldOut)}  (sold out at ${p.soldOutAtS!.toFixed(1)}s)`]] : []),
   ];
+}
+
+/** A write-behind strategy's queue: how long winners waited to reach MySQL, and whether they all did. */
+function persistenceRow(report: Report): string[][] {
+  const p = report.persistence;
+  if (!p) return [];
+  const state = p.drained ? `all ${int(p.persisted)} winners in MySQL ${(p.settleMs / 1000).toFixed(1)}s after the load` : chalk.red(`${int(p.claimed - p.persisted)} of ${int(p.claimed)} winners not in MySQL after ${(p.settleMs / 1000).toFixed(1)}s`);
+  return [['write-behind', `${state}; lag to commit p50=${ms(p.lagP50Ms)} p95=${ms(p.lagP95Ms)} max=${ms(p.lagMaxMs)}; at most ${int(p.maxWaiting)} waiting`]];
+}
+
+/** How much of what the database could do on the hot row the whole stack delivered. */
+function efficiencyRow(report: Report): string[][] {
+  const e = efficiency(report);
+  if (!e) return [];
+  return [['efficiency', `${e.value.toFixed(2)} of the ${e.shape} ceiling (${int(e.ceiling)} tx/s at ${report.calibration!.connections} connections, no HTTP)`]];
 }
 
 function releaseFailures(report: Report): string {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { IntegrityPromiseSchema } from '../../strategies/types.js';
+import { IntegrityPromiseSchema, PersistenceSchema } from '../../strategies/types.js';
 import { AuditSchema, FairnessSchema } from '../audit/index.js';
 import { RunConfigSchema } from '../config.js';
 import { CpuUsageSchema } from '../cpu.js';
+import { CalibrationSchema, CeilingShapeSchema } from '../db/calibrate.js';
 import { EnvironmentSchema } from '../environment.js';
 import { FaultKindSchema, FaultRecordSchema } from '../faults/spec.js';
 import { InfraKindSchema } from '../infra/types.js';
@@ -25,6 +26,8 @@ export const ReportSchema = z.object({
     infra: InfraKindSchema,
     /** Faults the strategy declares it keeps integrity under; the gate holds it to them. */
     survives: z.array(FaultKindSchema).default([]),
+    /** The hot-row shape the strategy's efficiency is measured against (absent for a target service). */
+    ceiling: CeilingShapeSchema.optional(),
   }),
   environment: EnvironmentSchema,
   timings: z.object({ infraMs: z.number(), seedMs: z.number(), serverStartMs: z.number(), loadMs: z.number(), auditMs: z.number() }),
@@ -37,7 +40,21 @@ export const ReportSchema = z.object({
   faults: z.array(FaultRecordSchema).default([]),
   /** CPU per component while the load ran (null where /proc could not be read; absent in older reports). */
   cpu: CpuUsageSchema.nullable().optional(),
+  /** The hot-row ceiling measured on the same infra before the run (`calibrate`; absent when not measured). */
+  calibration: CalibrationSchema.optional(),
+  /** A write-behind strategy's queue after the load: drained or not, lag from the 200 to the row (absent for others). */
+  persistence: PersistenceSchema.optional(),
 });
+
+/** Sale-phase issue rate over the ceiling of the strategy's own shape; undefined without a calibration. */
+export function efficiency(report: Pick<Report, 'config' | 'load' | 'calibration'>): { value: number; ceiling: number; shape: string } | undefined {
+  const c = report.calibration;
+  if (!c) return undefined;
+  const shape = report.config.ceiling ?? 'conditional-update';
+  const ceiling = c.ceilings[shape];
+  const issuedRate = report.load.phases?.sale.issuedRate ?? report.load.issuedRate;
+  return ceiling > 0 ? { value: issuedRate / ceiling, ceiling, shape } : undefined;
+}
 export type Report = z.infer<typeof ReportSchema>;
 
 /** The one serialisation of a report: what the file holds and what `--json` prints, byte for byte. */

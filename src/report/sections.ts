@@ -64,6 +64,9 @@ function throughputColumns(rows: ComparisonRow[], baseline?: ComparisonRow): Col
     labelColumn,
     { header: 'req/s', cell: (r) => int(r.throughput.rate) + spread(r.spread?.rate, int) },
     { header: 'issued/s (sale)', cell: (r) => int(r.throughput.issuedRate) },
+    ...(rows.some((r) => r.efficiency)
+      ? [{ header: 'of ceiling', cell: (r: ComparisonRow) => (r.efficiency ? `${r.efficiency.value.toFixed(2)} of ${int(r.efficiency.ceiling)}` : '—') }]
+      : []),
     { header: 'sold out at', cell: (r) => (r.fairness.soldOutAtS === null ? '—' : `${r.fairness.soldOutAtS.toFixed(1)}s`) },
     { header: 'p50', cell: (r) => ms(r.throughput.p50) },
     { header: 'p95', cell: (r) => ms(r.throughput.p95) + spread(r.spread?.p95, ms) },

@@ -1,5 +1,4 @@
-import { Cluster } from 'ioredis';
-import type { RedisClient } from './types.js';
+import { dedicatedConnection, type RedisClient } from './types.js';
 import { WaitQueue } from './waitQueue.js';
 
 interface Channel {
@@ -24,8 +23,7 @@ export class Subscriptions {
   private connection(): RedisClient {
     if (!this.subscriber) {
       // A subscribed connection can do nothing else; on a cluster, PUBLISH reaches every node's subscribers.
-      const subscriber: RedisClient = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
-      subscriber.on('error', () => {});
+      const subscriber = dedicatedConnection(this.redis);
       subscriber.on('message', (channel: string) => this.wake(channel));
       this.subscriber = subscriber;
     }
