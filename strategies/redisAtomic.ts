@@ -1,10 +1,9 @@
 import type { RedisClient } from './types.js';
 import { LuaScript } from './locks/luaScript.js';
-import { insertUserCoupon } from './criticalSection.js';
 import { claimOutcome, claimScript } from './redisClaim.js';
 import { failedOutcome } from './failure.js';
 import { NO_TIMER } from '../src/serverTiming.js';
-import { inTransaction } from './transaction.js';
+import { onConnection } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
 // One hash tag per coupon: the claim script touches both keys, and on a cluster they must share a slot.
@@ -12,6 +11,9 @@ const stockKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:
 const winnersKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:winners`;
 
 const CLAIM = claimScript();
+
+const WRITE_WINNER = `START TRANSACTION; UPDATE coupons SET quantity = quantity - 1 WHERE id = ?;
+INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6)); COMMIT`;
 
 // Give the unit back when the database write failed.
 const COMPENSATE = new LuaScript(`
@@ -41,10 +43,10 @@ export const redisAtomic: Strategy = {
       }
       if (claim !== 1) return claimOutcome(claim);
       // Decrement first: the UPDATE takes the row's exclusive lock before the insert's foreign
-      // key check wants a shared one, so winners queue on the row instead of deadlocking.
-      const outcome = await inTransaction(ctx.mysql, async (conn) => {
-        await conn.query('UPDATE coupons SET quantity = quantity - 1 WHERE id = ?', [req.couponId]);
-        await insertUserCoupon(conn, req);
+      // key check wants a shared one, so winners queue on the row instead of deadlocking. The
+      // transaction is one round trip, so the row is locked only while the server runs it.
+      const outcome = await onConnection(ctx.mysql, async (conn) => {
+        await (req.timer ?? NO_TIMER).time('lock', () => conn.query(WRITE_WINNER, [req.couponId, req.userId, req.couponId]));
         return { result: 'issued' } as const;
       }, req.timer);
       if (outcome.result !== 'issued') await COMPENSATE.run(ctx.redis, keys, [req.userId]).catch(() => {});

@@ -9,10 +9,16 @@ export function databaseUrl(serverUrl: string, database: string): string {
   return u.toString();
 }
 
+/**
+ * The pool strategies issue on. Several statements per query are allowed so that a strategy can
+ * send, in one round trip, statements that would otherwise each cost one while the hot row is
+ * locked (every value still goes through placeholders).
+ */
 export function createPool(url: string, connectionLimit: number): mysql.Pool {
   return mysql.createPool({
     uri: url,
     connectionLimit,
+    multipleStatements: true,
     waitForConnections: true,
     queueLimit: 0,
     enableKeepAlive: true,
