@@ -25,9 +25,11 @@ describe('phases', () => {
       ),
     );
     expect(p.soldOutAtS).toBe(0.9);
-    expect(p.sale).toMatchObject({ startS: 0, requests: 2, issued: 2, p95: 400 });
+    expect(p.sale).toMatchObject({ startS: 0, requests: 2, issued: 2 });
+    expect(p.sale.p95).toBeCloseTo(400, 0); // an HDR histogram: 3 significant digits
     expect(p.sale.issuedRate).toBeCloseTo(2 / 0.9, 5);
-    expect(p.soldOut).toMatchObject({ requests: 3, issued: 0, p50: 2 });
+    expect(p.soldOut).toMatchObject({ requests: 3, issued: 0 });
+    expect(p.soldOut!.p50).toBeCloseTo(2, 2);
     expect(p.soldOut!.rate).toBeCloseTo(3 / 3.1, 2);
   });
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { TOTAL_PHASE } from '../serverTiming.js';
-import { percentile } from './percentile.js';
+import { LatencyHistogram } from './latencyHistogram.js';
 import type { RequestLog } from './recorder.js';
 
 export const PhaseTimingSchema = z.object({
@@ -49,15 +49,21 @@ export function breakDown(log: RequestLog, fromMs: number, toMs: number): TimeBr
 
   const phases = log.timingPhases
     .map((name) => {
-      const values = inWindow.map((i) => log.timing(name, i)).filter((v) => !Number.isNaN(v));
-      values.sort((a, b) => a - b);
-      return { name, count: values.length, p50: percentile(values, 50), p95: percentile(values, 95) };
+      const h = new LatencyHistogram();
+      for (const i of inWindow) {
+        const v = log.timing(name, i);
+        if (!Number.isNaN(v)) h.record(v);
+      }
+      return { name, count: h.count, p50: h.at(50), p95: h.at(95) };
     })
     .sort((a, b) => Number(a.name === TOTAL_PHASE) - Number(b.name === TOTAL_PHASE));
 
-  const byLatency = inWindow.slice().sort((a, b) => log.latencyMs[a]! - log.latencyMs[b]!);
-  const at = (p: number) => Math.min(byLatency.length - 1, Math.max(0, Math.ceil((p / 100) * byLatency.length) - 1));
-  const band = byLatency.slice(at(94), at(96) + 1);
+  // The requests at p95: latency between the 94th and the 96th percentile.
+  const latencies = new LatencyHistogram();
+  for (const i of inWindow) latencies.record(log.latencyMs[i]!);
+  const [low, high] = [latencies.at(94), latencies.at(96)];
+  let band = inWindow.filter((i) => log.latencyMs[i]! >= low * 0.999 && log.latencyMs[i]! <= high * 1.001);
+  if (band.length === 0) band = inWindow;
   const mean = (value: (i: number) => number) => band.reduce((sum, i) => sum + value(i), 0) / band.length;
   const orZero = (v: number) => (Number.isNaN(v) ? 0 : v);
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { LoadRun } from './driver.js';
-import { percentile } from './percentile.js';
+import { LatencyHistogram } from './latencyHistogram.js';
 
 export const PhaseSchema = z.object({
   startS: z.number(),
@@ -44,15 +44,14 @@ export function splitPhases(run: LoadRun): Phases {
   const phase = (fromMs: number, toMs: number): Phase => {
     let requests = 0;
     let issued = 0;
-    const latencies: number[] = [];
+    const latencies = new LatencyHistogram();
     for (let i = 0; i < log.length; i++) {
       const sent = log.sentAtMs[i]!;
       if (sent < fromMs || sent >= toMs) continue;
       requests++;
       if (log.observationOf(i) === 'issued') issued++;
-      if (log.status[i]! > 0) latencies.push(log.latencyMs[i]!);
+      if (log.status[i]! > 0) latencies.record(log.latencyMs[i]!);
     }
-    latencies.sort((a, b) => a - b);
     const seconds = Math.max(toMs - fromMs, 1) / 1000;
     return {
       startS: fromMs / 1000,
@@ -61,9 +60,9 @@ export function splitPhases(run: LoadRun): Phases {
       issued,
       rate: requests / seconds,
       issuedRate: issued / seconds,
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
+      p50: latencies.at(50),
+      p95: latencies.at(95),
+      p99: latencies.at(99),
     };
   };
   // Requests sent up to the moment the last unit was answered belong to the sale (inclusive).

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { classify, isHttpFailed, OutcomeTallySchema, tallyObservations } from '../outcomes.js';
 import type { LoadRun } from './driver.js';
 import { breakDown, TimeBreakdownSchema } from './breakdown.js';
-import { percentile } from './percentile.js';
+import { LatencyHistogram } from './latencyHistogram.js';
 import { PhasesSchema, splitPhases } from './phases.js';
 import type { RequestLog } from './recorder.js';
 
@@ -61,33 +61,12 @@ export type SeriesPoint = z.infer<typeof SeriesPointSchema>;
 
 export { percentile } from './percentile.js';
 
-export function latencyStats(values: Float64Array): LatencyStats {
-  const sorted = values.slice().sort();
-  if (sorted.length === 0) return { avg: 0, min: 0, med: 0, p90: 0, p95: 0, p99: 0, max: 0 };
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return {
-    avg: sum / sorted.length,
-    min: sorted[0]!,
-    med: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1]!,
-  };
-}
-
-function responseLatencies(log: RequestLog, keep: (i: number) => boolean): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < log.length; i++) if (log.status[i]! > 0 && keep(i)) out.push(log.latencyMs[i]!);
-  return Float64Array.from(out);
-}
-
 export function summarise(run: LoadRun): LoadSummary {
   const { log } = run;
   const statusCounts: Record<string, number> = {};
   const results: Record<string, number> = {};
   const users = new Set<number>();
+  const latency = new LatencyHistogram();
   let responses = 0;
   for (let i = 0; i < log.length; i++) {
     const status = log.status[i]!;
@@ -96,6 +75,7 @@ export function summarise(run: LoadRun): LoadSummary {
     if (status > 0) {
       responses++;
       statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+      latency.record(log.latencyMs[i]!);
     }
     users.add(log.userId[i]!);
   }
@@ -110,7 +90,7 @@ export function summarise(run: LoadRun): LoadSummary {
     rate: durationS > 0 ? log.length / durationS : 0,
     issued,
     issuedRate: durationS > 0 ? issued / durationS : 0,
-    latency: latencyStats(responseLatencies(log, () => true)),
+    latency: latency.stats(),
     statusCounts,
     results,
     outcomes,
@@ -126,10 +106,10 @@ export function perSecondSeries(run: LoadRun): SeriesPoint[] {
   const { log } = run;
   const seconds = Math.max(1, Math.ceil(run.durationMs / 1000));
   const points: SeriesPoint[] = [];
-  const latencies: number[][] = [];
+  const latencies: LatencyHistogram[] = [];
   for (let s = 0; s < seconds; s++) {
     points.push({ second: s, vus: 0, sent: 0, responses: 0, issued: 0, failed: 0, p50: 0, p95: 0, p99: 0 });
-    latencies.push([]);
+    latencies.push(new LatencyHistogram());
   }
   for (let i = 0; i < log.length; i++) {
     const sent = log.sentAtMs[i]!;
@@ -141,7 +121,7 @@ export function perSecondSeries(run: LoadRun): SeriesPoint[] {
     const observation = log.observationOf(i);
     if (status > 0) {
       point.responses++;
-      latencies[doneSecond]!.push(log.latencyMs[i]!);
+      latencies[doneSecond]!.record(log.latencyMs[i]!);
     }
     const c = classify(observation);
     if (c.class === 'success') point.issued++;
@@ -151,10 +131,10 @@ export function perSecondSeries(run: LoadRun): SeriesPoint[] {
   for (const point of points) {
     while (sample + 1 < run.vuSamples.length && run.vuSamples[sample + 1]!.atMs <= point.second * 1000) sample++;
     point.vus = run.vuSamples[sample]?.vus ?? 0;
-    const sorted = Float64Array.from(latencies[point.second]!).sort();
-    point.p50 = percentile(sorted, 50);
-    point.p95 = percentile(sorted, 95);
-    point.p99 = percentile(sorted, 99);
+    const second = latencies[point.second]!;
+    point.p50 = second.at(50);
+    point.p95 = second.at(95);
+    point.p99 = second.at(99);
   }
   return points;
 }
