@@ -26,6 +26,10 @@ function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  // `couponbench ... | head`: the reader left; that is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+  });
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DurationSchema, parseDuration } from './duration.js';
+import { DurationSchema, formatDuration, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { packageRoot } from './paths.js';
 import { StrategyOptionsSchema } from '../strategies/types.js';
@@ -13,6 +13,26 @@ export const StageSchema = z.object({
   target: z.number().int().nonnegative(),
 });
 export type Stage = z.infer<typeof StageSchema>;
+
+/**
+ * k6's executors. ramping-vus is the closed model: a VU sends its next request only after the
+ * last response (and its think time), so a slow server is sent less. The arrival-rate executors
+ * are the open model: iterations start at the rate asked for, whether or not the server keeps
+ * up; one with no free VU (all busy, maxVUs reached) is dropped and counted.
+ */
+export const EXECUTORS = ['ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate'] as const;
+export const ExecutorSchema = z.enum(EXECUTORS);
+export type Executor = z.infer<typeof ExecutorSchema>;
+
+/** An arrival-rate executor's settings, as k6 names them; `stages` targets are then rates. */
+export const ArrivalSchema = z.object({
+  /** Iterations per timeUnit at the start (ramping) or throughout (constant). */
+  startRate: z.number().nonnegative(),
+  timeUnit: DurationSchema,
+  preAllocatedVUs: z.number().int().positive(),
+  maxVUs: z.number().int().positive(),
+});
+export type Arrival = z.infer<typeof ArrivalSchema>;
 
 /** Settings every scenario has, whatever its load shape. A new setting is one field here. */
 const scenarioSettings = {
@@ -34,8 +54,13 @@ export const ScenarioSchema = z.object({
   ...scenarioSettings,
   /** The flags that changed the scenario, as `flag value`; empty when it ran as written. */
   overrides: z.array(z.string()).default([]),
+  executor: ExecutorSchema.default('ramping-vus'),
+  /** ramping-vus: VUs at the start. */
   startVUs: z.number().int().nonnegative(),
+  /** ramping-vus: VU targets; arrival-rate executors: rate targets (iterations per timeUnit). */
   stages: z.array(StageSchema).min(1),
+  /** Present for the arrival-rate executors. */
+  arrival: ArrivalSchema.optional(),
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
@@ -47,13 +72,36 @@ export const ScenarioFileSchema = z
   .object({
     name: z.string().min(1).optional(),
     ...scenarioSettings,
+    executor: ExecutorSchema.default('ramping-vus'),
     stages: z.array(StageSchema).min(1).optional(),
     startVUs: z.number().int().nonnegative().optional(),
     vus: z.number().int().positive().optional(),
     duration: DurationSchema.optional(),
+    rate: z.number().positive().optional(),
+    startRate: z.number().nonnegative().optional(),
+    timeUnit: DurationSchema.optional(),
+    preAllocatedVUs: z.number().int().positive().optional(),
+    maxVUs: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (s.executor !== 'ramping-vus') {
+      if (s.preAllocatedVUs === undefined) issue('preAllocatedVUs', `${s.executor} needs "preAllocatedVUs"`);
+      if (s.vus !== undefined || s.startVUs !== undefined) issue(s.vus !== undefined ? 'vus' : 'startVUs', `${s.executor} takes "preAllocatedVUs" and "maxVUs", not VUs`);
+      if (s.maxVUs !== undefined && s.preAllocatedVUs !== undefined && s.maxVUs < s.preAllocatedVUs) issue('maxVUs', 'must be at least "preAllocatedVUs"');
+      if (s.executor === 'constant-arrival-rate') {
+        if (s.rate === undefined || s.duration === undefined) issue(s.rate === undefined ? 'rate' : 'duration', 'constant-arrival-rate needs "rate" and "duration"');
+        if (s.stages !== undefined || s.startRate !== undefined) issue(s.stages !== undefined ? 'stages' : 'startRate', 'constant-arrival-rate takes "rate" and "duration"');
+      } else {
+        if (s.stages === undefined) issue('stages', 'ramping-arrival-rate needs "stages" (targets are rates)');
+        if (s.rate !== undefined || s.duration !== undefined) issue(s.rate !== undefined ? 'rate' : 'duration', 'ramping-arrival-rate takes "startRate" and "stages"');
+      }
+      return;
+    }
+    for (const key of ['rate', 'startRate', 'timeUnit', 'preAllocatedVUs', 'maxVUs'] as const) {
+      if (s[key] !== undefined) issue(key, `only the arrival-rate executors take "${key}" (set "executor")`);
+    }
     const hasStages = s.stages !== undefined;
     const hasConstant = s.vus !== undefined || s.duration !== undefined;
     if (hasStages === hasConstant) {
@@ -64,12 +112,21 @@ export const ScenarioFileSchema = z
   });
 
 export function normaliseScenario(file: z.infer<typeof ScenarioFileSchema>, fallbackName: string): Scenario {
-  const { name, stages, startVUs, vus, duration, ...settings } = file;
+  const { name, executor, stages, startVUs, vus, duration, rate, startRate, timeUnit, preAllocatedVUs, maxVUs, ...settings } = file;
+  const common = { overrides: [], name: name ?? fallbackName, ...settings, executor };
+  if (executor !== 'ramping-vus') {
+    // A constant rate is a ramp with one flat stage: one code path drives both.
+    const constant = executor === 'constant-arrival-rate';
+    return {
+      ...common,
+      startVUs: 0,
+      stages: constant ? [{ duration: duration!, target: rate! }] : stages!,
+      arrival: { startRate: constant ? rate! : startRate ?? 0, timeUnit: timeUnit ?? 1, preAllocatedVUs: preAllocatedVUs!, maxVUs: maxVUs ?? preAllocatedVUs! },
+    };
+  }
   const constant = stages === undefined;
   return {
-    overrides: [],
-    name: name ?? fallbackName,
-    ...settings,
+    ...common,
     startVUs: constant ? vus! : startVUs ?? 1,
     stages: constant ? [{ duration: duration!, target: vus! }] : stages,
   };
@@ -136,8 +193,20 @@ export async function bundledScenarioNames(): Promise<string[]> {
  */
 export type ScenarioOverrides = Partial<Omit<Scenario, 'name' | 'description' | 'startVUs' | 'overrides'>> & { vus?: number; duration?: number };
 
-export function peakVUs(s: Pick<Scenario, 'startVUs' | 'stages'>): number {
+export function peakVUs(s: Pick<Scenario, 'startVUs' | 'stages' | 'arrival'>): number {
+  if (s.arrival) return s.arrival.maxVUs;
   return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+}
+
+/** The load shape in k6's words: "stages 10s→2000, 80s→2000" or "ramping-arrival-rate 0→5000/1s over ...". */
+export function describeShape(s: Pick<Scenario, 'stages' | 'arrival' | 'executor'>): string {
+  const stages = s.stages.map((st) => `${formatDuration(st.duration)}→${st.target}`).join(', ');
+  if (!s.arrival) return `stages ${stages}`;
+  const a = s.arrival;
+  const unit = a.timeUnit === 1 ? 's' : formatDuration(a.timeUnit);
+  const vus = `VUs ${a.preAllocatedVUs}..${a.maxVUs}`;
+  if (s.executor === 'constant-arrival-rate') return `constant-arrival-rate ${a.startRate}/${unit} for ${formatDuration(totalDuration(s))}, ${vus}`;
+  return `ramping-arrival-rate from ${a.startRate}/${unit}, stages ${stages}, ${vus}`;
 }
 
 export function totalDuration(s: Pick<Scenario, 'stages'>): number {
@@ -148,12 +217,21 @@ export function applyOverrides(base: Scenario, o: ScenarioOverrides): Scenario {
   const { vus, duration, stages, ...settings } = o;
   const s: Scenario = { ...base };
   if (stages) {
+    // On an arrival-rate scenario the targets are rates, as in its file.
     s.stages = stages;
-    s.startVUs = 1;
+    s.startVUs = base.arrival ? 0 : 1;
+  } else if (base.arrival && vus === undefined && duration !== undefined) {
+    // --duration alone keeps the open model: the peak rate, constant, for that long.
+    const rate = Math.max(base.arrival.startRate, ...base.stages.map((st) => st.target));
+    s.executor = 'constant-arrival-rate';
+    s.stages = [{ duration, target: rate }];
+    s.arrival = { ...base.arrival, startRate: rate };
   } else if (vus !== undefined || duration !== undefined) {
     const constant = vus ?? peakVUs(base);
     s.stages = [{ duration: duration ?? totalDuration(base), target: constant }];
     s.startVUs = constant;
+    s.executor = 'ramping-vus';
+    delete s.arrival;
   }
   for (const [key, value] of Object.entries(settings)) if (value !== undefined) Object.assign(s, { [key]: value });
   const changed = Object.entries(o).filter(([, v]) => v !== undefined);

@@ -124,6 +124,46 @@ describe('load driver', () => {
   });
 });
 
+describe('arrival-rate executors (the open model)', () => {
+  const plan = () => embeddedPlan(url, '/p');
+  const arrival = (preAllocatedVUs: number, maxVUs: number) => ({ startRate: 100, timeUnit: 1, preAllocatedVUs, maxVUs });
+
+  it('start iterations at the rate, not when responses come back: 100/s for 2 s is 200 requests', async () => {
+    arrivals.clear();
+    const run = await drive({ plan: plan(), startVUs: 0, stages: [{ duration: 2, target: 100 }], arrival: arrival(5, 20), thinkTime: 1, timeout: 10, gracefulStop: 5, userPool: 1000, seed: 3 });
+    const summary = summarise(run);
+    expect(summary.requests).toBeGreaterThanOrEqual(199);
+    expect(summary.requests).toBeLessThanOrEqual(200);
+    expect(summary.droppedIterations).toBe(0);
+    // Evenly: each 250 ms of the run holds about 25 of them (think time does not apply).
+    const sent = Array.from(run.log.sentAtMs.subarray(0, run.log.length));
+    for (let from = 0; from < 2000; from += 250) {
+      const n = sent.filter((t) => t >= from && t < from + 250).length;
+      expect(n, `${from}-${from + 250} ms`).toBeGreaterThanOrEqual(20);
+      expect(n, `${from}-${from + 250} ms`).toBeLessThanOrEqual(30);
+    }
+  });
+
+  it('drop iterations when every VU is busy and maxVUs is reached, and time latency from the intended start too', async () => {
+    const slow = http.createServer((_req, res) => setTimeout(() => res.writeHead(200).end('{"result":"issued"}'), 100));
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      // 100/s of 100 ms requests needs 10 VUs; 5 can serve about 50/s.
+      const run = await drive({ plan: embeddedPlan(slowUrl, '/p'), startVUs: 0, stages: [{ duration: 2, target: 100 }], arrival: arrival(2, 5), thinkTime: 0, timeout: 10, gracefulStop: 5, userPool: 1000, seed: 3 });
+      const summary = summarise(run);
+      expect(summary.requests + summary.droppedIterations!).toBeGreaterThanOrEqual(199);
+      expect(summary.droppedIterations).toBeGreaterThan(60);
+      expect(summary.requests).toBeGreaterThan(70);
+      expect(summary.peakVUs).toBe(5);
+      expect(summary.latency.med).toBeGreaterThanOrEqual(99);
+      expect(summary.latencyFromIntended!.med).toBeGreaterThanOrEqual(summary.latency.med);
+    } finally {
+      await new Promise<void>((r) => { slow.closeAllConnections(); slow.close(() => r()); });
+    }
+  });
+});
+
 describe("autocannon's private client", () => {
   it('is the exact pinned version, with the internals the pacing relies on (fails loudly when they change)', () => {
     const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };

@@ -26,6 +26,7 @@ export function scenario(overrides: Partial<Scenario> = {}): Scenario {
     gracefulStop: 10,
     faults: [],
     overrides: [],
+    executor: 'ramping-vus',
     ...overrides,
   };
 }

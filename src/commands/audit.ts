@@ -95,6 +95,7 @@ function historyScenario(history: LoadedHistory, file: string, quantity: number,
     gracefulStop: 0,
     faults: [],
     overrides: [],
+    executor: 'ramping-vus',
     startVUs: 0,
     stages: [{ duration: run.durationMs / 1000, target: peak }],
   };

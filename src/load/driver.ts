@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { RequestLog } from './recorder.js';
 import type { RequestPlan } from './requestPlan.js';
+import type { Arrival } from '../config.js';
+import { ArrivalSchedule } from './arrivals.js';
 import { scheduleDuration, vusAt, type StageSchedule } from './stages.js';
 import { userPicker } from './userIds.js';
 import { VirtualUser } from './virtualUser.js';
@@ -16,13 +18,15 @@ export interface DriveRequest extends StageSchedule {
   onTick?: (tick: DriveTick) => void;
   /** Called once as the load starts, with its clock (ms since the start): the nemesis runs on it. */
   onStart?: (clock: () => number) => void;
+  /** An arrival-rate executor: `stages` targets are then iterations per timeUnit. */
+  arrival?: Arrival;
 }
 
 /** The part of a scenario the driver reads; a scenario (src/config.ts) has these fields under these names. */
-export type LoadShape = Pick<DriveRequest, 'startVUs' | 'stages' | 'thinkTime' | 'timeout' | 'gracefulStop' | 'userPool'>;
+export type LoadShape = Pick<DriveRequest, 'startVUs' | 'stages' | 'thinkTime' | 'timeout' | 'gracefulStop' | 'userPool' | 'arrival'>;
 
 export function loadShape(s: LoadShape): LoadShape {
-  return { startVUs: s.startVUs, stages: s.stages, thinkTime: s.thinkTime, timeout: s.timeout, gracefulStop: s.gracefulStop, userPool: s.userPool };
+  return { startVUs: s.startVUs, stages: s.stages, thinkTime: s.thinkTime, timeout: s.timeout, gracefulStop: s.gracefulStop, userPool: s.userPool, arrival: s.arrival };
 }
 
 export interface DriveTick {
@@ -43,14 +47,25 @@ export interface LoadRun {
   durationMs: number;
   log: RequestLog;
   vuSamples: VuSample[];
+  /** Arrival-rate executors: iterations due when no VU was free and maxVUs was reached. */
+  droppedIterations?: number;
 }
 
 const TICK_MS = 10;
 const SAMPLE_MS = 100;
 
+/** What starts and stops VUs each tick: the closed model (ramping VUs) or the open one (arrivals). */
+interface Executor {
+  /** Called every tick with the time since the start; returns the VUs busy now. */
+  tick(nowMs: number, end: boolean): number;
+  /** Every VU ever started that has not been stopped, and the promises of those stopping. */
+  retiring(): { stopping: Promise<void>[]; all: VirtualUser[] };
+}
+
 /**
- * Run the stage schedule: start and stop virtual users so that the active count follows
- * vusAt(t), then let in-flight requests finish (up to gracefulStop) and close everything.
+ * Run the schedule, then let in-flight requests finish (up to gracefulStop) and close everything.
+ * ramping-vus starts and stops virtual users so that the active count follows vusAt(t); the
+ * arrival-rate executors start iterations on their own clock, on free VUs.
  */
 export async function drive(req: DriveRequest): Promise<LoadRun> {
   const log = new RequestLog();
@@ -60,44 +75,33 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   const clock = () => performance.now() - t0;
   const startedAt = new Date().toISOString();
   req.onStart?.(clock);
-  const active: VirtualUser[] = [];
-  const stopping: Promise<void>[] = [];
-  const retired: VirtualUser[] = [];
   const vuSamples: VuSample[] = [];
   let lastSampleMs = -SAMPLE_MS;
   let lastTickS = 0;
-  let vuCount = 0;
   let fatal: Error | undefined;
+  const vuOptions = (vu: number, onFree?: (vu: VirtualUser) => void) => ({
+    plan: req.plan,
+    vu,
+    thinkMs: req.thinkTime * 1000,
+    timeoutSec: req.timeout,
+    nextUserId,
+    log,
+    clock,
+    onFatal: (err: Error) => (fatal ??= err),
+    onFree,
+  });
+  const executor = req.arrival ? arrivalExecutor(req, req.arrival, vuOptions) : rampingVus(req, vuOptions);
 
   const adjust = (nowMs: number) => {
-    const want = nowMs >= totalMs ? 0 : vusAt(req, nowMs / 1000);
-    while (active.length < want) {
-      const vu = new VirtualUser({
-        plan: req.plan,
-        vu: ++vuCount,
-        thinkMs: req.thinkTime * 1000,
-        timeoutSec: req.timeout,
-        nextUserId,
-        log,
-        clock,
-        onFatal: (err) => (fatal ??= err),
-      });
-      active.push(vu);
-      vu.start();
-    }
-    while (active.length > want) {
-      const vu = active.pop()!;
-      retired.push(vu);
-      stopping.push(vu.stop());
-    }
+    const vus = executor.tick(nowMs, nowMs >= totalMs);
     if (nowMs - lastSampleMs >= SAMPLE_MS) {
-      vuSamples.push({ atMs: nowMs, vus: active.length });
+      vuSamples.push({ atMs: nowMs, vus });
       lastSampleMs = nowMs;
     }
     const second = Math.floor(nowMs / 1000);
     if (req.onTick && second > lastTickS) {
       lastTickS = second;
-      req.onTick({ elapsedS: nowMs / 1000, totalS: totalMs / 1000, vus: active.length, log });
+      req.onTick({ elapsedS: nowMs / 1000, totalS: totalMs / 1000, vus, log });
     }
   };
 
@@ -106,7 +110,7 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
     const timer = setInterval(() => {
       if (fatal) {
         clearInterval(timer);
-        for (const vu of [...active, ...retired]) vu.kill();
+        for (const vu of executor.retiring().all) vu.kill();
         reject(fatal);
         return;
       }
@@ -121,11 +125,92 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   vuSamples.push({ atMs: clock(), vus: 0 });
 
   // Graceful stop: VUs in flight get up to gracefulStop to receive their response.
+  const { stopping, all } = executor.retiring();
   const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), req.gracefulStop * 1000).unref());
   const outcome = await Promise.race([Promise.all(stopping).then(() => 'done' as const), grace]);
   if (outcome === 'grace') {
     // Requests still in flight are logged as interrupted.
-    for (const vu of retired) vu.kill();
+    for (const vu of all) vu.kill();
   }
-  return { startedAt, durationMs: clock(), log, vuSamples };
+  const dropped = req.arrival ? { droppedIterations: (executor as ReturnType<typeof arrivalExecutor>).dropped() } : {};
+  return { startedAt, durationMs: clock(), log, vuSamples, ...dropped };
+}
+
+type VuOptions = (vu: number, onFree?: (vu: VirtualUser) => void) => ConstructorParameters<typeof VirtualUser>[0];
+
+/** k6's ramping-vus: the active VU count follows the stages; each VU loops request, think, request. */
+function rampingVus(schedule: StageSchedule, options: VuOptions): Executor {
+  const active: VirtualUser[] = [];
+  const retired: VirtualUser[] = [];
+  const stopping: Promise<void>[] = [];
+  let count = 0;
+  return {
+    tick(nowMs, end) {
+      const want = end ? 0 : vusAt(schedule, nowMs / 1000);
+      while (active.length < want) {
+        const vu = new VirtualUser(options(++count));
+        active.push(vu);
+        vu.start();
+      }
+      while (active.length > want) {
+        const vu = active.pop()!;
+        retired.push(vu);
+        stopping.push(vu.stop());
+      }
+      return active.length;
+    },
+    retiring: () => ({ stopping, all: [...active, ...retired] }),
+  };
+}
+
+/**
+ * k6's arrival-rate executors: iterations start when the schedule says, each on a free VU. VUs
+ * are pre-allocated, more are added up to maxVUs when none is free, and an iteration due when
+ * every VU is busy and maxVUs is reached is dropped (dropped_iterations), not queued.
+ */
+function arrivalExecutor(req: DriveRequest, arrival: Arrival, options: VuOptions) {
+  const schedule = new ArrivalSchedule({ startRate: arrival.startRate, timeUnit: arrival.timeUnit, stages: req.stages });
+  const all: VirtualUser[] = [];
+  const free: VirtualUser[] = [];
+  // A VU added for an iteration runs it as soon as it is ready (connected, signed in).
+  const firstIteration = new Map<VirtualUser, number>();
+  let started = 0;
+  let dropped = 0;
+  let ended = false;
+  const onFree = (vu: VirtualUser) => {
+    if (ended) return;
+    const intendedMs = firstIteration.get(vu);
+    if (intendedMs === undefined) return void free.push(vu);
+    firstIteration.delete(vu);
+    vu.iterate(intendedMs);
+  };
+  const allocate = (intendedMs?: number) => {
+    const vu = new VirtualUser(options(all.length + 1, onFree));
+    all.push(vu);
+    if (intendedMs !== undefined) firstIteration.set(vu, intendedMs);
+    vu.start(); // signs in if the plan does, then reports itself free
+  };
+  for (let i = 0; i < arrival.preAllocatedVUs; i++) allocate();
+  return {
+    tick(nowMs: number, end: boolean): number {
+      if (end && !ended) {
+        ended = true;
+        free.length = 0;
+      }
+      if (!ended) {
+        const due = schedule.dueBy(nowMs / 1000);
+        while (started < due) {
+          started++;
+          const intendedMs = schedule.timeOf(started) * 1000;
+          const vu = free.pop();
+          if (vu) vu.iterate(intendedMs);
+          else if (all.length < arrival.maxVUs) allocate(intendedMs);
+          else dropped++;
+        }
+      }
+      return all.length - free.length;
+    },
+    retiring: () => ({ stopping: all.map((vu) => vu.stop()), all }),
+    dropped: () => dropped,
+  };
 }

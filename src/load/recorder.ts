@@ -15,6 +15,8 @@ export interface RequestRecord {
   status: number;
   observation: Observation;
   userId: number;
+  /** How late the request went out after its intended start (arrival-rate executors; 0 otherwise). */
+  scheduleLagMs?: number;
   /** The response's Server-Timing header, kept per phase (NaN where a request had no such phase). */
   serverTiming?: string | string[];
 }
@@ -27,6 +29,7 @@ export class RequestLog {
   status = new Uint16Array(this.cap);
   observationIndex = new Uint8Array(this.cap);
   userId = new Uint32Array(this.cap);
+  scheduleLagMs = new Float32Array(this.cap);
   readonly observations: Observation[] = [];
   private readonly indexOfObservation = new Map<string, number>();
   /** Server-Timing phases in the order first seen, and their columns (ms, NaN when absent). */
@@ -41,6 +44,7 @@ export class RequestLog {
     this.status[i] = r.status;
     this.observationIndex[i] = this.intern(r.observation);
     this.userId[i] = r.userId;
+    this.scheduleLagMs[i] = r.scheduleLagMs ?? 0;
     // Columns start as NaN and each row is written once, so phases a response did not name stay NaN.
     if (r.serverTiming !== undefined) {
       parseServerTiming(r.serverTiming, (name, ms) => {
@@ -93,6 +97,7 @@ export class RequestLog {
     this.status = grow(this.status, Uint16Array);
     this.observationIndex = grow(this.observationIndex, Uint8Array);
     this.userId = grow(this.userId, Uint32Array);
+    this.scheduleLagMs = grow(this.scheduleLagMs, Float32Array);
     this.timingColumns = this.timingColumns.map((c) => {
       const next = grow(c, Float32Array);
       next.fill(NaN, c.length);

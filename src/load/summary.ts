@@ -40,6 +40,13 @@ export const LoadSummarySchema = z.object({
   distinctUsers: z.number().int(),
   /** The sale (while stock lasted) and the sold-out phase, apart (src/load/phases.ts); absent in older reports. */
   phases: PhasesSchema.optional(),
+  /** Arrival-rate executors: iterations due when every VU was busy and maxVUs was reached (k6's dropped_iterations). */
+  droppedIterations: z.number().int().optional(),
+  /**
+   * Arrival-rate executors: latency measured from each request's intended start, as wrk2 reports
+   * it (corrected for coordinated omission); `latency` is from the moment it was sent.
+   */
+  latencyFromIntended: LatencySchema.optional(),
   /** Where the sale phase's time went, from Server-Timing headers (null: the service sent none). */
   breakdown: TimeBreakdownSchema.nullable().optional(),
 });
@@ -67,6 +74,8 @@ export function summarise(run: LoadRun): LoadSummary {
   const results: Record<string, number> = {};
   const users = new Set<number>();
   const latency = new LatencyHistogram();
+  const open = run.droppedIterations !== undefined;
+  const fromIntended = new LatencyHistogram();
   let responses = 0;
   for (let i = 0; i < log.length; i++) {
     const status = log.status[i]!;
@@ -76,6 +85,7 @@ export function summarise(run: LoadRun): LoadSummary {
       responses++;
       statusCounts[status] = (statusCounts[status] ?? 0) + 1;
       latency.record(log.latencyMs[i]!);
+      if (open) fromIntended.record(log.latencyMs[i]! + log.scheduleLagMs[i]!);
     }
     users.add(log.userId[i]!);
   }
@@ -97,6 +107,7 @@ export function summarise(run: LoadRun): LoadSummary {
     peakVUs: run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0),
     distinctUsers: users.size,
     phases,
+    ...(open ? { droppedIterations: run.droppedIterations, latencyFromIntended: fromIntended.stats() } : {}),
     breakdown: breakDown(log, phases.sale.startS * 1000, phases.sale.endS * 1000 + 1e-6),
   };
 }

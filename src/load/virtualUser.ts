@@ -15,6 +15,11 @@ export interface VirtualUserOptions {
   clock: () => number;
   /** The VU cannot go on (its login failed): the run stops with this error. */
   onFatal: (err: Error) => void;
+  /**
+   * Arrival-rate executors: the VU runs one iteration when told (`iterate`) and then reports
+   * itself free here, instead of looping with think time.
+   */
+  onFree?: (vu: VirtualUser) => void;
 }
 
 /**
@@ -24,7 +29,9 @@ export interface VirtualUserOptions {
  */
 export class VirtualUser {
   private readonly connection: PacedConnection;
-  private inFlight: { userId: number; sentAtMs: number } | undefined;
+  private inFlight: { userId: number; sentAtMs: number; lagMs: number } | undefined;
+  /** When the iteration about to be sent was meant to start (arrival-rate executors). */
+  private intendedAtMs: number | undefined;
   private thinkTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private onIdle: (() => void) | undefined;
@@ -40,7 +47,9 @@ export class VirtualUser {
       timeoutMs: opts.timeoutSec * 1000,
       request: () => {
         const userId = this.signedIn?.userId ?? opts.nextUserId();
-        this.inFlight = { userId, sentAtMs: opts.clock() };
+        const sentAtMs = opts.clock();
+        this.inFlight = { userId, sentAtMs, lagMs: this.intendedAtMs === undefined ? 0 : Math.max(0, sentAtMs - this.intendedAtMs) };
+        this.intendedAtMs = undefined;
         return plan.build({ userId, vu: opts.vu, iteration: this.iteration++, session: this.signedIn?.session });
       },
       onResponse: (status, body, latencyMs, serverTiming) => this.finish(status, plan.decode(status, body), latencyMs, serverTiming),
@@ -52,14 +61,14 @@ export class VirtualUser {
   start(): void {
     const { plan } = this.opts;
     if (!plan.login) {
-      this.connection.send();
+      this.ready();
       return;
     }
     const userId = this.opts.nextUserId();
     plan.login(userId, this.opts.vu).then(
       (session) => {
         this.signedIn = { userId, session };
-        if (!this.stopping) this.connection.send();
+        if (!this.stopping) this.ready();
         else this.onIdle?.();
       },
       (err: Error) => {
@@ -68,6 +77,18 @@ export class VirtualUser {
         this.opts.onFatal(err);
       },
     );
+  }
+
+  /** One iteration, meant to have started at `intendedAtMs` (the lag to now is kept with the request). */
+  iterate(intendedAtMs: number): void {
+    this.intendedAtMs = intendedAtMs;
+    this.connection.send();
+  }
+
+  /** Signed in (if the plan logs in): loop, or wait to be told. */
+  private ready(): void {
+    if (this.opts.onFree) this.opts.onFree(this);
+    else this.connection.send();
   }
 
   /** Stop after the request in flight, if any; resolves when the VU is idle and closed. */
@@ -97,6 +118,10 @@ export class VirtualUser {
       this.onIdle?.();
       return;
     }
+    if (this.opts.onFree) {
+      this.opts.onFree(this);
+      return;
+    }
     this.thinkTimer = setTimeout(() => {
       this.thinkTimer = undefined;
       if (!this.stopping) this.connection.send();
@@ -107,6 +132,6 @@ export class VirtualUser {
     const flight = this.inFlight;
     if (!flight) return;
     this.inFlight = undefined;
-    this.opts.log.add({ sentAtMs: flight.sentAtMs, latencyMs, status, observation, userId: flight.userId, serverTiming });
+    this.opts.log.add({ sentAtMs: flight.sentAtMs, latencyMs, status, observation, userId: flight.userId, serverTiming, scheduleLagMs: flight.lagMs });
   }
 }

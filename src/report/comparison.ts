@@ -94,7 +94,18 @@ export const ComparisonRowSchema = z.object({
     verdict: z.enum(['pass', 'fail']),
   }),
   /** issuedRate and the percentiles are the sale phase's (while stock lasted); rate and max the whole run's. */
-  throughput: z.object({ rate: z.number(), issuedRate: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number(), requests: z.number() }),
+  throughput: z.object({
+    rate: z.number(),
+    issuedRate: z.number(),
+    p50: z.number(),
+    p95: z.number(),
+    p99: z.number(),
+    max: z.number(),
+    requests: z.number(),
+    /** Arrival-rate executors only: iterations dropped, and p95 from the intended start (whole run). */
+    dropped: z.number().optional(),
+    p95FromIntended: z.number().optional(),
+  }),
   /** Share of requests, 0..1, by failure group (src/outcomes.ts). */
   failures: failureShares,
   fairness: z.object({ earlyWinnerShare: z.number(), earlyEmptyHanded: z.number(), kendallTau: z.number().nullable(), soldOut: z.boolean(), soldOutAtS: z.number().nullable().default(null) }),
@@ -116,9 +127,10 @@ export type ComparisonRow = z.infer<typeof ComparisonRowSchema>;
 /** Ranked by the sale: a run that sells out is judged while stock lasted, not by its cheap 410s after. */
 function saleThroughput(l: Report['load']): ComparisonRow['throughput'] {
   const sale = l.phases?.sale;
+  const open = l.droppedIterations !== undefined && l.latencyFromIntended ? { dropped: l.droppedIterations, p95FromIntended: l.latencyFromIntended.p95 } : {};
   return sale
-    ? { rate: l.rate, issuedRate: sale.issuedRate, p50: sale.p50, p95: sale.p95, p99: sale.p99, max: l.latency.max, requests: l.requests }
-    : { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests };
+    ? { rate: l.rate, issuedRate: sale.issuedRate, p50: sale.p50, p95: sale.p95, p99: sale.p99, max: l.latency.max, requests: l.requests, ...open }
+    : { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests, ...open };
 }
 
 const DISAGREEMENTS = new Set(['redis_stock_mismatch', 'redis_winners_mismatch', 'probe_mismatch']);

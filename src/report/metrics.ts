@@ -31,6 +31,7 @@ export const METRICS: Record<string, Metric> = {
   reqs_rate: { unit: '/s', meaning: 'requests per second (http_reqs rate)', read: (r) => r.load.rate },
   issued_rate: { unit: '/s', meaning: 'coupons issued per second while stock lasted (the sale phase)', read: (r) => r.load.phases?.sale.issuedRate ?? r.load.issuedRate },
   issued: { unit: '', meaning: 'coupons the clients were told were issued', read: (r) => r.load.issued },
+  dropped_iterations: { unit: '', meaning: 'arrival-rate executors: iterations due when no VU was free (0 for ramping-vus)', read: (r) => r.load.droppedIterations ?? 0 },
   efficiency: { unit: '', meaning: "sale-phase issue rate over the hot-row ceiling of the strategy's shape (needs a calibration)", read: (r) => efficiency(r)?.value ?? NaN },
 };
 

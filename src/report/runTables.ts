@@ -1,5 +1,6 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
+import { describeShape } from '../config.js';
 import { formatDuration } from '../duration.js';
 import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
 import { rowKey } from './comparison.js';
@@ -16,12 +17,11 @@ const plain = {
 
 function heading(report: Report): string {
   const c = report.config;
-  const shape = c.scenario.stages.map((s) => `${formatDuration(s.duration)}→${s.target}`).join(', ');
   return [
     chalk.bold(`couponbench · ${rowKey(report)}`) +
       chalk.dim(` (promises integrity: ${c.promise}${c.scenario.faults.length > 0 ? `; survives: ${c.survives.join(', ') || 'no faults'}` : ''})`),
     chalk.dim(
-      `scenario ${c.scenario.name}${c.scenario.overrides.length > 0 ? ` (${c.scenario.overrides.join(' ')})` : ''}: ${int(c.scenario.quantity)} units, stages ${shape}, think ${formatDuration(c.scenario.thinkTime)}, ` +
+      `scenario ${c.scenario.name}${c.scenario.overrides.length > 0 ? ` (${c.scenario.overrides.join(' ')})` : ''}: ${int(c.scenario.quantity)} units, ${describeShape(c.scenario)}${c.scenario.arrival ? '' : `, think ${formatDuration(c.scenario.thinkTime)}`}, ` +
         `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}` +
         (c.scenario.faults.length > 0 ? `, faults ${c.scenario.faults.map((f) => `${f.kind}@${formatDuration(f.at)}:${formatDuration(f.duration)}`).join(' ')}` : ''),
     ),
@@ -53,6 +53,7 @@ export function loadTable(report: Report): string {
     ...efficiencyRow(report),
     ...persistenceRow(report),
     ['http_req_duration', `avg=${ms(lat.avg)} min=${ms(lat.min)} med=${ms(lat.med)} p(90)=${ms(lat.p90)} p(95)=${ms(lat.p95)} p(99)=${ms(lat.p99)} max=${ms(lat.max)}`],
+    ...openModelRows(l),
     ['http_req_failed', `${pct(o.failed, l.requests)}  ${int(o.failed)} of ${int(l.requests)} (5xx, timeouts, connection errors)`],
     ['unserved', `${pct(o.unserved, l.requests)}  ${int(o.unserved)} (http_req_failed + lock timeouts, retries exhausted)`],
     ['failures', byGroup],
@@ -64,6 +65,16 @@ export function loadTable(report: Report): string {
     ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
   );
   return t.toString();
+}
+
+/** The open model's own figures: what it could not start, and latency as the arrivals saw it. */
+function openModelRows(l: Report['load']): string[][] {
+  if (l.droppedIterations === undefined || !l.latencyFromIntended) return [];
+  const lat = l.latencyFromIntended;
+  return [
+    ['  from intended', `avg=${ms(lat.avg)} med=${ms(lat.med)} p(90)=${ms(lat.p90)} p(95)=${ms(lat.p95)} p(99)=${ms(lat.p99)} max=${ms(lat.max)}  (corrected for coordinated omission)`],
+    ['dropped_iterations', l.droppedIterations > 0 ? chalk.yellow(`${int(l.droppedIterations)} (due when every VU was busy and maxVUs was reached)`) : '0'],
+  ];
 }
 
 /** Sale and sold-out phases: the run's figures mean little once cheap "sold out" answers dominate. */

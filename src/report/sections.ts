@@ -72,6 +72,12 @@ function throughputColumns(rows: ComparisonRow[], baseline?: ComparisonRow): Col
     { header: 'p95', cell: (r) => ms(r.throughput.p95) + spread(r.spread?.p95, ms) },
     { header: 'p99', cell: (r) => ms(r.throughput.p99) },
     { header: 'max', cell: (r) => ms(r.throughput.max) },
+    ...(rows.some((r) => r.throughput.dropped !== undefined)
+      ? [
+          { header: 'p95 from intended', cell: (r: ComparisonRow) => (r.throughput.p95FromIntended === undefined ? '—' : ms(r.throughput.p95FromIntended)) },
+          { header: 'dropped', cell: (r: ComparisonRow) => (r.throughput.dropped === undefined ? '—' : int(r.throughput.dropped)), tone: badIfPositive((r) => r.throughput.dropped ?? 0) },
+        ]
+      : []),
     // One column per failure group; `unexpected` only when some row has any.
     ...FAILURE_GROUP_NAMES.filter((g) => g !== 'unexpected' || rows.some((r) => r.failures[g] > 0)).map(
       (g): Column => ({ header: FAILURE_GROUPS[g].header, cell: (r) => percent(r.failures[g]), tone: badIfPositive((r) => r.failures[g]) }),
