@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, renderedDom, screenshot } from '../src/report/browser.js';
 import { comparisonRow } from '../src/report/comparison.js';
 import { EXPORTERS } from '../src/report/formats/index.js';
+import { chartData } from '../src/report/formats/html.js';
 import { fixtureCast } from './fixtures/reports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cb-html-'));
@@ -35,12 +36,25 @@ describe('HTML report', () => {
     for (const p of painted) expect(p).toBeGreaterThan(500);
     expect((dom.match(/class="uplot/g) ?? []).length).toBe(4);
     expect(dom).toContain('mysql-atomic');
+    expect(Number(/data-page-height="(\d+)"/.exec(dom)![1])).toBeGreaterThan(1000);
+  });
+
+  it('plots issued and stock as shares of the initial stock, readable whatever its size, and marks each sell-out', () => {
+    const { atomic } = fixtureCast();
+    const huge = { ...atomic, config: { ...atomic.config, scenario: { ...atomic.config.scenario, quantity: 10_000_000 } } };
+    const [series] = chartData([huge]).series;
+    expect(Math.max(...series!.stock)).toBeLessThanOrEqual(100);
+    expect(series!.stock[0]).toBeGreaterThan(99);
+    const soldOut = { ...atomic, load: { ...atomic.load, phases: { ...atomic.load.phases!, soldOutAtS: 3.2 } } };
+    expect(chartData([soldOut]).series[0]!.soldOutAtS).toBe(3.2);
   });
 
   it('takes a screenshot a person can look at', async () => {
     const png = join(dir, 'report.png');
-    await screenshot(htmlFile, png, mkdtempSync(join(tmpdir(), 'cb-chromium-')));
+    const height = await screenshot(htmlFile, png, mkdtempSync(join(tmpdir(), 'cb-chromium-')));
     expect(statSync(png).size).toBeGreaterThan(20_000);
+    // As tall as the page and no taller: no blank page below the charts.
+    expect(readFileSync(png).readUInt32BE(20)).toBe(height);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
   });
 });

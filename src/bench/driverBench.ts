@@ -8,6 +8,9 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { which } from '../infra/binaries.js';
 import { builtModule } from '../paths.js';
 import { embeddedPlan } from '../load/requestPlan.js';
@@ -27,7 +30,7 @@ interface Row {
   latency: Pick<LatencyStats, 'med' | 'p95' | 'p99' | 'max'>;
 }
 
-function startNoopServer(): Promise<{ child: ChildProcess; url: string }> {
+export function startNoopServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(builtModule('src/bench/noopServer.js'), [], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
@@ -60,13 +63,33 @@ async function autocannonRun(url: string, connections: number, seconds: number, 
   return { what: label, rate: result.requests.average, latency: { med: l.p50, p95: (l as unknown as { p97_5: number }).p97_5, p99: l.p99, max: l.max } };
 }
 
+/**
+ * wrk sending what our driver sends: a POST with a JSON body naming a user, built per request
+ * (the Lua below), on one thread as our driver runs on one. A GET against a POST is no ratio.
+ */
+const WRK_SCRIPT = `wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"userId":' .. (n % 1000 + 1) .. '}')
+end
+`;
+
 async function wrkRun(url: string, connections: number, seconds: number): Promise<Row | undefined> {
   const wrk = which('wrk');
   if (!wrk) return undefined;
-  const r = await execa(wrk, ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', `${url}/noop`], { reject: false });
-  const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
-  const pick = (p: string) => parseWrkMs(new RegExp(`\\s${p}%\\s+(\\S+)`).exec(r.stdout)?.[1]);
-  return { what: `wrk -t2 -c${connections} (GET)`, rate, latency: { med: pick('50'), p95: pick('90'), p99: pick('99'), max: parseWrkMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(r.stdout)?.[1]) } };
+  const dir = await mkdtemp(join(tmpdir(), 'couponbench-wrk-'));
+  try {
+    const script = join(dir, 'post.lua');
+    await writeFile(script, WRK_SCRIPT);
+    const r = await execa(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, '--latency', `${url}/noop`], { reject: false });
+    const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+    const pick = (p: string) => parseWrkMs(new RegExp(`\\s${p}%\\s+(\\S+)`).exec(r.stdout)?.[1]);
+    return { what: `wrk -t1 -c${connections}, the same POST (Lua body per request)`, rate, latency: { med: pick('50'), p95: pick('90'), p99: pick('99'), max: parseWrkMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(r.stdout)?.[1]) } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function parseWrkMs(text: string | undefined): number {
@@ -99,9 +122,9 @@ export async function runDriverBenchmark(opts: DriverBenchOptions, out: NodeJS.W
     const closed = [await ourDriver(url, 100, 0, 10, 0), await autocannonRun(url, 100, 10)];
     const wrk = await wrkRun(url, 100, 10);
     if (wrk) closed.push(wrk);
-    print(out, 'closed loop, 100 connections, no think time: throughput ceiling of each generator', closed);
+    print(out, 'closed loop, 100 connections, no think time, one thread each, every request the same POST: throughput ceiling of each generator', closed);
     const base = closed[closed.length - 1]!;
-    out.write(`couponbench driver throughput = ${(closed[0]!.rate / base.rate).toFixed(2)} × ${wrk ? 'wrk' : 'autocannon run()'}\n`);
+    out.write(`couponbench driver throughput = ${(closed[0]!.rate / base.rate).toFixed(2)} × ${wrk ? 'wrk (POST for POST)' : 'autocannon run()'}\n`);
     if (wrk) out.write('(wrk p95 column is its p90: wrk --latency reports 50/75/90/99)\n');
     else out.write('(wrk not installed: apt-get install wrk to compare against it)\n');
   } finally {

@@ -5,7 +5,8 @@ const body = '{"result":"issued"}';
 const server = http.createServer({ keepAliveTimeout: 120_000 }, (req, res) => {
   req.resume();
   req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    // A Server-Timing header like the embedded server's, so the driver parses and keeps one per request.
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'server-timing': 'lock;dur=0.05, cs;dur=0.02, total;dur=0.08' });
     res.end(body);
   });
 });

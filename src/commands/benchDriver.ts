@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runDriverBenchmark } from '../bench/driverBench.js';
+import { runMemoryBenchmark } from '../bench/memoryBench.js';
 import { positiveInt, seconds } from './options.js';
 
 export function registerBenchDriver(program: Command): void {
@@ -9,7 +10,11 @@ export function registerBenchDriver(program: Command): void {
     .option('--vus <n>', 'virtual users', positiveInt, 2000)
     .option('--think-time <d>', 'think time', seconds, 1)
     .option('--duration <d>', 'measured duration', seconds, 20)
-    .action(async (flags: { vus: number; thinkTime: number; duration: number }) => {
-      await runDriverBenchmark(flags, process.stdout);
+    .option('--memory', "instead: the driver's peak RSS at --memory-vus VUs with --memory-requests requests in its log")
+    .option('--memory-vus <n>', 'VUs for --memory', positiveInt, 10_000)
+    .option('--memory-requests <n>', 'requests in the log for --memory', positiveInt, 5_000_000)
+    .action(async (flags: { vus: number; thinkTime: number; duration: number; memory?: boolean; memoryVus: number; memoryRequests: number }) => {
+      if (flags.memory) await runMemoryBenchmark({ vus: flags.memoryVus, requests: flags.memoryRequests, duration: 10 }, process.stdout);
+      else await runDriverBenchmark(flags, process.stdout);
     });
 }

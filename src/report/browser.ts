@@ -19,6 +19,9 @@ const FLAGS = [
   '--virtual-time-budget=5000',
 ];
 
+/** Pages are laid out at this width both when measured and when shot, so the height holds. */
+const SCREENSHOT_WIDTH = 1000;
+
 export function findChromium(): string | undefined {
   return firstAvailable(CHROMIUM);
 }
@@ -31,13 +34,19 @@ function chromium(): string {
 
 /** The page's DOM after its scripts ran, as headless Chromium sees it. */
 export async function renderedDom(htmlFile: string, userDataDir: string): Promise<string> {
-  const r = await execa(chromium(), [...FLAGS, `--user-data-dir=${userDataDir}`, '--dump-dom', pathToFileURL(htmlFile).href], { timeout: 60_000 });
+  const r = await execa(chromium(), [...FLAGS, `--user-data-dir=${userDataDir}`, `--window-size=${SCREENSHOT_WIDTH},1000`, '--dump-dom', pathToFileURL(htmlFile).href], { timeout: 60_000 });
   return r.stdout;
 }
 
-/** A PNG of the page, for a person to look at. */
-export async function screenshot(htmlFile: string, pngFile: string, userDataDir: string): Promise<void> {
-  await execa(chromium(), [...FLAGS, `--user-data-dir=${userDataDir}`, `--screenshot=${pngFile}`, '--window-size=1000,3000', pathToFileURL(htmlFile).href], {
+/**
+ * A PNG of the whole page and nothing below it, for a person to look at: the page says how tall
+ * it rendered (data-page-height), and the screenshot is taken at that height.
+ */
+export async function screenshot(htmlFile: string, pngFile: string, userDataDir: string): Promise<number> {
+  const dom = await renderedDom(htmlFile, userDataDir);
+  const height = Number(/data-page-height="(\d+)"/.exec(dom)?.[1] ?? 3000);
+  await execa(chromium(), [...FLAGS, `--user-data-dir=${userDataDir}`, `--screenshot=${pngFile}`, `--window-size=${SCREENSHOT_WIDTH},${height}`, pathToFileURL(htmlFile).href], {
     timeout: 60_000,
   });
+  return height;
 }

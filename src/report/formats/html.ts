@@ -24,8 +24,11 @@ interface ChartSeries {
   vus: number[];
   sent: number[];
   p95: number[];
+  /** Issued so far and stock left, as % of the initial stock: readable whatever the stock's size. */
   issued: number[];
   stock: number[];
+  /** When the last unit went (null: never sold out): a mark on every chart. */
+  soldOutAtS: number | null;
 }
 
 /** Per-second series of each report, as the page's charts read them. */
@@ -35,13 +38,15 @@ export function chartData(reports: Report[]): { seconds: number[]; series: Chart
   const series = reports.map((r) => {
     let issued = 0;
     const cumulative = r.series.map((p) => (issued += p.issued));
+    const share = (n: number) => Math.round((10_000 * n) / r.config.scenario.quantity) / 100;
     return {
       label: `${rowKey(r)}${reports.filter((x) => rowKey(x) === rowKey(r)).length > 1 ? ` ${r.createdAt.slice(11, 19)}` : ''}`,
       vus: r.series.map((p) => p.vus),
       sent: r.series.map((p) => p.sent),
       p95: r.series.map((p) => p.p95),
-      issued: cumulative,
-      stock: cumulative.map((n) => Math.max(0, r.config.scenario.quantity - n)),
+      issued: cumulative.map(share),
+      stock: cumulative.map((n) => share(Math.max(0, r.config.scenario.quantity - n))),
+      soldOutAtS: r.load.phases?.soldOutAtS ?? null,
     };
   });
   // Fault intervals, shaded on every chart (an instant gets a thin band).
@@ -68,7 +73,7 @@ const PAGE_SCRIPT = `
     { id: 'vus', title: 'virtual users', key: 'vus' },
     { id: 'sent', title: 'requests sent per second', key: 'sent' },
     { id: 'p95', title: 'p95 latency (ms) of responses in each second', key: 'p95' },
-    { id: 'issued', title: 'issued so far (solid) vs remaining stock (dashed)', key: 'issued', dashed: 'stock' }
+    { id: 'issued', title: 'issued so far (solid) and stock left (dashed), % of the initial stock', key: 'issued', dashed: 'stock', range: [0, 100] }
   ];
   var painted = charts.map(function () { return 0; });
   function shadeFaults(u) {
@@ -82,6 +87,24 @@ const PAGE_SCRIPT = `
     });
     ctx.restore();
   }
+  // The end of each run's sale phase: a dashed line in the run's colour, labelled.
+  function markSoldOut(u) {
+    var ctx = u.ctx;
+    ctx.save();
+    ctx.setLineDash([3, 3]);
+    ctx.font = (11 * devicePixelRatio) + 'px sans-serif';
+    data.series.forEach(function (s, k) {
+      if (s.soldOutAtS === null) return;
+      var x = u.valToPos(s.soldOutAtS, 'x', true);
+      ctx.strokeStyle = ctx.fillStyle = palette[k % palette.length];
+      ctx.beginPath();
+      ctx.moveTo(x, u.bbox.top);
+      ctx.lineTo(x, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.fillText('sold out', x + 3, u.bbox.top + 12 * devicePixelRatio * (k + 1));
+    });
+    ctx.restore();
+  }
   function countPainted(i, u) {
     var canvas = u.ctx.canvas;
     var px = u.ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -89,7 +112,24 @@ const PAGE_SCRIPT = `
     for (var p = 3; p < px.length; p += 4) if (px[p] > 0) n++;
     painted[i] = n;
     document.body.setAttribute('data-painted-pixels', painted.join(','));
+    measureHeight();
   }
+  // How tall the page really is, once drawn, so a screenshot can stop where the content does.
+  function measureHeight() {
+    var bottom = 0;
+    Array.prototype.forEach.call(document.body.children, function (el) {
+      if (el.tagName !== 'SCRIPT') bottom = Math.max(bottom, el.getBoundingClientRect().bottom + window.scrollY);
+    });
+    document.body.setAttribute('data-page-height', String(Math.ceil(bottom + 24)));
+  }
+  var legend = document.getElementById('chart-legend');
+  data.series.forEach(function (s, k) {
+    var item = document.createElement('span');
+    item.className = 'legend-item';
+    item.innerHTML = '<i style="background:' + palette[k % palette.length] + '"></i>';
+    item.appendChild(document.createTextNode(s.label));
+    legend.appendChild(item);
+  });
   charts.forEach(function (c, i) {
     var el = document.getElementById('chart-' + c.id);
     var series = [{}];
@@ -102,13 +142,19 @@ const PAGE_SCRIPT = `
         columns.push(s[c.dashed]);
       }
     });
+    var y = c.range ? { range: c.range } : { range: function (u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; } };
     new uPlot({
       title: c.title, width: 920, height: 260, series: series,
-      scales: { x: { time: false } }, axes: [{ label: 'second' }, {}],
-      hooks: { drawClear: [shadeFaults], draw: [function (u) { countPainted(i, u); }] }
+      // One legend for all charts (above them), not one per chart: uPlot's lays out tall and mostly empty.
+      legend: { show: false },
+      scales: { x: { time: false }, y: y },
+      // A y axis wide enough for "24,000" or "1.5k": labels are never cut.
+      axes: [{ label: 'second' }, { size: 72 }],
+      hooks: { drawClear: [shadeFaults], draw: [markSoldOut, function (u) { countPainted(i, u); }] }
     }, columns, el);
   });
   document.body.setAttribute('data-charts-rendered', String(charts.length));
+
 })();
 `;
 
@@ -132,6 +178,8 @@ th:first-child, td:first-child { text-align: left; }
 td.bad { color: #b00; font-weight: 600; } td.good { color: #070; font-weight: 600; } td.warn { color: #a60; } td.dim { color: #888; }
 .chart { margin: 12px 0 24px; }
 .meta { color: #666; }
+.legend-item { margin-right: 16px; white-space: nowrap; }
+.legend-item i { display: inline-block; width: 14px; height: 3px; margin: 0 6px 4px 0; vertical-align: middle; }
 </style></head>
 <body>
 <h1>couponbench: ${escapeHtml(comparisonTitle(c))}</h1>
@@ -140,7 +188,9 @@ ${comparisonSections(c.rows, c.baseline).map(sectionHtml).join('\n')}
 <h2>audit, in words</h2>
 <ul>${explanations}</ul>
 <h2>over time</h2>
-${faultList.length > 0 ? `<p class="meta">Shaded: faults in effect.</p><ul>${faultList.join('\n')}</ul>` : ''}
+<p class="meta">Dashed vertical lines: the moment each run sold out (the end of its sale phase).${faultList.length > 0 ? ' Shaded: faults in effect.' : ''}</p>
+${faultList.length > 0 ? `<ul>${faultList.join('\n')}</ul>` : ''}
+<p class="legend" id="chart-legend"></p>
 <div class="chart" id="chart-vus"></div>
 <div class="chart" id="chart-sent"></div>
 <div class="chart" id="chart-p95"></div>
