@@ -72,7 +72,7 @@ describe('couponbench CLI', () => {
     const r = await cli(['run', '--strategy', 'spinlock']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/unknown strategy "spinlock" \(known: none, in-process, mysql-pessimistic, mysql-optimistic, mysql-atomic, mysql-named-lock, redis-spin, redis-spin-fenced, redis-pubsub, redis-fair, redlock, redis-atomic; or a path to a plugin file\)/);
+    expect(r.stderr).toMatch(/unknown strategy "spinlock" \(known: none, in-process, mysql-pessimistic, mysql-optimistic, mysql-atomic, mysql-named-lock, redis-spin, redis-spin-fenced, redis-pubsub, redis-fair, redlock, redis-atomic, redis-stream; or a path to a plugin file\)/);
   });
 
   it('rejects a malformed scenario file naming the bad field (exit 2)', async () => {

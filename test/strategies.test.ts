@@ -53,14 +53,14 @@ const ACROSS = STRATEGIES.filter((s) => s.promise === 'across-instances' && !['m
 describe('lock strategies, 2 instances racing on one coupon', () => {
   for (const strategy of ACROSS) {
     it(`${strategy.name} keeps integrity and sells out exactly`, async () => {
-      const race = await runStrategy(strategy.name, scenario({ stages: [{ duration: 2.5, target: 40 }] }), {
+      const race = await runStrategy(strategy.name, scenario({ stages: [{ duration: 1.5, target: 40 }] }), {
         options: { ...DEFAULT_STRATEGY_OPTIONS, lockWaitMs: 10_000, lockLeaseMs: 30_000, retryIntervalMs: 20, maxRetries: 2 },
         redisNodes: strategy.name === 'redlock' ? 3 : 1,
       });
       expect(race.audit.violations).toEqual([]);
       expect(race.load.issued).toBeGreaterThan(30);
       expect(race.server.tally['warning:release_failed'] ?? 0).toBe(0);
-      const soldOut = await runStrategy(strategy.name, scenario({ quantity: 60, stages: [{ duration: 2.5, target: 40 }] }), {
+      const soldOut = await runStrategy(strategy.name, scenario({ quantity: 60, stages: [{ duration: 1.5, target: 40 }] }), {
         options: { ...DEFAULT_STRATEGY_OPTIONS, lockWaitMs: 10_000, lockLeaseMs: 30_000, retryIntervalMs: 20, maxRetries: 30 },
       });
       expect(soldOut.audit.verdict).toBe('pass');
