@@ -28,8 +28,8 @@ export function checkFairness(log: RequestLog, issueOrder: number[], quantity: n
   const firstAsk = new Map<number, number>();
   const firstResult = new Map<number, string>();
   for (let i = 0; i < log.length; i++) {
-    const user = log.userId[i]!;
-    const at = log.sentAtMs[i]!;
+    const user = log.userId.get(i);
+    const at = log.sentAtMs.get(i);
     const seen = firstAsk.get(user);
     if (seen === undefined || at < seen) {
       firstAsk.set(user, at);

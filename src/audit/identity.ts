@@ -37,7 +37,7 @@ interface PerUser {
 export function reconcileByUser(log: RequestLog, holdings: ReadonlyMap<number, number>): IdentityResult {
   const users = new Map<number, PerUser>();
   for (let i = 0; i < log.length; i++) {
-    const user = log.userId[i]!;
+    const user = log.userId.get(i);
     const entry = users.get(user) ?? { told: 0, unknown: 0 };
     const c = classify(log.observationOf(i)).class;
     if (c === 'success') entry.told++;

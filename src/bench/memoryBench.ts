@@ -1,12 +1,13 @@
 /**
  * `couponbench bench-driver --memory`: the driver's memory at scale, as RSS sampled every 100 ms.
- * First for real: N VUs (10,000 by default) on their own keep-alive connections against the no-op
- * server. Then the request log of that run is filled up to M requests (5,000,000) with copies of
- * what it recorded, and everything a report computes from it is computed: a run that long takes
- * minutes of machine time to send for real, and what it costs in memory is the log and the
- * summaries, which this exercises with the same code.
+ * N VUs (10,000 by default) on their own keep-alive connections against the no-op server, and,
+ * while they are all connected, the request log filled up to M requests (5,000,000) with copies
+ * of what it recorded; then everything a report computes from it. Sending 5 million requests for
+ * real takes minutes of machine time; what they cost in memory is the log and the summaries,
+ * which this exercises with the same code, beside the live connections.
  */
 import { drive } from '../load/driver.js';
+import type { RequestLog } from '../load/recorder.js';
 import { embeddedPlan } from '../load/requestPlan.js';
 import { perSecondSeries, summarise } from '../load/summary.js';
 import { int } from '../report/format.js';
@@ -31,12 +32,36 @@ function rssSampler() {
   };
 }
 
+/** Append copies of the log's own records (spread over the same run time) until it holds `target`. */
+function copyInto(log: RequestLog, target: number): void {
+  const real = log.length;
+  for (let i = 0; log.length < target; i = (i + 1) % real) {
+    log.add({
+      sentAtMs: log.sentAtMs.get(i),
+      latencyMs: log.latencyMs.get(i),
+      status: log.status.get(i),
+      observation: log.observationOf(i),
+      userId: (log.length % 1_000_000) + 1,
+      serverTiming: 'lock;dur=0.05, cs;dur=0.02, total;dur=0.08',
+    });
+  }
+}
+
 export async function runMemoryBenchmark(opts: MemoryBenchOptions, out: NodeJS.WritableStream): Promise<void> {
   const { child, url } = await startNoopServer();
   const rss = rssSampler();
   try {
     const before = process.memoryUsage.rss();
-    out.write(`no-op server at ${url}; ${int(opts.vus)} VUs (think 1 s), ramp ${opts.duration}s + ${opts.duration}s; then the log filled to ${int(opts.requests)} requests\n`);
+    out.write(`no-op server at ${url}; ${int(opts.vus)} VUs (think 1 s), ramp ${opts.duration}s + ${opts.duration}s; while they are connected, the log filled to ${int(opts.requests)} requests\n`);
+    // While all VUs are connected, the log is filled with copies of what it recorded, a share a
+    // second, so that both are in memory at once, as they would be in a run that long.
+    const filler = (tick: { elapsedS: number; log: RequestLog }) => {
+      const { log } = tick;
+      if (tick.elapsedS < opts.duration || log.length === 0) return;
+      const secondsLeft = Math.max(1, 2 * opts.duration - tick.elapsedS - 1);
+      const target = Math.min(opts.requests, log.length + Math.ceil((opts.requests - log.length) / secondsLeft));
+      copyInto(log, target);
+    };
     const run = await drive({
       plan: embeddedPlan(url, '/noop'),
       startVUs: 0,
@@ -49,24 +74,12 @@ export async function runMemoryBenchmark(opts: MemoryBenchOptions, out: NodeJS.W
       gracefulStop: 10,
       userPool: 1_000_000,
       seed: 1,
+      onTick: filler,
     });
-    const sent = run.log.length;
-    const peakLoad = rss.peak();
-    const peakVUs = run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0);
-    out.write(`load:   ${int(peakVUs)} VUs, ${int(sent)} requests sent for real, peak RSS ${int(peakLoad / MB)} MB (${int(before / MB)} MB before)\n`);
-
-    // Copies of what was recorded, spread over the same run time, until the log holds M requests.
     const { log } = run;
-    for (let i = 0; log.length < opts.requests; i = (i + 1) % sent) {
-      log.add({
-        sentAtMs: log.sentAtMs[i]!,
-        latencyMs: log.latencyMs[i]!,
-        status: log.status[i]!,
-        observation: log.observationOf(i),
-        userId: (log.length % 1_000_000) + 1,
-        serverTiming: 'lock;dur=0.05, cs;dur=0.02, total;dur=0.08',
-      });
-    }
+    copyInto(log, opts.requests);
+    const peakVUs = run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0);
+    out.write(`load:   ${int(peakVUs)} VUs connected while the log grew to ${int(log.length)} requests, peak RSS ${int(rss.peak() / MB)} MB (${int(before / MB)} MB before)\n`);
     const summary = summarise(run);
     const series = perSecondSeries(run);
     const peakAll = rss.peak();

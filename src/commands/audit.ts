@@ -82,7 +82,7 @@ async function audit(flags: Flags): Promise<number> {
 function historyScenario(history: LoadedHistory, file: string, quantity: number, onePerUser: boolean): Scenario {
   const { run } = history;
   const users = new Set<number>();
-  for (let i = 0; i < run.log.length; i++) users.add(run.log.userId[i]!);
+  for (let i = 0; i < run.log.length; i++) users.add(run.log.userId.get(i));
   const peak = run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0);
   return {
     name: 'history',

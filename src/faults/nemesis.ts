@@ -62,7 +62,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
 /** Seconds from each fault's end to the first coupon issued after it (null when none was). */
 export function withLiveness(records: Omit<FaultRecord, 'livenessS'>[], log: RequestLog): FaultRecord[] {
   const issuedAt: number[] = [];
-  for (let i = 0; i < log.length; i++) if (log.observationOf(i) === 'issued') issuedAt.push((log.sentAtMs[i]! + log.latencyMs[i]!) / 1000);
+  for (let i = 0; i < log.length; i++) if (log.observationOf(i) === 'issued') issuedAt.push((log.sentAtMs.get(i) + log.latencyMs.get(i)) / 1000);
   issuedAt.sort((a, b) => a - b);
   return records.map((r) => {
     const next = issuedAt.find((t) => t >= r.endS);

@@ -20,7 +20,7 @@ export async function writeHistory(file: string, run: LoadRun, name: string, bas
     const { log } = run;
     let chunk = '';
     for (let i = 0; i < log.length; i++) {
-      chunk += `{"user":${log.userId[i]},"sentAtMs":${round(log.sentAtMs[i]!)},"latencyMs":${round(log.latencyMs[i]!)},"status":${log.status[i]},"outcome":${JSON.stringify(log.observationOf(i))}}\n`;
+      chunk += `{"user":${log.userId.get(i)},"sentAtMs":${round(log.sentAtMs.get(i))},"latencyMs":${round(log.latencyMs.get(i))},"status":${log.status.get(i)},"outcome":${JSON.stringify(log.observationOf(i))}}\n`;
       if (chunk.length > 1 << 16) {
         await write(chunk);
         chunk = '';

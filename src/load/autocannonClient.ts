@@ -103,7 +103,9 @@ export class PacedConnection {
   send(): void {
     if (this.inFlight) throw new Error('send() while a request is in flight');
     this.inFlight = true;
-    this.timer = setTimeout(() => this.timedOut(), this.opts.timeoutMs);
+    // One timer per connection, re-armed per request (no allocation); it fires only when a request is in flight too long.
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(() => this.inFlight && this.timedOut(), this.opts.timeoutMs);
     const client = this.client;
     if (!client || client.destroyed) {
       this.client = this.open(); // autocannon sends the first request from its constructor
@@ -115,6 +117,7 @@ export class PacedConnection {
 
   close(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.inFlight = false;
     this.client?.destroy();
     this.client = undefined;
@@ -174,7 +177,6 @@ export class PacedConnection {
   }
 
   private settle(): void {
-    clearTimeout(this.timer);
-    this.inFlight = false;
+    this.inFlight = false; // the timer stays armed; it ignores a connection with nothing in flight
   }
 }

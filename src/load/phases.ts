@@ -34,11 +34,11 @@ export function splitPhases(run: LoadRun): Phases {
   const { log } = run;
   let lastIssuedEnd = -1;
   for (let i = 0; i < log.length; i++) {
-    if (log.observationOf(i) === 'issued') lastIssuedEnd = Math.max(lastIssuedEnd, log.sentAtMs[i]! + log.latencyMs[i]!);
+    if (log.observationOf(i) === 'issued') lastIssuedEnd = Math.max(lastIssuedEnd, log.sentAtMs.get(i) + log.latencyMs.get(i));
   }
   let soldOutLater = false;
   for (let i = 0; i < log.length && lastIssuedEnd >= 0; i++) {
-    if (log.observationOf(i) === 'sold_out' && log.sentAtMs[i]! >= lastIssuedEnd) soldOutLater = true;
+    if (log.observationOf(i) === 'sold_out' && log.sentAtMs.get(i) >= lastIssuedEnd) soldOutLater = true;
   }
   const boundaryMs = soldOutLater ? lastIssuedEnd : run.durationMs;
   const phase = (fromMs: number, toMs: number): Phase => {
@@ -46,11 +46,11 @@ export function splitPhases(run: LoadRun): Phases {
     let issued = 0;
     const latencies = new LatencyHistogram();
     for (let i = 0; i < log.length; i++) {
-      const sent = log.sentAtMs[i]!;
+      const sent = log.sentAtMs.get(i);
       if (sent < fromMs || sent >= toMs) continue;
       requests++;
       if (log.observationOf(i) === 'issued') issued++;
-      if (log.status[i]! > 0) latencies.record(log.latencyMs[i]!);
+      if (log.status.get(i) > 0) latencies.record(log.latencyMs.get(i));
     }
     const seconds = Math.max(toMs - fromMs, 1) / 1000;
     return {

@@ -122,6 +122,14 @@ export class VirtualUser {
       this.opts.onFree(this);
       return;
     }
+    if (this.opts.thinkMs <= 0) {
+      // No think time: next turn of the event loop. setTimeout(0) waits at least 1 ms, which
+      // capped a closed loop at one request per millisecond per VU.
+      setImmediate(() => {
+        if (!this.stopping) this.connection.send();
+      });
+      return;
+    }
     this.thinkTimer = setTimeout(() => {
       this.thinkTimer = undefined;
       if (!this.stopping) this.connection.send();

@@ -18,7 +18,7 @@ export function progressPrinter(stream: NodeJS.WriteStream, quantity: number, ev
     const from = seen;
     for (let i = from; i < log.length; i++) {
       if (classify(log.observationOf(i)).class === 'success') issued++;
-      if (log.status[i]! > 0) window.push(log.latencyMs[i]!);
+      if (log.status.get(i) > 0) window.push(log.latencyMs.get(i));
     }
     seen = log.length;
     const isTTY = stream.isTTY;
