@@ -8,9 +8,25 @@
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LuaScript } from './locks/luaScript.js';
 import type { RedisClient } from './types.js';
 
 export const GROUP = 'writers';
+
+// Acknowledge the batch and count as persisted only what this XACK acknowledged: a consumer that
+// took entries over may have found them already written by one that was merely slow, and both
+// then acknowledge the same entries. ARGV[2..] are "<id> <lag ms>". Lags are kept when all were ours.
+const ACKNOWLEDGE = new LuaScript(`
+local ids, lags = {}, {}
+for i = 2, #ARGV do
+  local space = string.find(ARGV[i], ' ')
+  ids[#ids + 1] = string.sub(ARGV[i], 1, space - 1)
+  lags[#lags + 1] = string.sub(ARGV[i], space + 1)
+end
+local acked = redis.call('xack', KEYS[1], ARGV[1], unpack(ids))
+redis.call('hincrby', KEYS[2], 'persisted', acked)
+if acked == #ids then redis.call('rpush', KEYS[3], unpack(lags)) end
+return acked`);
 const BATCH = 500;
 const BLOCK_MS = 100;
 /** A pending entry idle this long belongs to a consumer that stopped: another takes it over. */
@@ -126,11 +142,6 @@ export class StreamWriter {
       conn.release();
     }
     const committedAt = Date.now();
-    await this.redis
-      .multi()
-      .xack(this.keys.log, GROUP, ...ids)
-      .hincrby(this.keys.stats, 'persisted', entries.length)
-      .rpush(this.keys.lags, ...ids.map((id) => committedAt - claimedAtMs(id)))
-      .exec();
+    await ACKNOWLEDGE.run(this.redis, [this.keys.log, this.keys.stats, this.keys.lags], [GROUP, ...ids.map((id) => `${id} ${committedAt - claimedAtMs(id)}`)]);
   }
 }
