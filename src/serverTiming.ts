@@ -13,7 +13,8 @@ export const SERVER_PHASES = {
   cs: 'critical section',
   commit: 'commit',
   release: 'release',
-  claim: 'redis claim',
+  // Not plain `claim`: a service's own phase of that name is its own, and is printed as such.
+  'redis-claim': 'redis claim',
 } as const;
 export type ServerPhase = keyof typeof SERVER_PHASES;
 

@@ -37,7 +37,7 @@ export const redisAtomic: Strategy = {
       const keys = [stockKey(req.couponId), winnersKey(req.couponId)];
       let claim: number;
       try {
-        claim = (await (req.timer ?? NO_TIMER).time('claim', () => CLAIM.run(ctx.redis, keys, [req.userId, ctx.onePerUser ? '1' : '0']))) as number;
+        claim = (await (req.timer ?? NO_TIMER).time('redis-claim', () => CLAIM.run(ctx.redis, keys, [req.userId, ctx.onePerUser ? '1' : '0']))) as number;
       } catch (err) {
         return failedOutcome(err);
       }

@@ -49,7 +49,7 @@ export const redisStream: Strategy = {
         let claim: number;
         try {
           const run = () => CLAIM.run(ctx.redis, [key(req.couponId, 'stock'), key(req.couponId, 'winners'), k.log, k.stats], [req.userId, ctx.onePerUser ? '1' : '0']);
-          claim = (await (req.timer ?? NO_TIMER).time('claim', run)) as number;
+          claim = (await (req.timer ?? NO_TIMER).time('redis-claim', run)) as number;
         } catch (err) {
           return failedOutcome(err);
         }

@@ -10,7 +10,8 @@ export const DEFAULT_REPORTS_DIR = 'reports';
 
 export function reportFileName(report: Report): string {
   const stamp = report.createdAt.replace(/[:.]/g, '-');
-  return `${stamp}-${report.config.strategy}-${report.config.scenario.name}.json`;
+  // A modified scenario is named `smoke*`: no `*` in a file name (a shell would glob it).
+  return `${stamp}-${report.config.strategy}-${report.config.scenario.name.replace(/\*$/, '-modified')}.json`;
 }
 
 /**
