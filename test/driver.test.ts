@@ -72,6 +72,9 @@ describe('load driver', () => {
     expect(summary.requests).toBe(all.length);
     expect(summary.issued).toBe(all.length);
     expect(summary.peakVUs).toBe(200);
+    // The closed model has no intended start times: no dropped count, no second latency.
+    expect(summary.droppedIterations).toBeUndefined();
+    expect(summary.phases!.sale.p95FromIntended).toBeUndefined();
     const series = perSecondSeries(run);
     expect(series[3]!.vus).toBe(200);
     expect(series.reduce((a, p) => a + p.sent, 0)).toBe(all.length);
@@ -135,6 +138,7 @@ describe('arrival-rate executors (the open model)', () => {
     expect(summary.requests).toBeGreaterThanOrEqual(199);
     expect(summary.requests).toBeLessThanOrEqual(200);
     expect(summary.droppedIterations).toBe(0);
+    expect(summary.phases!.sale.p95FromIntended).toBeDefined();
     // Evenly: each 250 ms of the run holds about 25 of them (think time does not apply).
     const sent = Array.from({ length: run.log.length }, (_, i) => run.log.sentAtMs.get(i));
     for (let from = 0; from < 2000; from += 250) {
@@ -158,6 +162,7 @@ describe('arrival-rate executors (the open model)', () => {
       expect(summary.peakVUs).toBe(5);
       expect(summary.latency.med).toBeGreaterThanOrEqual(99);
       expect(summary.latencyFromIntended!.med).toBeGreaterThanOrEqual(summary.latency.med);
+      expect(summary.phases!.sale.p95FromIntended).toBeGreaterThanOrEqual(summary.phases!.sale.p95);
     } finally {
       await new Promise<void>((r) => { slow.closeAllConnections(); slow.close(() => r()); });
     }

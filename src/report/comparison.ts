@@ -102,7 +102,7 @@ export const ComparisonRowSchema = z.object({
     p99: z.number(),
     max: z.number(),
     requests: z.number(),
-    /** Arrival-rate executors only: iterations dropped, and p95 from the intended start (whole run). */
+    /** Arrival-rate executors only: iterations dropped (whole run), and p95 from the intended start (sale phase). */
     dropped: z.number().optional(),
     p95FromIntended: z.number().optional(),
   }),
@@ -127,7 +127,10 @@ export type ComparisonRow = z.infer<typeof ComparisonRowSchema>;
 /** Ranked by the sale: a run that sells out is judged while stock lasted, not by its cheap 410s after. */
 function saleThroughput(l: Report['load']): ComparisonRow['throughput'] {
   const sale = l.phases?.sale;
-  const open = l.droppedIterations !== undefined && l.latencyFromIntended ? { dropped: l.droppedIterations, p95FromIntended: l.latencyFromIntended.p95 } : {};
+  const open =
+    l.droppedIterations !== undefined && l.latencyFromIntended
+      ? { dropped: l.droppedIterations, p95FromIntended: sale?.p95FromIntended ?? l.latencyFromIntended.p95 }
+      : {};
   return sale
     ? { rate: l.rate, issuedRate: sale.issuedRate, p50: sale.p50, p95: sale.p95, p99: sale.p99, max: l.latency.max, requests: l.requests, ...open }
     : { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests, ...open };

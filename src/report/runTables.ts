@@ -82,7 +82,8 @@ function phaseRows(l: Report['load']): string[][] {
   const p = l.phases;
   if (!p) return [];
   const line = (ph: NonNullable<typeof p.soldOut>) =>
-    `${ph.startS.toFixed(1)}-${ph.endS.toFixed(1)}s  issued ${int(ph.issued)} ${rate(ph.issuedRate)}  reqs ${rate(ph.rate)}  p50=${ms(ph.p50)} p95=${ms(ph.p95)} p99=${ms(ph.p99)}`;
+    `${ph.startS.toFixed(1)}-${ph.endS.toFixed(1)}s  issued ${int(ph.issued)} ${rate(ph.issuedRate)}  reqs ${rate(ph.rate)}  p50=${ms(ph.p50)} p95=${ms(ph.p95)} p99=${ms(ph.p99)}` +
+    (ph.p95FromIntended === undefined ? '' : `  p95 from intended=${ms(ph.p95FromIntended)}`);
   return [
     ['sale phase', `${line(p.sale)}${p.soldOutAtS === null ? '  (never sold out)' : ''}`],
     ...(p.soldOut ? [['sold-out phase', `${line(p.soldOut)}  (sold out at ${p.soldOutAtS!.toFixed(1)}s)`]] : []),

@@ -74,7 +74,7 @@ function throughputColumns(rows: ComparisonRow[], baseline?: ComparisonRow): Col
     { header: 'max', cell: (r) => ms(r.throughput.max) },
     ...(rows.some((r) => r.throughput.dropped !== undefined)
       ? [
-          { header: 'p95 from intended (run)', cell: (r: ComparisonRow) => (r.throughput.p95FromIntended === undefined ? '—' : ms(r.throughput.p95FromIntended)) },
+          { header: 'p95 from intended', cell: (r: ComparisonRow) => (r.throughput.p95FromIntended === undefined ? '—' : ms(r.throughput.p95FromIntended)) },
           { header: 'dropped', cell: (r: ComparisonRow) => (r.throughput.dropped === undefined ? '—' : int(r.throughput.dropped)), tone: badIfPositive((r) => r.throughput.dropped ?? 0) },
         ]
       : []),
