@@ -3,12 +3,11 @@
  * one infrastructure start for strategies, the target file's reset steps for services.
  * Summarising them side by side is src/report/'s job.
  */
-import { FAULTS } from './faults/index.js';
 import type { FaultSpec } from './faults/spec.js';
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
 import type { StrategyRef } from '../strategies/index.js';
-import { bringUpInfra, calibrateFor, preflight, runOnInfra, type RunConfig, type RunHooks } from './run.js';
+import { bringUpInfra, calibrateFor, faultOutOfReach, preflight, runOnInfra, type RunConfig, type RunHooks } from './run.js';
 import type { LoadedTarget } from './target/file.js';
 import { runTarget, targetConfig } from './target/run.js';
 
@@ -32,9 +31,9 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
   const infra = await bringUpInfra(infraRequest, hooks);
   const calibration = m.calibrate ? await calibrateFor(infra, m.base, hooks) : undefined;
   const runnable = faultSets.filter((faults) => {
-    const needs = faults.find((f) => FAULTS[f.kind].needsLocalInfra);
-    if (needs && !infra.processes) hooks.onStage?.(`matrix: skipping ${needs.kind}: it stops MySQL or Redis, and ${infra.kind} infra is not this run's to stop`);
-    return !(needs && !infra.processes);
+    const needs = faultOutOfReach(infra, faults);
+    if (needs) hooks.onStage?.(`matrix: skipping ${needs.kind}: it stops MySQL or Redis, and ${infra.kind} infra is not this run's to stop`);
+    return !needs;
   });
   const items = m.strategies.flatMap((ref) => runnable.map((faults) => ({ ref, faults })));
   const label = ({ ref, faults }: (typeof items)[number]) => `${ref.strategy}${faults.length > 0 ? ` + ${faults.map((f) => f.kind).join(' + ')}` : ''}`;

@@ -60,10 +60,15 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
   }
 }
 
-/** The same check once infra is up (auto may have chosen infra that is not ours to pause). */
+/** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
+export function faultOutOfReach(infra: Infra, faults: FaultSpec[]): FaultSpec | undefined {
+  return infra.processes ? undefined : faults.find((f) => FAULTS[f.kind].needsLocalInfra);
+}
+
+/** The same check as preflight's, once infra is up. */
 function assertFaultsCanRun(infra: Infra, faults: FaultSpec[]): void {
-  const needs = faults.find((f) => FAULTS[f.kind].needsLocalInfra);
-  if (needs && !infra.processes) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
+  const needs = faultOutOfReach(infra, faults);
+  if (needs) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
 }
 
 /** Bring infra up for one or more runs; it is released with `hooks.resources`. */

@@ -36,8 +36,10 @@ export async function readModifyWrite(
   return { result: 'issued' };
 }
 
-const ALREADY_ISSUED = 'SELECT 1 FROM user_coupon WHERE coupon_id = ? AND user_id = ? LIMIT 1';
-const INSERT_USER_COUPON = 'INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6))';
+/** Does the user hold one? Parameters: coupon id, user id. */
+export const ALREADY_ISSUED = 'SELECT 1 FROM user_coupon WHERE coupon_id = ? AND user_id = ? LIMIT 1';
+/** The user's coupon. Parameters: user id, coupon id. */
+export const INSERT_USER_COUPON = 'INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6))';
 
 export async function alreadyIssued(conn: PoolConnection, req: IssueRequest): Promise<boolean> {
   const [rows] = await conn.query<RowDataPacket[]>(ALREADY_ISSUED, [req.couponId, req.userId]);

@@ -1,5 +1,4 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { NO_TIMER } from '../src/serverTiming.js';
 import { ALL_FAULTS } from './faultProfile.js';
 import { onConnection } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
@@ -26,8 +25,7 @@ export const mysqlAtomic: Strategy = {
     issue: (req) =>
       onConnection(
         ctx.mysql,
-        async (conn): Promise<IssueOutcome> => {
-          const timer = req.timer ?? NO_TIMER;
+        async (conn, timer): Promise<IssueOutcome> => {
           // The row lock wait and the work behind it are one round trip: timed as the lock wait.
           const [results] = await timer.time('lock', () =>
             ctx.onePerUser

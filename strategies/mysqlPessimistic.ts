@@ -1,13 +1,12 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { NO_TIMER } from '../src/serverTiming.js';
+import { ALREADY_ISSUED, INSERT_USER_COUPON } from './criticalSection.js';
 import { stallIfAsked } from './faultHook.js';
 import { ALL_FAULTS } from './faultProfile.js';
 import { onConnection } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
 const LOCK_AND_READ = 'START TRANSACTION; SELECT quantity FROM coupons WHERE id = ? FOR UPDATE';
-const HELD = 'SELECT 1 FROM user_coupon WHERE coupon_id = ? AND user_id = ? LIMIT 1';
-const WRITE_BACK_AND_COMMIT = 'INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6)); UPDATE coupons SET quantity = ? WHERE id = ?; COMMIT';
+const WRITE_BACK_AND_COMMIT = `${INSERT_USER_COUPON}; UPDATE coupons SET quantity = ? WHERE id = ?; COMMIT`;
 
 /**
  * The read-modify-write under InnoDB's row lock: SELECT ... FOR UPDATE, then the quantity the
@@ -25,11 +24,10 @@ export const mysqlPessimistic: Strategy = {
     issue: (req) =>
       onConnection(
         ctx.mysql,
-        async (conn): Promise<IssueOutcome> => {
-          const timer = req.timer ?? NO_TIMER;
+        async (conn, timer): Promise<IssueOutcome> => {
           const [sets] = await timer.time('lock', () =>
             ctx.onePerUser
-              ? conn.query<RowDataPacket[][]>(`${LOCK_AND_READ}; ${HELD}`, [req.couponId, req.couponId, req.userId])
+              ? conn.query<RowDataPacket[][]>(`${LOCK_AND_READ}; ${ALREADY_ISSUED}`, [req.couponId, req.couponId, req.userId])
               : conn.query<RowDataPacket[][]>(LOCK_AND_READ, [req.couponId]),
           );
           const [, rows, held] = sets;

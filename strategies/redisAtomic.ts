@@ -1,6 +1,7 @@
 import type { RedisClient } from './types.js';
 import { LuaScript } from './locks/luaScript.js';
-import { claimOutcome, claimScript } from './redisClaim.js';
+import { INSERT_USER_COUPON } from './criticalSection.js';
+import { claimLedger, claimOutcome, claimScript } from './redisClaim.js';
 import { failedOutcome } from './failure.js';
 import { NO_TIMER } from '../src/serverTiming.js';
 import { onConnection } from './transaction.js';
@@ -12,8 +13,7 @@ const winnersKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}
 
 const CLAIM = claimScript();
 
-const WRITE_WINNER = `START TRANSACTION; UPDATE coupons SET quantity = quantity - 1 WHERE id = ?;
-INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6)); COMMIT`;
+const WRITE_WINNER = `START TRANSACTION; UPDATE coupons SET quantity = quantity - 1 WHERE id = ?; ${INSERT_USER_COUPON}; COMMIT`;
 
 // Give the unit back when the database write failed.
 const COMPENSATE = new LuaScript(`
@@ -45,8 +45,8 @@ export const redisAtomic: Strategy = {
       // Decrement first: the UPDATE takes the row's exclusive lock before the insert's foreign
       // key check wants a shared one, so winners queue on the row instead of deadlocking. The
       // transaction is one round trip, so the row is locked only while the server runs it.
-      const outcome = await onConnection(ctx.mysql, async (conn) => {
-        await (req.timer ?? NO_TIMER).time('lock', () => conn.query(WRITE_WINNER, [req.couponId, req.userId, req.couponId]));
+      const outcome = await onConnection(ctx.mysql, async (conn, timer) => {
+        await timer.time('lock', () => conn.query(WRITE_WINNER, [req.couponId, req.userId, req.couponId]));
         return { result: 'issued' } as const;
       }, req.timer);
       if (outcome.result !== 'issued') await COMPENSATE.run(ctx.redis, keys, [req.userId]).catch(() => {});
@@ -57,9 +57,5 @@ export const redisAtomic: Strategy = {
     await redis.set(stockKey(coupon.couponId), coupon.quantity);
     await redis.del(winnersKey(coupon.couponId));
   },
-  ledger: async (redis: RedisClient, couponId) => {
-    const stock = await redis.get(stockKey(couponId));
-    const counts = await redis.hvals(winnersKey(couponId));
-    return { stock: stock === null ? null : Number(stock), winners: counts.reduce((sum, c) => sum + Number(c), 0) };
-  },
+  ledger: (redis: RedisClient, couponId) => claimLedger(redis, stockKey(couponId), winnersKey(couponId)),
 };

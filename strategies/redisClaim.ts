@@ -5,7 +5,7 @@
  * step must do once a unit is taken (`then`).
  */
 import { LuaScript } from './locks/luaScript.js';
-import type { IssueOutcome } from './types.js';
+import type { IssueOutcome, RedisClient, RedisLedger } from './types.js';
 
 export function claimScript(then = ''): LuaScript {
   return new LuaScript(`
@@ -25,4 +25,11 @@ export function claimOutcome(code: number): IssueOutcome {
   if (code === -1) return { result: 'already_issued' };
   if (code === 0) return { result: 'sold_out' };
   return { result: 'issued' };
+}
+
+/** What the claims left in Redis, for the audit to reconcile with the database: stock and winners. */
+export async function claimLedger(redis: RedisClient, stockKey: string, winnersKey: string): Promise<RedisLedger> {
+  const stock = await redis.get(stockKey);
+  const counts = await redis.hvals(winnersKey);
+  return { stock: stock === null ? null : Number(stock), winners: counts.reduce((sum, c) => sum + Number(c), 0) };
 }

@@ -1,10 +1,10 @@
 import { NO_TIMER } from '../src/serverTiming.js';
 import { failedOutcome } from './failure.js';
-import { claimOutcome, claimScript } from './redisClaim.js';
-import { dedicatedConnection } from './locks/types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { claimLedger, claimOutcome, claimScript } from './redisClaim.js';
 import { GROUP, StreamWriter, type StreamKeys } from './streamWriter.js';
 import { percentile } from '../src/load/percentile.js';
-import type { IssueOutcome, Persistence, RedisClient, Strategy } from './types.js';
+import type { IssueOutcome, Persistence, Strategy } from './types.js';
 
 // Every key of a coupon shares one hash tag: the claim script and the writer's MULTI touch several.
 const key = (couponId: number, part: string) => `couponbench:stream:{coupon:${couponId}}:${part}`;
@@ -35,12 +35,8 @@ export const redisStream: Strategy = {
   survives: ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'pause-mysql', 'slow-holder'],
   create: (ctx) => {
     const writers = new Map<number, StreamWriter>();
-    const readers: RedisClient[] = [];
     const writerFor = (couponId: number) => {
-      if (writers.has(couponId)) return;
-      const reader = dedicatedConnection(ctx.redis); // XREADGROUP BLOCK holds its connection
-      readers.push(reader);
-      writers.set(couponId, new StreamWriter(reader, ctx.redis, ctx.mysql, couponId, streamKeys(couponId), `instance-${ctx.instance}-${process.pid}`));
+      if (!writers.has(couponId)) writers.set(couponId, new StreamWriter(ctx.redis, ctx.mysql, couponId, streamKeys(couponId), `instance-${ctx.instance}-${process.pid}`));
     };
     return {
       issue: async (req): Promise<IssueOutcome> => {
@@ -57,7 +53,6 @@ export const redisStream: Strategy = {
       },
       close: async () => {
         await Promise.all([...writers.values()].map((w) => w.close()));
-        readers.forEach((r) => r.disconnect());
       },
     };
   },
@@ -67,11 +62,7 @@ export const redisStream: Strategy = {
     await redis.set(key(coupon.couponId, 'stock'), coupon.quantity);
     await redis.call('XGROUP', 'CREATE', k.log, GROUP, '$', 'MKSTREAM');
   },
-  ledger: async (redis, couponId) => {
-    const stock = await redis.get(key(couponId, 'stock'));
-    const counts = await redis.hvals(key(couponId, 'winners'));
-    return { stock: stock === null ? null : Number(stock), winners: counts.reduce((sum, c) => sum + Number(c), 0) };
-  },
+  ledger: (redis, couponId) => claimLedger(redis, key(couponId, 'stock'), key(couponId, 'winners')),
   settle: async (redis, couponId, timeoutMs) => {
     const k = streamKeys(couponId);
     const started = Date.now();
@@ -83,7 +74,7 @@ export const redisStream: Strategy = {
     };
     let state = await read();
     while (state.persisted < state.claimed && Date.now() - started < timeoutMs) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      await sleep(SETTLE_POLL_MS);
       state = await read();
     }
     const lags = (await redis.lrange(k.lags, 0, -1)).map(Number).sort((a, b) => a - b);

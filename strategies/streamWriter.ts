@@ -9,6 +9,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LuaScript } from './locks/luaScript.js';
+import { dedicatedConnection } from './locks/types.js';
 import type { RedisClient } from './types.js';
 
 export const GROUP = 'writers';
@@ -44,7 +45,7 @@ type Entry = [id: string, fields: string[]];
 /** RESP2 gives [[stream, entries]]; ioredis 6 on RESP3 gives the one stream's map as [stream, entries]. */
 type ReadReply = Array<[stream: string, entries: Entry[]]> | [stream: string, entries: Entry[]] | null;
 
-function entriesOf(reply: ReadReply): Entry[] {
+export function entriesOf(reply: ReadReply): Entry[] {
   if (!reply || reply.length === 0) return [];
   return (Array.isArray(reply[0]) ? (reply[0] as [string, Entry[]])[1] : (reply[1] as Entry[])) ?? [];
 }
@@ -55,15 +56,17 @@ export const claimedAtMs = (id: string) => Number(id.slice(0, id.indexOf('-')));
 export class StreamWriter {
   private running = true;
   private readonly done: Promise<void>;
+  /** XREADGROUP BLOCK holds its connection: the writer reads on one of its own. */
+  private readonly reader: RedisClient;
 
   constructor(
-    private readonly reader: RedisClient,
     private readonly redis: RedisClient,
     private readonly mysql: Pool,
     private readonly couponId: number,
     private readonly keys: StreamKeys,
     private readonly consumer: string,
   ) {
+    this.reader = dedicatedConnection(redis);
     this.done = this.loop();
   }
 
@@ -71,6 +74,7 @@ export class StreamWriter {
   async close(): Promise<void> {
     this.running = false;
     await this.done;
+    this.reader.disconnect();
   }
 
   private async loop(): Promise<void> {

@@ -4,15 +4,19 @@ import { failedOutcome } from './failure.js';
 import type { IssueOutcome } from './types.js';
 
 /**
- * Run `work` on a pooled connection (the wait for one timed as `pool`). Any error becomes a
- * `failed` outcome naming its real cause (deadlock, pool closed, a bug...), after rolling back
- * whatever transaction the work left open.
+ * Run `work` on a pooled connection (the wait for one timed as `pool`), handing it the same timer
+ * for its own phases. Any error becomes a `failed` outcome naming its real cause (deadlock, pool
+ * closed, a bug...), after rolling back whatever transaction the work left open.
  */
-export async function onConnection(pool: Pool, work: (conn: PoolConnection) => Promise<IssueOutcome>, timer: Timer = NO_TIMER): Promise<IssueOutcome> {
+export async function onConnection(
+  pool: Pool,
+  work: (conn: PoolConnection, timer: Timer) => Promise<IssueOutcome>,
+  timer: Timer = NO_TIMER,
+): Promise<IssueOutcome> {
   let conn: PoolConnection | undefined;
   try {
     conn = await timer.time('pool', () => pool.getConnection());
-    return await work(conn);
+    return await work(conn, timer);
   } catch (err) {
     if (conn) await conn.rollback().catch(() => {});
     return failedOutcome(err);

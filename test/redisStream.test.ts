@@ -9,7 +9,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, databaseUrl, prepareDatabase } from '../src/db/index.js';
 import { redisStream } from '../strategies/redisStream.js';
-import { GROUP, StreamWriter } from '../strategies/streamWriter.js';
+import { entriesOf, GROUP, StreamWriter } from '../strategies/streamWriter.js';
 
 const DB = 'couponbench_stream_test';
 
@@ -45,14 +45,13 @@ describe('redis-stream write-behind', () => {
     await more.issue({ couponId: coupon.couponId, userId: 11 });
     await more.close!();
     for (let user = 12; user <= 15; user++) await more.issue({ couponId: coupon.couponId, userId: user });
-    const read = (await reader.call('XREADGROUP', 'GROUP', GROUP, 'dead', 'COUNT', 100, 'STREAMS', log, '>')) as unknown[];
-    const entries = (Array.isArray(read[0]) ? (read[0] as [string, Array<[string, string[]]>])[1] : (read[1] as Array<[string, string[]]>));
+    const entries = entriesOf((await reader.call('XREADGROUP', 'GROUP', GROUP, 'dead', 'COUNT', 100, 'STREAMS', log, '>')) as Parameters<typeof entriesOf>[0]);
     expect(entries.length).toBeGreaterThanOrEqual(4);
     const [first] = entries;
     await pool.query('UPDATE coupons SET quantity = quantity - 1 WHERE id = ?', [coupon.couponId]);
     await pool.query('INSERT INTO user_coupon (user_id, coupon_id, issued_at, stream_id) VALUES (?, ?, NOW(6), ?)', [Number(first![1][1]), coupon.couponId, first![0]]);
 
-    const writer = new StreamWriter(reader, redis, pool, coupon.couponId, keys, 'survivor');
+    const writer = new StreamWriter(redis, pool, coupon.couponId, keys, 'survivor');
     const settled = await redisStream.settle!(redis, coupon.couponId, 10_000);
     await writer.close();
     expect(settled).toMatchObject({ claimed: 15, pending: 0, drained: true });

@@ -10,7 +10,7 @@ import type { Report } from '../report/schema.js';
 import { assertLoopbackTarget, loadTarget } from '../target/file.js';
 import { addRunOptions, positiveInt, type RunFlags } from './options.js';
 import { emit, formatOption, renderComparison } from './output.js';
-import { runSetup } from './runSetup.js';
+import { assertCeilingMeasured, runSetup } from './runSetup.js';
 import { say, withResources } from './session.js';
 import { exitByVerdict } from './verdict.js';
 
@@ -61,12 +61,12 @@ function faultsFor(names: string, runS: number): FaultSpec[][] {
 
 async function matrix(flags: Flags): Promise<number> {
   if (Boolean(flags.strategies) === Boolean(flags.targets)) throw new UsageError('give either --strategies LIST or --targets FILES');
-  if ((!flags.calibrate || flags.targets) && (flags.threshold ?? []).some((t) => /^\s*efficiency\b/.test(t))) throw new UsageError('an efficiency threshold needs the ceiling, measured for --strategies unless --no-calibrate');
   const targets = await Promise.all(list(flags.targets ?? '').map(loadTarget));
   targets.forEach((t) => assertLoopbackTarget(t.target, Boolean(flags.allowRemote)));
   const names = flags.strategies === 'all' ? strategyNames() : list(flags.strategies ?? '');
   const strategies = await Promise.all(names.map(resolveStrategyRef));
   const setup = await runSetup(flags);
+  assertCeilingMeasured(setup.thresholds, flags.calibrate && targets.length === 0, 'it is measured for --strategies unless --no-calibrate');
   const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario)) : undefined;
   if (faultSets && targets.length > 0) throw new UsageError('--faults act on the processes couponbench starts; a target service is not one of them');
   const quiet = Boolean(flags.quiet || flags.format === 'json');

@@ -10,7 +10,7 @@ import { runOnce, type RunHooks } from '../run.js';
 import { assertLoopbackTarget, loadTarget } from '../target/file.js';
 import { runTarget, targetConfig } from '../target/run.js';
 import { addRunOptions, type RunFlags } from './options.js';
-import { runSetup } from './runSetup.js';
+import { assertCeilingMeasured, runSetup } from './runSetup.js';
 import { finishRun } from './output.js';
 import { say, withResources } from './session.js';
 
@@ -44,11 +44,11 @@ export function registerRun(program: Command): void {
 
 async function run(flags: Flags): Promise<number> {
   if (Boolean(flags.strategy) === Boolean(flags.target)) throw new UsageError('give either --strategy NAME|FILE or --target FILE');
-  if (!flags.calibrate && (flags.threshold ?? []).some((t) => /^\s*efficiency\b/.test(t))) throw new UsageError('an efficiency threshold needs the ceiling: add --calibrate');
   if (flags.target && flags.calibrate) throw new UsageError("--calibrate measures couponbench's own schema; a target's database is not ours to load");
   const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote)) : undefined;
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
+  assertCeilingMeasured(setup.thresholds, Boolean(flags.calibrate), 'add --calibrate');
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet && ref) setup.notes.forEach(say);
   const onTick = quiet ? undefined : progressPrinter(process.stderr, setup.base.scenario.quantity);

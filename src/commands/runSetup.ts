@@ -52,6 +52,11 @@ export function infraRequest(flags: InfraFlags): { infra: InfraRequest; database
   };
 }
 
+/** An `efficiency` threshold reads the hot-row ceiling: refuse it up front where none will be measured. */
+export function assertCeilingMeasured(thresholds: Threshold[], measured: boolean, how: string): void {
+  if (!measured && thresholds.some((t) => t.metric === 'efficiency')) throw new UsageError(`an efficiency threshold needs the ceiling: ${how}`);
+}
+
 function databaseName(name: string): string {
   try {
     return assertIdentifier(name);

@@ -33,20 +33,22 @@ export type Calibration = z.infer<typeof CalibrationSchema>;
 const USERS = 1000; // user ids the calibration cycles through (the foreign key wants real users)
 const WARMUP_S = 0.3;
 
+const INSERT = 'INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6))';
+
 type IssueOnce = (conn: PoolConnection, couponId: number, userId: number) => Promise<void>;
 
 const SHAPES: Record<CeilingShape, IssueOnce> = {
   'conditional-update': async (conn, couponId, userId) => {
     await conn.beginTransaction();
     const [update] = await conn.query<ResultSetHeader>('UPDATE coupons SET quantity = quantity - 1 WHERE id = ? AND quantity > 0', [couponId]);
-    if (update.affectedRows === 1) await conn.query('INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6))', [userId, couponId]);
+    if (update.affectedRows === 1) await conn.query(INSERT, [userId, couponId]);
     await conn.commit();
   },
   'select-for-update': async (conn, couponId, userId) => {
     await conn.beginTransaction();
     const [rows] = await conn.query<RowDataPacket[]>('SELECT quantity FROM coupons WHERE id = ? FOR UPDATE', [couponId]);
     const quantity = Number(rows[0]!.quantity);
-    await conn.query('INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6))', [userId, couponId]);
+    await conn.query(INSERT, [userId, couponId]);
     await conn.query('UPDATE coupons SET quantity = ? WHERE id = ?', [quantity - 1, couponId]);
     await conn.commit();
   },

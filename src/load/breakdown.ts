@@ -60,27 +60,30 @@ export function breakDown(log: RequestLog, fromMs: number, toMs: number): TimeBr
     .map((name, k) => ({ name, count: histograms[k]!.count, p50: histograms[k]!.at(50), p95: histograms[k]!.at(95) }))
     .sort((a, b) => Number(a.name === TOTAL_PHASE) - Number(b.name === TOTAL_PHASE));
 
-  // The requests at p95: latency between the 94th and the 96th percentile.
+  // The requests at p95 (latency between the 94th and the 96th percentile), in one more pass:
+  // the mean of their latency and of each phase (a phase a request did not name counts as 0).
   const [low, high] = [latencies.at(94) * 0.999, latencies.at(96) * 1.001];
-  const atP95 = (i: number) => inWindow(i) && log.latencyMs.get(i) >= low && log.latencyMs.get(i) <= high;
-  const mean = (value: (i: number) => number) => {
-    let sum = 0;
-    let n = 0;
-    for (let i = 0; i < log.length; i++) {
-      if (!atP95(i)) continue;
-      sum += value(i);
-      n++;
-    }
-    return n > 0 ? sum / n : 0;
-  };
-  const orZero = (v: number) => (Number.isNaN(v) ? 0 : v);
+  const sums = log.timingPhases.map(() => 0);
+  let latencySum = 0;
+  let band = 0;
+  for (let i = 0; i < log.length; i++) {
+    const ms = log.latencyMs.get(i);
+    if (ms < low || ms > high || !inWindow(i)) continue;
+    band++;
+    latencySum += ms;
+    log.timingPhases.forEach((name, k) => {
+      const v = log.timing(name, i);
+      if (!Number.isNaN(v)) sums[k] = sums[k]! + v;
+    });
+  }
+  const meanOf = (name: string) => (band > 0 ? sums[log.timingPhases.indexOf(name)]! / band : 0);
 
   const named = log.timingPhases.filter((p) => p !== TOTAL_PHASE);
-  const parts = named.map((name) => ({ name, ms: mean((i) => orZero(log.timing(name, i))) })).filter((p) => p.ms > 0);
-  const latency = mean((i) => log.latencyMs.get(i));
+  const parts = named.map((name) => ({ name, ms: meanOf(name) })).filter((p) => p.ms > 0);
+  const latency = band > 0 ? latencySum / band : 0;
   const inPhases = parts.reduce((sum, p) => sum + p.ms, 0);
   if (log.timingPhases.includes(TOTAL_PHASE)) {
-    const total = mean((i) => orZero(log.timing(TOTAL_PHASE, i)));
+    const total = meanOf(TOTAL_PHASE);
     parts.push({ name: UNTIMED_PART, ms: Math.max(0, total - inPhases) });
     parts.push({ name: OUTSIDE_PART, ms: Math.max(0, latency - total) });
   } else {

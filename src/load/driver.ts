@@ -60,6 +60,8 @@ interface Executor {
   tick(nowMs: number, end: boolean): number;
   /** Every VU ever started that has not been stopped, and the promises of those stopping. */
   retiring(): { stopping: Promise<void>[]; all: VirtualUser[] };
+  /** The open model's iterations dropped for want of a free VU (the closed model drops none). */
+  dropped?(): number;
 }
 
 /**
@@ -132,8 +134,7 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
     // Requests still in flight are logged as interrupted.
     for (const vu of all) vu.kill();
   }
-  const dropped = req.arrival ? { droppedIterations: (executor as ReturnType<typeof arrivalExecutor>).dropped() } : {};
-  return { startedAt, durationMs: clock(), log, vuSamples, ...dropped };
+  return { startedAt, durationMs: clock(), log, vuSamples, ...(executor.dropped ? { droppedIterations: executor.dropped() } : {}) };
 }
 
 type VuOptions = (vu: number, onFree?: (vu: VirtualUser) => void) => ConstructorParameters<typeof VirtualUser>[0];
@@ -168,7 +169,7 @@ function rampingVus(schedule: StageSchedule, options: VuOptions): Executor {
  * are pre-allocated, more are added up to maxVUs when none is free, and an iteration due when
  * every VU is busy and maxVUs is reached is dropped (dropped_iterations), not queued.
  */
-function arrivalExecutor(req: DriveRequest, arrival: Arrival, options: VuOptions) {
+function arrivalExecutor(req: DriveRequest, arrival: Arrival, options: VuOptions): Executor {
   const schedule = new ArrivalSchedule({ startRate: arrival.startRate, timeUnit: arrival.timeUnit, stages: req.stages });
   const all: VirtualUser[] = [];
   const free: VirtualUser[] = [];

@@ -52,6 +52,11 @@ export const LoadSummarySchema = z.object({
 });
 export type LoadSummary = z.infer<typeof LoadSummarySchema>;
 
+/** Coupons issued per second while stock lasted (a report older than phases: over the run). */
+export function saleIssuedRate(l: LoadSummary): number {
+  return l.phases?.sale.issuedRate ?? l.issuedRate;
+}
+
 export const SeriesPointSchema = z.object({
   second: z.number().int(),
   vus: z.number().int(),

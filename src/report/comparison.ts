@@ -8,6 +8,7 @@ import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { UsageError } from '../errors.js';
 import type { FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
+import { saleIssuedRate } from '../load/summary.js';
 import { efficiency, type Report } from './schema.js';
 import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
@@ -131,9 +132,16 @@ function saleThroughput(l: Report['load']): ComparisonRow['throughput'] {
     l.droppedIterations !== undefined && l.latencyFromIntended
       ? { dropped: l.droppedIterations, p95FromIntended: sale?.p95FromIntended ?? l.latencyFromIntended.p95 }
       : {};
-  return sale
-    ? { rate: l.rate, issuedRate: sale.issuedRate, p50: sale.p50, p95: sale.p95, p99: sale.p99, max: l.latency.max, requests: l.requests, ...open }
-    : { rate: l.rate, issuedRate: l.issuedRate, p50: l.latency.med, p95: l.latency.p95, p99: l.latency.p99, max: l.latency.max, requests: l.requests, ...open };
+  return {
+    rate: l.rate,
+    issuedRate: saleIssuedRate(l),
+    p50: sale?.p50 ?? l.latency.med,
+    p95: sale?.p95 ?? l.latency.p95,
+    p99: sale?.p99 ?? l.latency.p99,
+    max: l.latency.max,
+    requests: l.requests,
+    ...open,
+  };
 }
 
 const DISAGREEMENTS = new Set(['redis_stock_mismatch', 'redis_winners_mismatch', 'probe_mismatch']);

@@ -3,6 +3,7 @@
  * Failure metrics come from the outcome classification (src/outcomes.ts), never from a list kept here.
  */
 import { FAILURE_GROUP_NAMES, FAILURE_GROUPS } from '../outcomes.js';
+import { saleIssuedRate } from '../load/summary.js';
 import { efficiency, type Report } from './schema.js';
 
 export type MetricUnit = 'ms' | '%' | '/s' | '';
@@ -29,7 +30,7 @@ export const METRICS: Record<string, Metric> = {
     FAILURE_GROUP_NAMES.map((g) => [g, { unit: '%', meaning: FAILURE_GROUPS[g].meaning, read: shareOfRequests((r) => r.load.outcomes.failures[g]) } satisfies Metric]),
   ),
   reqs_rate: { unit: '/s', meaning: 'requests per second (http_reqs rate)', read: (r) => r.load.rate },
-  issued_rate: { unit: '/s', meaning: 'coupons issued per second while stock lasted (the sale phase)', read: (r) => r.load.phases?.sale.issuedRate ?? r.load.issuedRate },
+  issued_rate: { unit: '/s', meaning: 'coupons issued per second while stock lasted (the sale phase)', read: (r) => saleIssuedRate(r.load) },
   issued: { unit: '', meaning: 'coupons the clients were told were issued', read: (r) => r.load.issued },
   dropped_iterations: { unit: '', meaning: 'arrival-rate executors: iterations due when no VU was free (0 for ramping-vus)', read: (r) => r.load.droppedIterations ?? 0 },
   efficiency: { unit: '', meaning: "sale-phase issue rate over the hot-row ceiling of the strategy's shape (needs a calibration)", read: (r) => efficiency(r)?.value ?? NaN },

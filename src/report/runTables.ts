@@ -1,13 +1,15 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import { describeShape } from '../config.js';
+import { cpuLimits } from '../cpu.js';
+import { phaseLabel, TOTAL_PHASE } from '../serverTiming.js';
 import { formatDuration } from '../duration.js';
 import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
 import { rowKey } from './comparison.js';
 import { int, ms, pct, rate } from './format.js';
 import { paint } from './paint.js';
 import { efficiency, type Report } from './schema.js';
-import { timeTable } from './whereTimeGoes.js';
+import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 
 const plain = {
   head: [],
@@ -173,6 +175,27 @@ export function faultTimeline(report: Report): string {
       return `${chalk.bold(f.kind.padEnd(15))}${when.padEnd(16)}${f.target}: ${f.events.join('; ')} · ${liveness}`;
     })
     .join('\n');
+}
+
+/** The run's "where the time goes" block: per-phase percentiles, the p95 line, CPU, and what limited it. */
+function timeTable(report: Report): string | undefined {
+  const b = report.load.breakdown;
+  const cpu = report.cpu;
+  if (!b && !cpu) return undefined;
+  const t = new Table({ ...plain, colWidths: [20, 76], wordWrap: true });
+  if (b) {
+    for (const p of b.phases) {
+      t.push([p.name === TOTAL_PHASE ? 'in server (total)' : phaseLabel(p.name), `p50=${ms(p.p50)} p95=${ms(p.p95)}  (${int(p.count)} responses)`]);
+    }
+    t.push(['p95 request', `${breakdownLine(b.p95)}  (${b.fromS.toFixed(1)}-${b.toS.toFixed(1)}s)`]);
+  } else {
+    t.push(['server timing', chalk.dim('none: the service sent no Server-Timing header')]);
+  }
+  if (cpu) {
+    t.push([`cpu (${cpu.cores} cores)`, `${cpuLine(cpu)}  (% of one core)`]);
+    for (const limit of cpuLimits(cpu)) t.push(['', chalk.yellow(limit)]);
+  }
+  return t.toString();
 }
 
 export function renderRun(report: Report): string {

@@ -7,7 +7,7 @@ import { CalibrationSchema, CeilingShapeSchema } from '../db/calibrate.js';
 import { EnvironmentSchema } from '../environment.js';
 import { FaultKindSchema, FaultRecordSchema } from '../faults/spec.js';
 import { InfraKindSchema } from '../infra/types.js';
-import { LoadSummarySchema, SeriesPointSchema } from '../load/summary.js';
+import { LoadSummarySchema, saleIssuedRate, SeriesPointSchema } from '../load/summary.js';
 
 /**
  * The persisted report, composed of the schemas that live beside the code producing each part.
@@ -52,8 +52,7 @@ export function efficiency(report: Pick<Report, 'config' | 'load' | 'calibration
   if (!c) return undefined;
   const shape = report.config.ceiling ?? 'conditional-update';
   const ceiling = c.ceilings[shape];
-  const issuedRate = report.load.phases?.sale.issuedRate ?? report.load.issuedRate;
-  return ceiling > 0 ? { value: issuedRate / ceiling, ceiling, shape } : undefined;
+  return ceiling > 0 ? { value: saleIssuedRate(report.load) / ceiling, ceiling, shape } : undefined;
 }
 export type Report = z.infer<typeof ReportSchema>;
 

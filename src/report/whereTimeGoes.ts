@@ -2,13 +2,10 @@
  * Where the time went, in words: the p95 request split into its phases (from Server-Timing), and
  * the CPU each component used while the load ran. Shared by the run tables and the comparison.
  */
-import chalk from 'chalk';
-import Table from 'cli-table3';
-import { cpuLimits, type CpuUsage } from '../cpu.js';
+import type { CpuUsage } from '../cpu.js';
 import { OUTSIDE_PART, UNTIMED_PART, type TimeBreakdown } from '../load/breakdown.js';
-import { phaseLabel, TOTAL_PHASE } from '../serverTiming.js';
-import { int, ms } from './format.js';
-import type { Report } from './schema.js';
+import { phaseLabel } from '../serverTiming.js';
+import { ms } from './format.js';
 
 const PART_LABELS: Record<string, string> = {
   [UNTIMED_PART]: 'untimed in server',
@@ -28,31 +25,4 @@ export function cpuLine(usage: CpuUsage): string {
   const parts = usage.components.map((c) => `${c.name} ${Math.round(c.percent)}%`);
   parts.push(`machine ${Math.round(usage.machinePercent)}% of ${usage.cores * 100}%`);
   return parts.join(' · ');
-}
-
-/** The run's "where the time goes" block: per-phase percentiles, the p95 line, CPU, and what limited it. */
-export function timeTable(report: Report): string | undefined {
-  const b = report.load.breakdown;
-  const cpu = report.cpu;
-  if (!b && !cpu) return undefined;
-  const t = new Table({
-    head: [],
-    style: { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    colWidths: [20, 76],
-    wordWrap: true,
-  });
-  if (b) {
-    for (const p of b.phases) {
-      t.push([p.name === TOTAL_PHASE ? 'in server (total)' : phaseLabel(p.name), `p50=${ms(p.p50)} p95=${ms(p.p95)}  (${int(p.count)} responses)`]);
-    }
-    t.push(['p95 request', `${breakdownLine(b.p95)}  (${b.fromS.toFixed(1)}-${b.toS.toFixed(1)}s)`]);
-  } else {
-    t.push(['server timing', chalk.dim('none: the service sent no Server-Timing header')]);
-  }
-  if (cpu) {
-    t.push([`cpu (${cpu.cores} cores)`, `${cpuLine(cpu)}  (% of one core)`]);
-    for (const limit of cpuLimits(cpu)) t.push(['', chalk.yellow(limit)]);
-  }
-  return t.toString();
 }
