@@ -7,6 +7,8 @@ import { UsageError } from './errors.js';
 import { packageRoot } from './paths.js';
 import { StrategyOptionsSchema } from '../strategies/types.js';
 import { FaultSpecSchema } from './faults/spec.js';
+import { MAX_QUANTITY } from './db/schema.js';
+import { MAX_USER_POOL } from './db/seed.js';
 
 export const StageSchema = z.object({
   duration: DurationSchema,
@@ -37,9 +39,9 @@ export type Arrival = z.infer<typeof ArrivalSchema>;
 /** Settings every scenario has, whatever its load shape. A new setting is one field here. */
 const scenarioSettings = {
   description: z.string().default(''),
-  quantity: z.number().int().positive(),
+  quantity: z.number().int().positive().max(MAX_QUANTITY, `at most ${MAX_QUANTITY.toLocaleString('en-US')} (coupons.quantity is an INT)`),
   thinkTime: DurationSchema.default(1),
-  userPool: z.number().int().positive(),
+  userPool: z.number().int().positive().max(MAX_USER_POOL, `at most ${MAX_USER_POOL.toLocaleString('en-US')} users are seeded`),
   onePerUser: z.boolean().default(true),
   timeout: DurationSchema.default(60),
   gracefulStop: DurationSchema.default(30),

@@ -13,12 +13,14 @@ import { checkFairness, checkIntegrity, reconcileByUser, snapshotDatabase } from
 import type { RunConfig } from './config.js';
 import { watchCpu, type CpuWatch } from './cpu.js';
 import { calibrate, type Calibration } from './db/calibrate.js';
+import { claimDatabase } from './db/claim.js';
 import { databaseUrl, prepareDatabase, resetRedis } from './db/index.js';
 import { machine } from './environment.js';
 import { UsageError } from './errors.js';
 import { connectRedis, redisServerVersion } from './infra/clients.js';
 import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import { assertPortFree } from './infra/ports.js';
+import { assertTempDirUsable } from './infra/local.js';
 import type { Resources } from './lifecycle.js';
 import type { Baseline } from './history/format.js';
 import { drive, loadShape, type DriveTick, type LoadRun } from './load/driver.js';
@@ -33,6 +35,8 @@ export type { RunConfig } from './config.js';
 export interface RunHooks {
   resources: Resources;
   onStage?: (message: string) => void;
+  /** Lines shown even under --quiet and --json (on stderr): what runs on this machine in the user's name. */
+  onNotice?: (message: string) => void;
   onTick?: (tick: DriveTick) => void;
   /** Called once the load has drained, before the audit (e.g. to write the history). */
   onLoadDone?: (run: LoadRun, baseline?: Baseline) => Promise<void>;
@@ -40,7 +44,7 @@ export interface RunHooks {
 
 /**
  * Everything that can be checked before anything is started: each strategy can run in this
- * setup, and a fixed --port is free. A bad setup ends in one line, with nothing to stop.
+ * setup, the server can bind --host (and a fixed --port is free). A bad setup ends in one line, with nothing to stop.
  */
 export async function preflight(request: InfraRequest, config: Omit<RunConfig, 'strategy'>, strategies: StrategyRef[]): Promise<void> {
   for (const ref of strategies) {
@@ -51,7 +55,8 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
       throw new UsageError(`${strategy.name} takes no --fencing (it fits redis-pubsub and redis-fair; redis-spin-fenced has it built in)`);
     }
   }
-  if (config.port !== 0) await assertPortFree(config.port, config.host);
+  await assertPortFree(config.port, config.host);
+  if (request.choice === 'local' || (request.choice === 'auto' && !request.mysqlUrl && !request.redisUrl)) assertTempDirUsable();
   for (const fault of config.scenario.faults) {
     if (fault.instance !== undefined && fault.instance > config.instances) throw new UsageError(`${fault.kind}: there is no server instance ${fault.instance} (--instances ${config.instances})`);
     if (FAULTS[fault.kind].needsLocalInfra && (request.choice === 'external' || request.choice === 'docker' || request.mysqlUrl || request.redisUrl)) {
@@ -87,16 +92,20 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   assertFaultsCanRun(infra, scenario.faults);
 
   let started = Date.now();
+  // Owned from before the reset to after the audit: a second run on this database is refused.
+  const claim = await claimDatabase(infra.mysqlUrl, config.database);
+  const releaseClaim = hooks.resources.defer(`claim on database ${config.database}`, () => claim.release());
   const prepared = await prepareDatabase({
     mysqlUrl: infra.mysqlUrl,
     database: config.database,
     quantity: scenario.quantity,
     userPool: scenario.userPool,
   });
+  await claim.announce(`${strategy.name} on ${scenario.name}`);
   const redisClients = infra.redisUrls.map((url) => connectRedis(url, 'couponbench', infra.redisCluster));
   let redisVersion: string;
   try {
-    await resetRedis(redisClients);
+    await resetRedis(redisClients, prepared.couponId);
     await strategy.prepare?.(redisClients[0]!, prepared);
     redisVersion = await redisServerVersion(redisClients[0]!);
   } finally {
@@ -172,6 +181,7 @@ export async function runOnInfra(infra: Infra, config: RunConfig, hooks: RunHook
   });
   const fairness = checkFairness(run.log, snapshot.issueOrder, scenario.quantity, snapshot.rows);
   const auditMs = Date.now() - started;
+  await releaseClaim();
 
   return {
     schema: REPORT_SCHEMA,

@@ -84,6 +84,47 @@ describe('couponbench CLI', () => {
     expect(r.stderr).toContain('stages.0.target');
   });
 
+  it('refuses what cannot run in one line, before anything starts (issue 15: sizes, limits, ports, TMPDIR, outputs, late faults)', async () => {
+    const spaced = mkdtempSync(join(tmpdir(), 'cb with space-'));
+    const cases: Array<[string[], number, RegExp, Record<string, string>?]> = [
+      [['--vus', '1000000', '--duration', '3s'], 2, /^couponbench: 1,000,000 VUs is more than one couponbench driver runs \(100,000\)/],
+      [['--stages', '1s:100000000000'], 2, /^couponbench: 100,000,000,000 VUs is more than one couponbench driver runs/],
+      [['--duration', '0s'], 2, /^error: option '--duration <d>' argument '0s' is invalid\. expected a duration above 0/],
+      [['--timeout', '0s'], 2, /^error: option '--timeout <d>' argument '0s' is invalid\. expected a duration above 0/],
+      [['--stages', '0s:10'], 2, /^couponbench: the load lasts 0 s/],
+      [['--quantity', '1e20'], 2, /^error: option '--quantity <n>' argument '1e20' is invalid\. expected a whole number from 1 to 2,147,483,647 \(coupons\.quantity is an INT\)/],
+      [['--user-pool', '1e20'], 2, /^error: option '--user-pool <n>' argument '1e20' is invalid\. expected a whole number from 1 to 10,000,000/],
+      [['--port', '70000'], 2, /^error: option '--port <n>' argument '70000' is invalid\. expected a port, 0 to 65535/],
+      [['--host', '8.8.8.8'], 2, /^couponbench: --host 8\.8\.8\.8 is not an address of this machine/],
+      [['--fault', 'pause-mysql@10s:1s', '--duration', '5s'], 2, /^couponbench: pause-mysql@10s starts after the load ends \(5s\); it would never run$/],
+      [['--out', '/proc/cb/report.json'], 2, /^couponbench: --out \/proc\/cb\/report\.json cannot be written \(ENOENT in \/proc\)/],
+      [['--history', '/proc/cb/h.ndjson'], 2, /^couponbench: --history \/proc\/cb\/h\.ndjson cannot be written/],
+      [['--out', tmpdir()], 2, /^couponbench: --out \S+ is a folder; give a file path$/],
+      [['--infra', 'local'], 3, /^couponbench: TMPDIR \/nonexistent-cb does not exist; point TMPDIR at another directory/, { TMPDIR: '/nonexistent-cb' }],
+      [['--infra', 'local'], 3, /^couponbench: TMPDIR ".*cb with space-.*" holds whitespace, which mariadb-install-db cannot handle/, { TMPDIR: spaced }],
+    ];
+    const before = ourProcesses();
+    const results = await Promise.all(cases.map(([args, , , env]) => cli(['run', '-s', 'mysql-atomic', ...args], { env })));
+    for (const [i, [args, code, line]] of cases.entries()) {
+      const r = results[i]!;
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr.trim(), args.join(' ')).toMatch(line);
+    }
+    expect(ourProcesses().filter((l) => !before.includes(l))).toEqual([]);
+    expect(readdirSync(spaced)).toEqual([]);
+  });
+
+  it('refuses more VUs than the open-files limit allows, saying how to raise it (issue 15: it used to never end)', async () => {
+    const r = await execa('sh', ['-c', `ulimit -n 256 && exec node ${BIN} run -s mysql-atomic --vus 300 --duration 3s`], { reject: false, env: { FORCE_COLOR: '0' }, timeout: 20_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'couponbench: 300 VUs need about 364 open files (a socket each), but this process may open 256 (ulimit -n): raise it, e.g. `ulimit -n 512` ' +
+        '(above `ulimit -Hn` only as root or through nofile in /etc/security/limits.conf), or run fewer VUs',
+    );
+  });
+
   it('reports an unreachable external database in one line (exit 3)', async () => {
     const r = await cli(['run', '--strategy', 'none', '--mysql-url', 'mysql://root@127.0.0.1:9/', '--redis-url', 'redis://127.0.0.1:9']);
     expect(r.exitCode).toBe(3);

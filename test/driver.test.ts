@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,5 +175,25 @@ describe("autocannon's private client", () => {
     const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(pkg.dependencies.autocannon).toBe(AUTOCANNON_VERSION);
     expect(autocannonInternalsProblems()).toEqual([]);
+  });
+});
+
+describe('load driver out of file descriptors (issue 15)', () => {
+  it('backs off on EMFILE, counts it, and keeps timers and signals running: the run ends on time', async () => {
+    const script = join(packageRoot(), 'test', 'fixtures', 'drivers', 'fdStarved.mjs');
+    const port = (server.address() as AddressInfo).port;
+    // 40 descriptors left, 120 VUs: most VUs cannot open a socket at all.
+    const r = await execa('node', [script, String(port), '120', '2', '40'], { reject: false, timeout: 30_000 });
+    expect(r.timedOut, 'the driver never ended').toBe(false);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const seen = JSON.parse(r.stdout) as { ms: number; beats: number; signalled: boolean; requests: number; connErrors: Record<string, number>; rssMB: number };
+    expect(seen.connErrors.EMFILE).toBeGreaterThan(0);
+    expect(seen.requests).toBeGreaterThan(seen.connErrors.EMFILE); // the VUs that got a socket kept working
+    expect(seen.ms).toBeLessThan(2000 + 2000 + 1000); // the load, the graceful stop, slack
+    expect(seen.beats).toBeGreaterThanOrEqual(20); // a 50 ms timer fired through the storm (40 if never late)
+    expect(seen.signalled).toBe(true);
+    // Backing off: each starved VU retries at most ~11 times in 2 s (10, 20, 40 ... 1000 ms), not thousands.
+    expect(seen.connErrors.EMFILE).toBeLessThan(120 * 12);
+    expect(seen.rssMB).toBeLessThan(300);
   });
 });

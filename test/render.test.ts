@@ -2,6 +2,7 @@
 import chalk from 'chalk';
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,8 @@ import { packageRoot } from '../src/paths.js';
 import { aggregateRows, comparisonRow } from '../src/report/comparison.js';
 import { collectReports, readReport, writeReport } from '../src/report/files.js';
 import { EXPORTERS } from '../src/report/formats/index.js';
-import { formatGate, gateExitCode, gateReport } from '../src/report/gate.js';
+import { formatGate, gateExitCode, gateReport, nothingServed } from '../src/report/gate.js';
+import { exitByVerdict } from '../src/commands/verdict.js';
 import { renderRun } from '../src/report/runTables.js';
 import { ReportSchema, serialiseReport, type Report } from '../src/report/schema.js';
 import { verdictCell } from '../src/report/sections.js';
@@ -89,6 +91,35 @@ describe('integrity gate', () => {
     const g = gateReport(quiet, []);
     expect(g.integrity).toBe('race-not-reproduced');
     expect(g.message).toMatch(/^the race was not reproduced: none promises no integrity/);
+  });
+});
+
+describe('a run that served nothing (issue 15: the gate passed it)', () => {
+  const cases: Array<[string, Record<string, number>, string]> = [
+    ['no request', {}, 'no request was sent'],
+    ['connection errors', { conn_error: 3021 }, 'no request was served: 3,021 connection errors'],
+    ['client timeouts', { timeout: 40 }, 'no request was served: 40 client timeouts'],
+    ['redirects', { http_302: 500 }, 'no request was served: 500 HTTP 302 answers outside the contract'],
+    ['5xx and timeouts', { 'failed:db_connection': 7, timeout: 2 }, 'no request was served: 7 failed:db_connection, 2 client timeouts'],
+  ];
+  it.each(cases)('%s: the gate fails it and says what happened instead', (_name, results, why) => {
+    const report = fixtureReport({ strategy: 'mysql-atomic', results });
+    expect(report.audit.verdict).toBe('pass'); // nothing happened, so nothing was violated...
+    expect(nothingServed(report)).toBe(why);
+    const g = gateReport(report, []);
+    expect(g.integrity).toBe('nothing-served'); // ...which proves nothing
+    expect(g.passed).toBe(false);
+    expect(g.message).toMatch(new RegExp(`^${why.replace(/[()]/g, '\\$&')} on 2 instances: an audit of no answers proves nothing`));
+    expect(gateExitCode([g])).toBe(1);
+    const stream = new PassThrough();
+    expect(exitByVerdict([{ report, file: 'r.json' }], { thresholds: [] }, stream)).toBe(1);
+    expect(String(stream.read())).toBe(`✗ mysql-atomic: ${why}\n`);
+  });
+
+  it('a run of refusals only was served: sold out at once is an answer', () => {
+    const report = fixtureReport({ strategy: 'mysql-atomic', results: { sold_out: 20 } });
+    expect(nothingServed(report)).toBeUndefined();
+    expect(gateReport(report, []).integrity).toBe('kept');
   });
 });
 

@@ -9,7 +9,7 @@ import { loadTarget } from '../target/file.js';
 import { TargetState } from '../target/probes.js';
 import { auditTarget, targetConfig } from '../target/run.js';
 import { collect, nonNegativeInt } from './options.js';
-import { finishRun } from './output.js';
+import { assertOutputsWritable, finishRun } from './output.js';
 import { say, withResources } from './session.js';
 
 interface Flags {
@@ -48,6 +48,7 @@ export function registerAudit(program: Command): void {
 async function audit(flags: Flags): Promise<number> {
   const thresholds = (flags.threshold ?? []).map(parseThreshold);
   const loaded = await loadTarget(flags.target);
+  await assertOutputsWritable({ out: flags.out });
   // k6 keeps no response bodies, so its statuses are read by the rules' statuses alone.
   const byStatus = compileOutcomeRules(loaded.target.outcomes.map(({ bodyMatches: _ignored, ...rule }) => rule));
   const history = await readHistory(flags.history, { userTag: flags.userTag, readStatus: (status) => byStatus(status, '') });

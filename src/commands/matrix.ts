@@ -9,7 +9,8 @@ import type { Format } from '../report/formats/index.js';
 import type { Report } from '../report/schema.js';
 import { assertLoopbackTarget, loadTarget } from '../target/file.js';
 import { addRunOptions, positiveInt, type RunFlags } from './options.js';
-import { emit, formatOption, renderComparison } from './output.js';
+import { assertWritable } from '../atomicFile.js';
+import { assertOutputsWritable, emit, formatOption, renderComparison } from './output.js';
 import { assertCeilingMeasured, runSetup } from './runSetup.js';
 import { say, withResources } from './session.js';
 import { exitByVerdict } from './verdict.js';
@@ -66,6 +67,8 @@ async function matrix(flags: Flags): Promise<number> {
   const names = flags.strategies === 'all' ? strategyNames() : list(flags.strategies ?? '');
   const strategies = await Promise.all(names.map(resolveStrategyRef));
   const setup = await runSetup(flags);
+  await assertOutputsWritable({}, flags.reportsDir);
+  if (flags.out) await assertWritable(flags.out, '--out');
   assertCeilingMeasured(setup.thresholds, flags.calibrate && targets.length === 0, 'it is measured for --strategies unless --no-calibrate');
   const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario)) : undefined;
   if (faultSets && targets.length > 0) throw new UsageError('--faults act on the processes couponbench starts; a target service is not one of them');

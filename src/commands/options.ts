@@ -6,19 +6,43 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STRATEGY_OPTIONS, type StrategyOptions } from '../../strategies/index.js';
 import { parseStagesFlag, type ScenarioOverrides } from '../config.js';
 import { parseDuration } from '../duration.js';
+import { MAX_QUANTITY } from '../db/schema.js';
+import { MAX_USER_POOL } from '../db/seed.js';
 import type { InfraChoice } from '../infra/types.js';
 import { FAULT_KINDS, parseFaultFlag, type FaultSpec } from '../faults/spec.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
   return n;
+}
+
+/** A positive whole number up to `max`; `why` says where the bound comes from. */
+function positiveIntAtMost(max: number, why: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max.toLocaleString('en-US')} (${why})`);
+    return n;
+  };
+}
+
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port, 0 to 65535 (0 picks a free one)');
+  return n;
+}
+
+/** A duration that must be above zero (a run length, a timeout). */
+export function positiveSeconds(value: string): number {
+  const s = seconds(value);
+  if (s <= 0) throw new InvalidArgumentError('expected a duration above 0, e.g. 10s');
+  return s;
 }
 
 export function seconds(value: string): number {
@@ -46,15 +70,15 @@ type ScenarioKey = keyof ScenarioOverrides;
 /** Flags that override scenario fields; the commander attribute name is the scenario key. */
 /** `attribute` where commander's name for the flag differs from the scenario key (a repeatable singular flag). */
 const SCENARIO_FLAGS: Array<{ flags: string; key: ScenarioKey; attribute?: string; help: string; parse?: (v: string, previous: never) => unknown }> = [
-  { flags: '--quantity <n>', key: 'quantity', help: 'coupon units to seed', parse: positiveInt },
+  { flags: '--quantity <n>', key: 'quantity', help: 'coupon units to seed', parse: positiveIntAtMost(MAX_QUANTITY, 'coupons.quantity is an INT') },
   { flags: '--vus <n>', key: 'vus', help: 'constant virtual users (replaces the stages)', parse: positiveInt },
-  { flags: '--duration <d>', key: 'duration', help: 'run length, e.g. 30s (replaces the stages)', parse: seconds },
+  { flags: '--duration <d>', key: 'duration', help: 'run length, e.g. 30s (replaces the stages)', parse: positiveSeconds },
   { flags: '--stages <list>', key: 'stages', help: 'k6 stages as DURATION:TARGET,..., e.g. 10s:2000,80s:2000', parse: stages },
   { flags: '--think-time <d>', key: 'thinkTime', help: 'pause of each virtual user after each response, e.g. 1s', parse: seconds },
-  { flags: '--user-pool <n>', key: 'userPool', help: 'distinct user ids requests are drawn from', parse: positiveInt },
+  { flags: '--user-pool <n>', key: 'userPool', help: 'distinct user ids requests are drawn from', parse: positiveIntAtMost(MAX_USER_POOL, 'users couponbench seeds') },
   { flags: '--one-per-user', key: 'onePerUser', help: 'a user may hold at most one coupon' },
   { flags: '--no-one-per-user', key: 'onePerUser', help: 'a user may hold several coupons' },
-  { flags: '--timeout <d>', key: 'timeout', help: 'client request timeout', parse: seconds },
+  { flags: '--timeout <d>', key: 'timeout', help: 'client request timeout', parse: positiveSeconds },
   { flags: '--fault <kind@at:duration>', key: 'faults', attribute: 'fault', help: `a fault, repeatable, e.g. pause-holder@5s:3s (kinds: ${FAULT_KINDS.join(', ')})`, parse: fault },
 ];
 
@@ -114,7 +138,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--instances <n>', 'issuance server instances (node:cluster workers)', positiveInt, 2)
     .option('--pool-size <n>', 'MySQL connections per instance', positiveInt, 10)
     .option('--host <addr>', 'address the server binds', '127.0.0.1')
-    .option('--port <n>', 'server port (0 picks a free one)', nonNegativeInt, 0);
+    .option('--port <n>', 'server port (0 picks a free one)', portNumber, 0);
   addInfraOptions(cmd).option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1);
   for (const f of STRATEGY_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.attribute, f.parse));
   return cmd

@@ -1,10 +1,11 @@
 import { Option } from 'commander';
-import { writeFileAtomic } from '../atomicFile.js';
+import { assertFolderWritable, assertWritable, writeFileAtomic } from '../atomicFile.js';
+import { ExitCode } from '../errors.js';
 import { aggregateByKey, assertComparable, comparisonRow, inStrategyOrder } from '../report/comparison.js';
-import { writeReport, type LoadedReport } from '../report/files.js';
+import { DEFAULT_REPORTS_DIR, reportPath, type LoadedReport } from '../report/files.js';
 import { EXPORTERS, FORMATS, type Format } from '../report/formats/index.js';
 import { renderRun } from '../report/runTables.js';
-import type { Report } from '../report/schema.js';
+import { serialiseReport, type Report } from '../report/schema.js';
 import type { Threshold } from '../report/thresholds.js';
 import { say } from './session.js';
 import { exitByVerdict } from './verdict.js';
@@ -38,13 +39,29 @@ export async function emit(text: string, out?: string): Promise<void> {
   else process.stdout.write(ended);
 }
 
-/** How `run` and `audit` end: write the report, print its tables (or its JSON), exit by verdict. */
+/**
+ * How `run` and `audit` end: write the report, print its tables (or its JSON), exit by verdict.
+ * A report that cannot be written (the disk filled during the run) still prints; the exit code
+ * then says so (3) unless the verdict already failed.
+ */
 export async function finishRun(report: Report, flags: { out?: string; json?: boolean; gate?: boolean }, thresholds: Threshold[]): Promise<number> {
-  const { file, json } = await writeReport(report, flags.out);
+  const file = reportPath(report, flags.out);
+  const json = serialiseReport(report);
+  const unwritten = await writeFileAtomic(file, json).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
   if (flags.json) process.stdout.write(json);
-  else {
-    process.stdout.write(`${renderRun(report)}\n`);
-    say(`report: ${file}`);
-  }
-  return exitByVerdict([{ report, file }], { gate: flags.gate, thresholds }, process.stderr);
+  else process.stdout.write(`${renderRun(report)}\n`);
+  if (unwritten) say(`report: NOT written to ${file}: ${unwritten}${flags.json ? '' : ' (the tables above are what is left of this run)'}`);
+  else if (!flags.json) say(`report: ${file}`);
+  const verdict = exitByVerdict([{ report, file }], { gate: flags.gate, thresholds }, process.stderr);
+  return unwritten && verdict === ExitCode.ok ? ExitCode.infrastructure : verdict;
+}
+
+/** Where run/audit/matrix may write: the --out file (or the report folder) and --history, checked before anything starts. */
+export async function assertOutputsWritable(flags: { out?: string; history?: string }, reportsDir = DEFAULT_REPORTS_DIR): Promise<void> {
+  if (flags.out) await assertWritable(flags.out, '--out');
+  else await assertFolderWritable(reportsDir, 'the report folder');
+  if (flags.history) await assertWritable(flags.history, '--history');
 }

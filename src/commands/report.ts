@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { assertWritable } from '../atomicFile.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export function registerReport(program: Command): void {
       const format = flags.html ? 'html' : flags.format;
       const out = flags.html ?? flags.out;
       if (flags.screenshot && !(format === 'html' && out)) throw new UsageError('--screenshot needs an HTML file: --html FILE');
+      if (out) await assertWritable(out, flags.html ? '--html' : '--out');
+      if (flags.screenshot) await assertWritable(flags.screenshot, '--screenshot');
       if (!format) {
         for (const r of reports) process.stdout.write(`${renderRun(r.report)}\n\n`);
         return;

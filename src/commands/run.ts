@@ -11,7 +11,7 @@ import { assertLoopbackTarget, loadTarget } from '../target/file.js';
 import { runTarget, targetConfig } from '../target/run.js';
 import { addRunOptions, type RunFlags } from './options.js';
 import { assertCeilingMeasured, runSetup } from './runSetup.js';
-import { finishRun } from './output.js';
+import { assertOutputsWritable, finishRun } from './output.js';
 import { say, withResources } from './session.js';
 
 interface Flags extends RunFlags {
@@ -48,6 +48,7 @@ async function run(flags: Flags): Promise<number> {
   const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote)) : undefined;
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
+  await assertOutputsWritable(flags);
   assertCeilingMeasured(setup.thresholds, Boolean(flags.calibrate), 'add --calibrate');
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet && ref) setup.notes.forEach(say);

@@ -4,6 +4,7 @@ import { assertIdentifier, DEFAULT_DATABASE } from '../db/connect.js';
 import { parseMysqlUrl } from '../db/mysqlUrl.js';
 import { messageOf, UsageError } from '../errors.js';
 import type { InfraRequest } from '../infra/types.js';
+import { assertScenarioRunnable } from '../load/limits.js';
 import { parseThreshold, type Threshold } from '../report/thresholds.js';
 import { scenarioOverrides, strategyOptions, type InfraFlags, type RunFlags } from './options.js';
 
@@ -18,6 +19,7 @@ export interface RunSetup {
 export async function runSetup(flags: RunFlags): Promise<RunSetup> {
   const thresholds = (flags.threshold ?? []).map(parseThreshold);
   const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
+  assertScenarioRunnable(scenario);
   const { infra, database, notes } = infraRequest(flags);
   return {
     infra,

@@ -16,7 +16,7 @@ export async function withResources<T>(quiet: boolean, body: (hooks: RunHooks) =
     say('interrupted: stopping the server and databases we started');
   });
   try {
-    return await body({ resources, onStage: quiet ? undefined : say });
+    return await body({ resources, onStage: quiet ? undefined : say, onNotice: say });
   } finally {
     endProgress(process.stderr);
     const failures = await resources.releaseAll();

@@ -11,6 +11,7 @@
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { claimDatabase } from './claim.js';
 import { connect, createPool, databaseUrl } from './connect.js';
 import { ensureSchema } from './schema.js';
 import { resetIssuance, seedCoupon, seedUsers } from './seed.js';
@@ -64,10 +65,12 @@ export interface CalibrateRequest {
 
 /** Measure both shapes on a coupon of our own; our tables are left empty afterwards. */
 export async function calibrate(req: CalibrateRequest): Promise<Calibration> {
+  const claim = await claimDatabase(req.mysqlUrl, req.database);
   const admin = await connect(req.mysqlUrl);
   const pool = createPool(databaseUrl(req.mysqlUrl, req.database), req.connections);
   try {
     await ensureSchema(admin, req.database);
+    await claim.announce('calibrate');
     await admin.query(`USE \`${req.database}\``);
     await seedUsers(admin, USERS);
     const ceilings = {} as Calibration['ceilings'];
@@ -82,6 +85,7 @@ export async function calibrate(req: CalibrateRequest): Promise<Calibration> {
   } finally {
     await pool.end().catch(() => {});
     await admin.end().catch(() => {});
+    await claim.release();
   }
 }
 

@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import type { RedisClient } from '../../strategies/types.js';
 import { connect } from './connect.js';
 import { ensureSchema } from './schema.js';
-import { resetIssuance, seedCoupon, seedUsers, type SeededCoupon } from './seed.js';
+import { couponIdFor, resetIssuance, seedCoupon, seedUsers, type SeededCoupon } from './seed.js';
 
 export { databaseUrl, createPool, connect, DEFAULT_DATABASE, assertIdentifier } from './connect.js';
 export type { SeededCoupon } from './seed.js';
@@ -31,7 +31,7 @@ export async function prepareDatabase(req: PrepareRequest): Promise<Prepared> {
     const started = Date.now();
     await resetIssuance(conn);
     const usersInserted = await seedUsers(conn, req.userPool);
-    const coupon = await seedCoupon(conn, req.quantity);
+    const coupon = await seedCoupon(conn, req.quantity, undefined, couponIdFor(req.database));
     const seedMs = Date.now() - started;
     const [rows] = await conn.query('SELECT VERSION() AS v');
     const mysqlVersion = String((rows as Array<{ v: string }>)[0]!.v);
@@ -41,13 +41,17 @@ export async function prepareDatabase(req: PrepareRequest): Promise<Prepared> {
   }
 }
 
-/** Remove our keys (and only ours) from each Redis node; on a cluster, from each master. */
-export async function resetRedis(clients: RedisClient[]): Promise<void> {
+/**
+ * Remove the keys of this coupon (and only those) from each Redis node; on a cluster, from each
+ * master. Every strategy's keys start with our prefix and name the coupon as `{coupon:ID}`, so a
+ * run on another database (another coupon id) sharing this Redis keeps its own.
+ */
+export async function resetRedis(clients: RedisClient[], couponId: number): Promise<void> {
   const nodes = clients.flatMap((client) => (client instanceof Cluster ? client.nodes('master') : [client]));
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${REDIS_PREFIX}*{coupon:${couponId}}*`, 'COUNT', 1000);
       // One key per command: on a cluster node, keys of different slots cannot share a DEL.
       if (keys.length > 0) await keys.reduce((p, key) => p.unlink(key), node.pipeline()).exec();
       cursor = next;

@@ -2,13 +2,23 @@ import type mysql from 'mysql2/promise';
 import { UsageError } from '../errors.js';
 
 export const SCHEMA_VERSION = '3';
+/** coupons.quantity is a signed INT: the most units a coupon can be seeded with. */
+export const MAX_QUANTITY = 2_147_483_647;
 export const META_TABLE = 'couponbench_meta';
 export const OUR_TABLES = ['coupons', 'users', 'user_coupon', META_TABLE] as const;
 
-// quantity is signed on purpose: negative stock is one of the violations the audit looks for.
-// The foreign key from user_coupon to coupons is what makes the naive path deadlock: the insert
-// takes a shared lock on the coupon row that the following UPDATE must upgrade.
-const DDL = [
+/**
+ * Our schema, step by step, in the order it is made. The meta table comes first, with the rows
+ * that mark the database as ours, so a run killed halfway through (kill -9 during the CREATEs)
+ * leaves a database the next run recognises and finishes, instead of refusing it as foreign.
+ */
+export const SCHEMA_STEPS = [
+  `CREATE TABLE IF NOT EXISTS ${META_TABLE} (
+     k VARCHAR(64) NOT NULL PRIMARY KEY,
+     v VARCHAR(255) NOT NULL
+   ) ENGINE=InnoDB`,
+  `INSERT IGNORE INTO ${META_TABLE} (k, v) VALUES ('schema_version', '${SCHEMA_VERSION}'), ('created_by', 'couponbench')`,
+  // quantity is signed on purpose: negative stock is one of the violations the audit looks for.
   `CREATE TABLE IF NOT EXISTS coupons (
      id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
      name VARCHAR(100) NOT NULL,
@@ -19,6 +29,8 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS users (
      id BIGINT NOT NULL PRIMARY KEY
    ) ENGINE=InnoDB`,
+  // The foreign key from user_coupon to coupons is what makes the naive path deadlock: the insert
+  // takes a shared lock on the coupon row that the following UPDATE must upgrade.
   `CREATE TABLE IF NOT EXISTS user_coupon (
      id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
      user_id BIGINT NOT NULL,
@@ -29,10 +41,6 @@ const DDL = [
      UNIQUE KEY uq_user_coupon_stream (stream_id),
      CONSTRAINT fk_user_coupon_user FOREIGN KEY (user_id) REFERENCES users (id),
      CONSTRAINT fk_user_coupon_coupon FOREIGN KEY (coupon_id) REFERENCES coupons (id)
-   ) ENGINE=InnoDB`,
-  `CREATE TABLE IF NOT EXISTS ${META_TABLE} (
-     k VARCHAR(64) NOT NULL PRIMARY KEY,
-     v VARCHAR(255) NOT NULL
    ) ENGINE=InnoDB`,
 ];
 
@@ -65,7 +73,8 @@ export async function ensureSchema(conn: mysql.Connection, database: string): Pr
       );
     }
     const [meta] = await conn.query<mysql.RowDataPacket[]>(`SELECT v FROM \`${database}\`.${META_TABLE} WHERE k = 'schema_version'`);
-    const version = meta[0]?.v;
+    // No version row: a run was killed between creating the meta table and marking it; the steps below finish the job.
+    const version = meta[0]?.v ?? SCHEMA_VERSION;
     const from = MIGRATIONS.findIndex((m) => m.from === version);
     if (from < 0 && version !== SCHEMA_VERSION) {
       throw new UsageError(`database "${database}" has couponbench schema version ${version ?? '?'}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
@@ -77,6 +86,5 @@ export async function ensureSchema(conn: mysql.Connection, database: string): Pr
     }
   }
   await conn.query(`USE \`${database}\``);
-  for (const ddl of DDL) await conn.query(ddl);
-  await conn.query(`INSERT IGNORE INTO ${META_TABLE} (k, v) VALUES ('schema_version', ?), ('created_by', 'couponbench')`, [SCHEMA_VERSION]);
+  for (const step of SCHEMA_STEPS) await conn.query(step);
 }

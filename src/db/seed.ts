@@ -1,6 +1,8 @@
 import type mysql from 'mysql2/promise';
 
 const USER_BATCH = 10_000;
+/** Users seeded for a run's pool: 10 million rows take about a minute and 400 MB; more is a typo, not a test. */
+export const MAX_USER_POOL = 10_000_000;
 
 export interface SeededCoupon {
   couponId: number;
@@ -38,7 +40,19 @@ export async function seedUsers(conn: mysql.Connection, count: number): Promise<
   return inserted;
 }
 
-export async function seedCoupon(conn: mysql.Connection, quantity: number, name = 'first-come coupon'): Promise<SeededCoupon> {
-  const [result] = await conn.query<mysql.ResultSetHeader>('INSERT INTO coupons (name, quantity, version) VALUES (?, ?, 0)', [name, quantity]);
+/**
+ * The coupon id a database's runs use: its own per database, because the Redis keys of every
+ * strategy name the coupon, so two runs on two databases sharing one Redis never touch each
+ * other's locks and counters. (FNV-1a of the name, kept to nine digits.)
+ */
+export function couponIdFor(database: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(database)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return 1 + (hash % 999_999_999);
+}
+
+/** A fresh coupon of `quantity` units; `id` fixes its id (else the table's next one). */
+export async function seedCoupon(conn: mysql.Connection, quantity: number, name = 'first-come coupon', id?: number): Promise<SeededCoupon> {
+  const [result] = await conn.query<mysql.ResultSetHeader>('INSERT INTO coupons (id, name, quantity, version) VALUES (?, ?, ?, 0)', [id ?? null, name, quantity]);
   return { couponId: result.insertId, quantity };
 }

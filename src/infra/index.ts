@@ -5,6 +5,7 @@ import { dockerEngineAnswers, startDockerInfra } from './docker.js';
 import { checkReachable, useExternalInfra } from './external.js';
 import { startLocalInfra } from './local.js';
 import { isAlive, stopPid } from './process.js';
+import type { Resources } from '../lifecycle.js';
 import { clearState, readState, writeState, type InfraState } from './state.js';
 import type { Infra, InfraRequest } from './types.js';
 
@@ -56,12 +57,12 @@ async function reuseKeptInfra(redisNodes: number): Promise<Infra | undefined> {
   return { kind: 'local', shared: true, mysqlUrl: state.mysqlUrl, redisUrl: redisUrls[0]!, redisUrls, down: async () => {} };
 }
 
-/** `couponbench up`: start local infra detached and remember it. */
-export async function keepInfraUp(redisNodes: number): Promise<InfraState> {
+/** `couponbench up`: start local infra detached and remember it; until it is remembered, `resources` stops it. */
+export async function keepInfraUp(redisNodes: number, resources: Resources): Promise<InfraState> {
   const existing = readState();
   if (existing && existing.pids.every(isAlive)) return existing;
   if (existing) await keepInfraDown();
-  const infra = await startLocalInfra(redisNodes, true);
+  const infra = await startLocalInfra(redisNodes, true, resources);
   const state: InfraState = {
     version: 1,
     dir: infra.dir,
@@ -71,6 +72,7 @@ export async function keepInfraUp(redisNodes: number): Promise<InfraState> {
     startedAt: new Date().toISOString(),
   };
   await writeState(state);
+  infra.keep!();
   return state;
 }
 

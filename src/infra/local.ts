@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InfraError } from '../errors.js';
 import type { Infra, InfraProcesses } from './types.js';
 import { freePort } from './ports.js';
 import { startLocalMysql } from './mysqlServer.js';
@@ -8,35 +9,76 @@ import { startLocalRedis } from './redisServer.js';
 import { INFRA_DIR_PREFIX, sweepStaleInfra, thisProcess, writeOwner } from './ownership.js';
 import type { Daemon } from './process.js';
 import { startReaper } from './reaper.js';
+import type { Resources } from '../lifecycle.js';
+
+/** The longest Unix socket path (sun_path, 108 bytes with its NUL): mariadbd's socket lives in our temp directory. */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * Private daemons live in a directory under TMPDIR: it must exist, be writable, hold no
+ * whitespace (mariadb-install-db splits its paths on it) and be short enough for a socket path.
+ */
+export function assertTempDirUsable(dir = tmpdir()): void {
+  const fix = 'point TMPDIR at another directory (e.g. TMPDIR=/tmp)';
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new InfraError(`TMPDIR ${dir} does not exist; ${fix}`);
+  }
+  if (!isDir) throw new InfraError(`TMPDIR ${dir} is not a directory; ${fix}`);
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new InfraError(`TMPDIR ${dir} is not writable; ${fix}`);
+  }
+  if (/\s/.test(dir)) throw new InfraError(`TMPDIR "${dir}" holds whitespace, which mariadb-install-db cannot handle; ${fix}`);
+  const socket = join(dir, `${INFRA_DIR_PREFIX}XXXXXX`, 'mysqld.sock');
+  if (socket.length > MAX_SOCKET_PATH) throw new InfraError(`TMPDIR ${dir} is too long for a Unix socket path (${socket.length} > ${MAX_SOCKET_PATH} bytes); ${fix}`);
+}
 
 export interface LocalInfra extends Infra {
   dir: string;
   daemons: Daemon[];
+  /** Started to be kept (`couponbench up`): hand the daemons over to outlive us, once their state is saved. */
+  keep?: () => void;
 }
 
 /**
  * Private mariadbd + redis-server(s) on free ports, data in a fresh temp directory. `down()`
  * stops them and removes the directory. If any start fails, whatever did start is stopped.
- * Unless `kept` (`couponbench up`), the daemons' lives are tied to ours: a reaper process stops
- * them and removes the directory if couponbench dies without doing so itself. Every start first
- * sweeps what killed runs left behind.
+ * Until they are kept (`couponbench up` calls `keep()` once it saved their state), the daemons'
+ * lives are tied to ours: a reaper process stops them and removes the directory if couponbench
+ * dies without doing so itself, and `resources` (given) stops them on Ctrl-C even mid-start.
+ * Every start first sweeps what killed runs left behind.
  */
-export async function startLocalInfra(redisNodes: number, kept = false): Promise<LocalInfra> {
+export async function startLocalInfra(redisNodes: number, kept = false, resources?: Resources): Promise<LocalInfra> {
+  assertTempDirUsable();
   await sweepStaleInfra();
   const dir = mkdtempSync(join(tmpdir(), INFRA_DIR_PREFIX));
   const daemons: Daemon[] = [];
-  const owner = { owner: thisProcess(), kept, daemons: [] as Array<{ name: string; pid: number; startTime: string }> };
+  // Marked kept only by keep(): an `up` interrupted while starting leaves stale, sweepable leftovers.
+  const owner = { owner: thisProcess(), kept: false, daemons: [] as Array<{ name: string; pid: number; startTime: string }> };
   writeOwner(dir, owner);
-  const reaper = kept ? undefined : startReaper(dir);
+  const reaper = startReaper(dir);
+  let handedOver = false;
   const spawned = (d: Daemon) => {
-    reaper?.watch(d);
+    reaper.watch(d);
     owner.daemons.push({ name: d.name, pid: d.pid, startTime: d.startTime });
     writeOwner(dir, owner);
   };
   const down = async () => {
+    if (handedOver) return;
     await Promise.all(daemons.map((d) => d.stop()));
     rmSync(dir, { recursive: true, force: true });
-    reaper?.release();
+    reaper.release();
+  };
+  resources?.defer('local infra', down);
+  const keep = () => {
+    handedOver = true;
+    owner.kept = true;
+    writeOwner(dir, owner);
+    reaper.release();
   };
   try {
     const mysqlPort = await freePort();
@@ -67,7 +109,7 @@ export async function startLocalInfra(redisNodes: number, kept = false): Promise
         redisDaemons[index] = again.daemon;
       },
     };
-    return { kind: 'local', shared: false, mysqlUrl: mysql!.url, redisUrl: redisUrls[0]!, redisUrls, dir, daemons, down, processes };
+    return { kind: 'local', shared: false, mysqlUrl: mysql!.url, redisUrl: redisUrls[0]!, redisUrls, dir, daemons, down, processes, ...(kept ? { keep } : {}) };
   } catch (err) {
     await down();
     throw err;

@@ -14,15 +14,21 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Throws a one-line UsageError when `port` is taken. */
+/** Throws a one-line UsageError when `port` is taken or `host` is not an address this machine can bind (port 0: only the host is checked). */
 export function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
-    server.on('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UsageError(`port ${port} on ${host} is busy; choose another with --port`) : err),
-    );
+    server.on('error', (err: NodeJS.ErrnoException) => reject(bindError(err, port, host)));
     server.listen(port, host, () => server.close(() => resolve()));
   });
+}
+
+function bindError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is busy; choose another with --port`);
+  if (err.code === 'EADDRNOTAVAIL') return new UsageError(`--host ${host} is not an address of this machine; the server binds one of its own (e.g. 127.0.0.1)`);
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new UsageError(`--host ${host}: no such host`);
+  if (err.code === 'EACCES') return new UsageError(`port ${port} on ${host} needs privileges couponbench does not have; choose a port above 1023`);
+  return err;
 }
 
 export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {

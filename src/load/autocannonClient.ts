@@ -86,7 +86,8 @@ export interface PacedConnectionOptions {
   onResponse(status: number, body: string, latencyMs: number, serverTiming: string | string[] | undefined): void;
   /** No response within timeoutMs: the connection is closed and the next send() opens a new one. */
   onTimeout(): void;
-  onConnError(): void;
+  /** `code` is the socket error's (ECONNREFUSED, EMFILE, ...), or ECLOSED when the server closed the connection. */
+  onConnError(code: string): void;
 }
 
 export class PacedConnection {
@@ -153,20 +154,26 @@ export class PacedConnection {
       this.settle();
       o.onResponse(response.status, response.body, latencyMs, response.serverTiming);
     });
-    const lost = () => {
+    const lost = (code: string) => {
       // autocannon reconnects by itself; the failed request must not be matched to the next response.
       client.pipelinedRequests.clear();
       if (!this.inFlight) return;
       this.settle();
-      o.onConnError();
+      o.onConnError(code);
     };
-    client.on('connError', lost);
+    client.on('connError', (err: NodeJS.ErrnoException) => {
+      // autocannon reconnects at once after an error. When the error is ours (EMFILE: no file
+      // descriptor left) that is a synchronous storm that starves timers and signals; destroyed,
+      // the client stays down until the next send() opens a new one, when the VU is ready.
+      client.destroy();
+      lost(err.code ?? 'ERROR');
+    });
     // A server that closes the socket cleanly (FIN: a killed or restarted instance) makes autocannon
     // reconnect without any event; a request in flight on the old socket would wait for its timeout.
     const reconnect = client._connect.bind(client);
     client._connect = () => {
       reconnect();
-      lost();
+      lost('ECLOSED');
     };
     return client;
   }

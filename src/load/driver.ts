@@ -49,6 +49,8 @@ export interface LoadRun {
   vuSamples: VuSample[];
   /** Arrival-rate executors: iterations due when no VU was free and maxVUs was reached. */
   droppedIterations?: number;
+  /** Connection errors by socket error code (ECONNREFUSED, EMFILE, ECLOSED: closed by the server). */
+  connErrors?: Record<string, number>;
 }
 
 const TICK_MS = 10;
@@ -81,6 +83,7 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   let lastSampleMs = -SAMPLE_MS;
   let lastTickS = 0;
   let fatal: Error | undefined;
+  const connErrors: Record<string, number> = {};
   const vuOptions = (vu: number, onFree?: (vu: VirtualUser) => void) => ({
     plan: req.plan,
     vu,
@@ -91,6 +94,7 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
     clock,
     onFatal: (err: Error) => (fatal ??= err),
     onFree,
+    onConnError: (code: string) => void (connErrors[code] = (connErrors[code] ?? 0) + 1),
   });
   const executor = req.arrival ? arrivalExecutor(req, req.arrival, vuOptions) : rampingVus(req, vuOptions);
 
@@ -134,7 +138,7 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
     // Requests still in flight are logged as interrupted.
     for (const vu of all) vu.kill();
   }
-  return { startedAt, durationMs: clock(), log, vuSamples, ...(executor.dropped ? { droppedIterations: executor.dropped() } : {}) };
+  return { startedAt, durationMs: clock(), log, vuSamples, connErrors, ...(executor.dropped ? { droppedIterations: executor.dropped() } : {}) };
 }
 
 type VuOptions = (vu: number, onFree?: (vu: VirtualUser) => void) => ConstructorParameters<typeof VirtualUser>[0];

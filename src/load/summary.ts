@@ -47,6 +47,8 @@ export const LoadSummarySchema = z.object({
    * it (corrected for coordinated omission); `latency` is from the moment it was sent.
    */
   latencyFromIntended: LatencySchema.optional(),
+  /** Connection errors by socket error code (EMFILE: this machine ran out of file descriptors; ECLOSED: the server closed the socket). */
+  connErrors: counts.optional(),
   /** Where the sale phase's time went, from Server-Timing headers (null: the service sent none). */
   breakdown: TimeBreakdownSchema.nullable().optional(),
 });
@@ -132,6 +134,7 @@ export function summarise(run: LoadRun): LoadSummary {
     peakVUs: run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0),
     distinctUsers: users.size,
     phases,
+    ...(run.connErrors && Object.keys(run.connErrors).length > 0 ? { connErrors: run.connErrors } : {}),
     ...(open ? { droppedIterations: run.droppedIterations, latencyFromIntended: fromIntended.stats() } : {}),
     breakdown: breakDown(log, phases.sale.startS * 1000, phases.sale.endS * 1000 + 1e-6),
   };

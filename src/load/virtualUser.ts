@@ -20,6 +20,13 @@ export interface VirtualUserOptions {
    * itself free here, instead of looping with think time.
    */
   onFree?: (vu: VirtualUser) => void;
+  /** A request ended in a connection error with this code (counted per code for the report). */
+  onConnError?: (code: string) => void;
+}
+
+/** The pause after consecutive connection errors: 10 ms, doubling, at most 1 s (a storm of reconnects is not load). */
+export function connErrorBackoffMs(consecutive: number): number {
+  return consecutive <= 0 ? 0 : Math.min(1000, 10 * 2 ** (consecutive - 1));
 }
 
 /**
@@ -36,6 +43,7 @@ export class VirtualUser {
   private stopping = false;
   private onIdle: (() => void) | undefined;
   private iteration = 0;
+  private consecutiveConnErrors = 0;
   /** Set by a login: the one user this VU is, and its session. */
   private signedIn: { userId: number; session: VuSession } | undefined;
 
@@ -54,7 +62,10 @@ export class VirtualUser {
       },
       onResponse: (status, body, latencyMs, serverTiming) => this.finish(status, plan.decode(status, body), latencyMs, serverTiming),
       onTimeout: () => this.finish(0, CLIENT_ENDINGS.timeout, opts.timeoutSec * 1000),
-      onConnError: () => this.finish(0, CLIENT_ENDINGS.connError, opts.clock() - (this.inFlight?.sentAtMs ?? opts.clock())),
+      onConnError: (code) => {
+        opts.onConnError?.(code);
+        this.finish(0, CLIENT_ENDINGS.connError, opts.clock() - (this.inFlight?.sentAtMs ?? opts.clock()));
+      },
     });
   }
 
@@ -113,6 +124,7 @@ export class VirtualUser {
 
   private finish(status: number, observation: Observation, latencyMs: number, serverTiming?: string | string[]): void {
     this.record(status, observation, latencyMs, serverTiming);
+    this.consecutiveConnErrors = observation === CLIENT_ENDINGS.connError ? this.consecutiveConnErrors + 1 : 0;
     if (this.stopping) {
       this.connection.close();
       this.onIdle?.();
@@ -122,7 +134,8 @@ export class VirtualUser {
       this.opts.onFree(this);
       return;
     }
-    if (this.opts.thinkMs <= 0) {
+    const pauseMs = Math.max(this.opts.thinkMs, connErrorBackoffMs(this.consecutiveConnErrors));
+    if (pauseMs <= 0) {
       // No think time: next turn of the event loop. setTimeout(0) waits at least 1 ms, which
       // capped a closed loop at one request per millisecond per VU.
       setImmediate(() => {
@@ -133,7 +146,7 @@ export class VirtualUser {
     this.thinkTimer = setTimeout(() => {
       this.thinkTimer = undefined;
       if (!this.stopping) this.connection.send();
-    }, this.opts.thinkMs);
+    }, pauseMs);
   }
 
   private record(status: number, observation: Observation, latencyMs: number, serverTiming?: string | string[]): void {

@@ -14,12 +14,17 @@ export function reportFileName(report: Report): string {
   return `${stamp}-${report.config.strategy}-${report.config.scenario.name.replace(/\*$/, '-modified')}.json`;
 }
 
+/** --out, or the report's own name in the report folder. */
+export function reportPath(report: Report, out?: string, dir = DEFAULT_REPORTS_DIR): string {
+  return out ?? join(dir, reportFileName(report));
+}
+
 /**
  * Write the report atomically and return its path and the exact text written: the report's one
  * serialisation, which `run --json` prints too.
  */
 export async function writeReport(report: Report, out?: string, dir = DEFAULT_REPORTS_DIR): Promise<{ file: string; json: string }> {
-  const file = out ?? join(dir, reportFileName(report));
+  const file = reportPath(report, out, dir);
   const json = serialiseReport(report);
   await writeFileAtomic(file, json);
   return { file, json };

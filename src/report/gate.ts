@@ -1,4 +1,6 @@
 import { ExitCode } from '../errors.js';
+import { CLIENT_ENDINGS } from '../outcomes.js';
+import { connErrorCodes, int } from './format.js';
 import { templateUrl } from '../target/template.js';
 import { faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
@@ -9,7 +11,7 @@ import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from 
  * but the harness saw the lock itself fail (a second holder while the first was frozen, or a
  * release that found the lock gone): the fault had its effect, so the run proves what it should.
  */
-export type IntegrityGate = 'kept' | 'violated' | 'violation-expected' | 'lock-broken' | 'race-not-reproduced';
+export type IntegrityGate = 'kept' | 'violated' | 'violation-expected' | 'lock-broken' | 'race-not-reproduced' | 'nothing-served';
 
 
 export interface GateResult {
@@ -35,7 +37,11 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
   const where = (target ? `at ${templateUrl(target.url).origin}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
   let integrity: IntegrityGate;
   let message: string;
-  if (promisesIntegrity(report)) {
+  const unserved = nothingServed(report);
+  if (unserved) {
+    integrity = 'nothing-served';
+    message = `${unserved} ${where}: an audit of no answers proves nothing (check the URL, the timeout and the outcome rules)`;
+  } else if (promisesIntegrity(report)) {
     integrity = report.audit.verdict === 'pass' ? 'kept' : 'violated';
     message =
       integrity === 'kept'
@@ -60,9 +66,38 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
   return { strategy, file, integrity, message, thresholds: checks, passed: integrityOk && checks.every((c) => c.ok) };
 }
 
+const GATE_FAILURES: IntegrityGate[] = ['violated', 'race-not-reproduced', 'nothing-served'];
+
+/** How each client observation that is neither a coupon nor a refusal is said in a count. */
+function describeEnding(observation: string, n: number, report: Report): string {
+  const plural = n === 1 ? '' : 's';
+  if (observation === CLIENT_ENDINGS.connError) return `${int(n)} connection error${plural}${connErrorCodes(report.load.connErrors)}`;
+  if (observation === CLIENT_ENDINGS.timeout) return `${int(n)} client timeout${plural}`;
+  if (observation === CLIENT_ENDINGS.interrupted) return `${int(n)} interrupted`;
+  const status = /^http_(\d{3})$/.exec(observation);
+  if (status) return `${int(n)} HTTP ${status[1]} answer${plural} outside the contract`;
+  return `${int(n)} ${observation}`;
+}
+
+/**
+ * Why a run served nothing the audit can judge, or undefined when it did: no request got a
+ * coupon or a refusal (none sent, or every one timed out, failed to connect, failed or was
+ * answered outside the contract). Such a run keeps integrity only because nothing happened.
+ */
+export function nothingServed(report: Report): string | undefined {
+  const { classes } = report.load.outcomes;
+  if (classes.success + classes.refusal > 0) return undefined;
+  if (report.load.requests === 0) return 'no request was sent';
+  const endings = Object.entries(report.load.results)
+    .filter(([, n]) => n > 0)
+    .sort(([, a], [, b]) => b - a)
+    .map(([observation, n]) => describeEnding(observation, n, report));
+  return `no request was served: ${endings.join(', ')}`;
+}
+
 /** Integrity failures outrank threshold failures (like k6's 99 for thresholds). */
 export function gateExitCode(results: GateResult[]): number {
-  if (results.some((r) => r.integrity === 'violated' || r.integrity === 'race-not-reproduced')) return ExitCode.integrityFailed;
+  if (results.some((r) => GATE_FAILURES.includes(r.integrity))) return ExitCode.integrityFailed;
   if (results.some((r) => r.thresholds.some((t) => !t.ok))) return ExitCode.thresholdsFailed;
   return ExitCode.ok;
 }

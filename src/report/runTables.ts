@@ -6,7 +6,7 @@ import { phaseLabel, TOTAL_PHASE } from '../serverTiming.js';
 import { formatDuration } from '../duration.js';
 import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
 import { rowKey } from './comparison.js';
-import { int, ms, pct, rate } from './format.js';
+import { connErrorCodes, int, ms, pct, rate } from './format.js';
 import { paint } from './paint.js';
 import { efficiency, type Report } from './schema.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
@@ -62,7 +62,7 @@ export function loadTable(report: Report): string {
     ['status', byStatus],
     ['results', byObservation],
     ['outcomes', `success ${int(o.classes.success)}  refusal ${int(o.classes.refusal)}  failure ${int(o.classes.failure)}  unknown ${int(o.classes.unknown)}`],
-    ['client errors', `timeouts ${count(CLIENT_ENDINGS.timeout)}  connection ${count(CLIENT_ENDINGS.connError)}  interrupted ${count(CLIENT_ENDINGS.interrupted)}`],
+    ['client errors', `timeouts ${count(CLIENT_ENDINGS.timeout)}  connection ${count(CLIENT_ENDINGS.connError)}${connErrorCodes(l.connErrors)}  interrupted ${count(CLIENT_ENDINGS.interrupted)}`],
     ['releases failed', releaseFailures(report)],
     ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
   );

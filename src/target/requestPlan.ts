@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import type { OutgoingRequest, RequestContext, RequestPlan, VuSession } from '../load/requestPlan.js';
 import { compileOutcomeRules } from './outcomeRules.js';
-import type { TargetFile } from './schema.js';
+import { FORBIDDEN_IN_HEADER_VALUE, type TargetFile } from './schema.js';
 import { compileTemplate, templateUrl, type Template, type TemplateValues } from './template.js';
 
 type RequestSpec = TargetFile['request'];
@@ -83,5 +83,7 @@ async function signIn(login: CompiledRequest, tokenPath: string[], values: Templ
   if (typeof token !== 'string' && typeof token !== 'number') {
     throw new UsageError(`${where} yielded no token at ${tokenPath.join('.')}: ${status} ${text.slice(0, 120).replace(/\s+/g, ' ')}`);
   }
+  // A token goes into headers as it is: a line break in it would put a header of the service's choosing on the wire.
+  if (FORBIDDEN_IN_HEADER_VALUE.test(String(token))) throw new UsageError(`${where} yielded a token with a line break or another control character at ${tokenPath.join('.')}; it cannot go into a header`);
   return { token: String(token) };
 }

@@ -1,6 +1,7 @@
 /**
  * A target's reset steps: run in order, each printed (as it will run, placeholders filled in)
- * before it runs, and nothing else. couponbench never creates or drops anything in a target's
+ * before it runs, and nothing else. A shell step runs any command as the invoking user, so it
+ * is printed even under --quiet and --json: nothing runs on this machine unannounced. couponbench never creates or drops anything in a target's
  * database; what it runs there is what the file says.
  */
 import { execa } from 'execa';
@@ -16,10 +17,16 @@ export function describeStep(step: ResetStep, values: TemplateValues): string {
   return `${kind}: ${compileTemplate(text, 'text').render(values)}`;
 }
 
-export async function runReset(steps: ResetStep[], state: TargetState, values: TemplateValues, cwd: string, say: (line: string) => void): Promise<void> {
+export interface ResetPrinters {
+  say: (line: string) => void;
+  /** Shown whatever the verbosity. */
+  notice: (line: string) => void;
+}
+
+export async function runReset(steps: ResetStep[], state: TargetState, values: TemplateValues, cwd: string, print: ResetPrinters): Promise<void> {
   for (const [i, step] of steps.entries()) {
     const where = `reset step ${i + 1}`;
-    say(`${where}/${steps.length}  ${describeStep(step, values)}`);
+    (step.shell !== undefined ? print.notice : print.say)(`${where}/${steps.length}  ${describeStep(step, values)}`);
     if (step.sql !== undefined) await state.sql(step.sql, where);
     else if (step.redis !== undefined) await state.redis(step.redis, where);
     else await shell(compileTemplate(step.shell!, 'text').render(values), cwd, where);

@@ -102,7 +102,7 @@ export async function runTarget(loaded: LoadedTarget, config: RunConfig, hooks: 
   const closeState = hooks.resources.defer('target connections', () => state.close());
 
   let started = Date.now();
-  if (target.reset) await runReset(target.reset, state, values, targetDir(loaded), say);
+  if (target.reset) await runReset(target.reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say });
   const before = await read(state, target);
   const baseline: Baseline = { quantity: before.quantity, ...(before.issued ? { issued: before.issued } : {}) };
   if (!target.reset) say(`no reset steps: nothing was reset; Q0 = ${before.quantity} read with audit.quantity`);

@@ -36,8 +36,19 @@ const regex = z.string().superRefine((source, ctx) => {
   }
 });
 
+/** Control characters (CR and LF above all) would put a second line on the wire: a header or a request of their own. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** In a header value only a tab may be a control character. */
+export const FORBIDDEN_IN_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+/** A header name is an RFC 9110 token. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 const httpUrl = (allowed: readonly PlaceholderName[]) =>
   z.string().superRefine((text, ctx) => {
+    if (CONTROL.test(text) || /\s/.test(text)) {
+      ctx.addIssue({ code: 'custom', message: 'a URL cannot hold spaces, line breaks or other control characters (percent-encode them)' });
+      return;
+    }
     placeholdersIn(allowed)(text, ctx);
     let url: URL;
     try {
@@ -56,7 +67,12 @@ function requestSchema(allowed: readonly PlaceholderName[]) {
     .object({
       method: z.enum(HTTP_METHODS).default('POST'),
       url: httpUrl(allowed),
-      headers: z.record(z.string(), text.refine((v) => !/[\r\n]/.test(v), 'a header value cannot hold a line break')).default({}),
+      headers: z
+        .record(
+          z.string().regex(HEADER_NAME, 'a header name is letters, digits and !#$%&\'*+-.^_`|~ (no spaces, colons or line breaks)'),
+          text.refine((v) => !FORBIDDEN_IN_HEADER_VALUE.test(v), 'a header value cannot hold a line break or another control character'),
+        )
+        .default({}),
       body: text.optional(),
     })
     .strict();
@@ -65,7 +81,10 @@ function requestSchema(allowed: readonly PlaceholderName[]) {
 const REQUEST_PLACEHOLDERS = PLACEHOLDERS.filter((p) => p !== 'token');
 const LOGIN_PLACEHOLDERS = REQUEST_PLACEHOLDERS.filter((p) => p !== 'iteration');
 
-const sqlText = setupText.refine((s) => /^\s*(select|with|show)\b/i.test(s), 'a probe reads: it must be a SELECT (or WITH / SHOW)');
+const sqlText = setupText
+  .refine((s) => /^\s*(select|with|show)\b/i.test(s), 'a probe reads: it must be a SELECT (or WITH / SHOW)')
+  // A read-only transaction keeps a probe from writing rows, not files on the database host.
+  .refine((s) => !/\b(outfile|dumpfile)\b/i.test(s), 'a probe reads: INTO OUTFILE / DUMPFILE writes a file on the database host');
 const redisRead = setupText.refine(
   (c) => READ_ONLY_REDIS.includes(c.trim().split(/\s+/)[0]!.toUpperCase()),
   `a probe reads: use one of ${READ_ONLY_REDIS.join(', ')}`,
@@ -138,6 +157,8 @@ export const TargetFileSchema = z
         quantity: ProbeSchema,
         issued: IssuedProbeSchema.optional(),
         extra: z.record(z.string().regex(/^[\w .:-]+$/, 'a probe name is letters, digits, spaces and . _ - :'), ExtraProbeSchema).default({}),
+        /** The longest one SQL probe may run before the database stops it. */
+        timeout: DurationSchema.refine((s) => s > 0, 'a probe time limit is above 0').default(10),
       })
       .strict(),
     reset: z.array(ResetStepSchema).optional(),
