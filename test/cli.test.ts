@@ -9,6 +9,7 @@ import { readReport } from '../src/report/files.js';
 import { packageRoot } from '../src/paths.js';
 import mysql from 'mysql2/promise';
 import { sweepStaleInfra } from '../src/infra/ownership.js';
+import { isAlive } from '../src/infra/process.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 const cli = (args: string[], opts: { env?: Record<string, string> } = {}) =>
@@ -218,6 +219,31 @@ describe('couponbench CLI', () => {
     const tookMs = await within(5000, () => left().length === 0);
     expect(left()).toEqual([]);
     expect(tookMs).toBeLessThan(5000);
+  });
+
+  it('an up interrupted while its daemons start stops them and leaves nothing marked as kept (issue 15)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'cb-up-'));
+    const child = execa('node', [BIN, 'up'], { reject: false, env: { TMPDIR: tmp, COUPONBENCH_STATE_DIR: join(tmp, 'state'), FORCE_COLOR: '0' } });
+    // The daemons it has spawned so far, as its owner file lists them (redis-server renames its process title).
+    const spawned = (): Array<{ name: string; pid: number }> => {
+      const dir = readdirSync(tmp).find((n) => n.startsWith('couponbench-'));
+      try {
+        return dir ? (JSON.parse(readFileSync(join(tmp, dir, 'owner.json'), 'utf8')) as { daemons: Array<{ name: string; pid: number }> }).daemons : [];
+      } catch {
+        return [];
+      }
+    };
+    // redis-server is up within a moment; mariadbd is still being initialised.
+    await within(30_000, () => spawned().some((d) => d.name === 'redis'));
+    const daemons = spawned();
+    expect(daemons.map((d) => d.name)).toContain('redis');
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(daemons.filter((d) => isAlive(d.pid))).toEqual([]);
+    expect(ourProcesses().filter((l) => l.includes(tmp))).toEqual([]);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('couponbench-'))).toEqual([]);
+    expect(readdirSync(tmp)).not.toContain('state');
   });
 
   it('sweeps what a run left when its reaper was killed too, at the next start', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { databaseUrl, prepareDatabase } from '../src/db/index.js';
 import { UsageError } from '../src/errors.js';
+import { SCHEMA_STEPS } from '../src/db/schema.js';
 
 describe('schema and seed', () => {
   it('creates the schema with the foreign keys, seeds 100,000 users in batches and a fresh coupon per run', async () => {
@@ -65,6 +66,25 @@ describe('schema and seed', () => {
         [db],
       );
       expect(cols.map((r) => r.c)).toEqual(['fence', 'stream_id']);
+    } finally {
+      await conn.query(`DROP DATABASE IF EXISTS ${db}`);
+      await conn.end();
+    }
+  });
+
+  it('finishes its own half-made schema: a run killed after any step of the CREATEs is recognised as ours (issue 15)', async () => {
+    const url = inject('mysqlUrl');
+    const conn = await mysql.createConnection(url);
+    const db = 'cb_half_made';
+    try {
+      for (let done = 0; done <= SCHEMA_STEPS.length; done++) {
+        await conn.query(`DROP DATABASE IF EXISTS ${db}`);
+        await conn.query(`CREATE DATABASE ${db}`);
+        await conn.query(`USE ${db}`);
+        for (const step of SCHEMA_STEPS.slice(0, done)) await conn.query(step); // then kill -9
+        const prepared = await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
+        expect(prepared.quantity, `killed after step ${done}`).toBe(5);
+      }
     } finally {
       await conn.query(`DROP DATABASE IF EXISTS ${db}`);
       await conn.end();

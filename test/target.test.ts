@@ -51,6 +51,24 @@ describe('target file format', () => {
     expect(text).toContain('audit.issued: a redis step needs "redis"');
   });
 
+  it('refuses what would put a line of its own on the wire or write from a probe (issue 15)', () => {
+    const base = { name: 'x', outcomes: [{ status: 200, outcome: 'issued' }], audit: { quantity: { redis: 'GET q' } }, redis: 'redis://127.0.0.1:1' };
+    const problems = (change: Record<string, unknown>) => {
+      const parsed = TargetFileSchema.safeParse({ ...base, request: { url: 'http://127.0.0.1:1/claim' }, ...change });
+      return parsed.success ? '' : describeIssues(parsed.error);
+    };
+    expect(problems({ request: { url: 'http://127.0.0.1:1/claim HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET /admin' } })).toBe(
+      'request.url: a URL cannot hold spaces, line breaks or other control characters (percent-encode them)',
+    );
+    expect(problems({ request: { url: 'http://127.0.0.1:1/claim', headers: { 'X-A\r\nX-Injected': '1' } } })).toMatch(/^request\.headers\."X-A\\r\\nX-Injected": a header name is letters, digits and/);
+    expect(problems({ request: { url: 'http://127.0.0.1:1/claim', headers: { 'X-A': '1\r\nX-Injected: 1' } } })).toMatch(/a header value cannot hold a line break/);
+    expect(problems({ request: { url: 'http://127.0.0.1:1/claim', headers: { 'X-A': 'tabs\tare fine' } } })).toBe('');
+    expect(problems({ mysql: 'mysql://x@127.0.0.1/shop', audit: { quantity: { sql: "SELECT stock FROM inventory INTO OUTFILE '/tmp/x'" } } })).toBe(
+      'audit.quantity.sql: a probe reads: INTO OUTFILE / DUMPFILE writes a file on the database host',
+    );
+    expect(problems({ mysql: 'mysql://x@127.0.0.1/shop', audit: { quantity: { sql: 'SELECT 1 INTO/**/DUMPFILE "/tmp/x"' } } })).toMatch(/INTO OUTFILE \/ DUMPFILE/);
+  });
+
   it('the shipped example target file is valid', async () => {
     const { target } = await loadTarget(join(packageRoot(), 'examples', 'targets', 'coupon-api.yaml'));
     expect(target).toMatchObject({ name: 'coupon-api', promise: 'across-instances', settle: 2, login: { token: '$.data.accessToken' } });
@@ -225,6 +243,75 @@ describe('target runs against real services', () => {
     } finally {
       await db.end();
     }
+  });
+
+  it('a probe cannot write: a function that deletes rows fails in its read-only transaction, and the row stays (issue 15)', async () => {
+    const admin = await mysql.createConnection(dbUrl('shop_correct'));
+    try {
+      await admin.query('DROP FUNCTION IF EXISTS cb_evil');
+      await admin.query("CREATE FUNCTION cb_evil() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM orders WHERE sku = 'SKU-KEEP'; RETURN 0; END");
+      await admin.query("INSERT INTO orders (sku, customer) VALUES ('SKU-KEEP', 1)");
+      const target = correct('SKU-W');
+      target.audit.quantity = { sql: "SELECT stock + cb_evil() FROM inventory WHERE sku = '{couponId}'" };
+      const r = await cli(['run', '--target', writeTarget(dir, 'evil.yaml', target), '--quantity', '5', ...LOAD, '-q']);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        "couponbench: audit.quantity: SELECT stock + cb_evil() FROM inventory WHERE sku = 'SKU-W': tried to write: a probe only reads (it runs in a read-only transaction, rolled back)",
+      );
+      const [kept] = await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM orders WHERE sku = 'SKU-KEEP'");
+      expect(kept[0]!.n).toBe(1);
+    } finally {
+      await admin.query("DELETE FROM orders WHERE sku = 'SKU-KEEP'");
+      await admin.query('DROP FUNCTION IF EXISTS cb_evil');
+      await admin.end();
+    }
+  });
+
+  it('a probe that runs too long is stopped by the database in one line; Ctrl-C during a probe ends the run at once (issue 15)', async () => {
+    const slow = correct('SKU-Z');
+    slow.audit.quantity = { sql: "SELECT stock + SLEEP(60) FROM inventory WHERE sku = '{couponId}'" };
+    slow.audit.timeout = '1s';
+    const started = Date.now();
+    const r = await cli(['run', '--target', writeTarget(dir, 'sleepy.yaml', slow), '--quantity', '5', ...LOAD, '-q']);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe("couponbench: audit.quantity: SELECT stock + SLEEP(60) FROM inventory WHERE sku = 'SKU-Z': still running after 1 s, stopped (audit.timeout)");
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    slow.audit.timeout = '60s';
+    const child = cli(['run', '--target', writeTarget(dir, 'sleepier.yaml', slow), '--quantity', '5', ...LOAD]);
+    let stderr = '';
+    await new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()).includes('reset step 2/2') && resolve()));
+    await new Promise((r) => setTimeout(r, 700)); // the probe is in SLEEP now
+    const interrupted = Date.now();
+    child.kill('SIGINT');
+    const ended = await child;
+    expect(ended.exitCode).toBe(130);
+    expect(Date.now() - interrupted).toBeLessThan(2500);
+  });
+
+  it('a misconfigured target that answers nothing it can judge fails the gate (issue 15: it passed)', async () => {
+    const target = correct('SKU-404');
+    target.request.url = `${shops.correct!.url}/inventroy/{couponId}/claim`; // a typo: every answer is 404
+    const r = await cli(['run', '--target', writeTarget(dir, 'typo.yaml', target), '--quantity', '5', ...LOAD, '-q', '--gate', '--out', join(dir, 'typo.json')]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const { load } = await readReport(join(dir, 'typo.json'));
+    expect(r.stderr).toContain(
+      `✗ shop-correct: no request was served: ${load.requests.toLocaleString('en-US')} HTTP 404 answers outside the contract at http://127.0.0.1:${shops.correct!.port}: an audit of no answers proves nothing`,
+    );
+    expect(r.stderr).toMatch(/gate FAILED: 1 of 1 report/);
+  });
+
+  it('a report that cannot be written at the end still prints its tables and says where it could not go (issue 15)', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'cb-lost-'));
+    const out = join(outDir, 'sub', 'report.json');
+    const child = cli(['run', '--target', writeTarget(dir, 'lost-report.yaml', correct('SKU-LR')), '--quantity', '10', ...LOAD, '--out', out]);
+    let stderr = '';
+    await new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()).includes('load: ') && resolve()));
+    writeFileSync(join(outDir, 'sub'), 'a file where the report folder was to be'); // the folder can no longer be made
+    const r = await child;
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toContain('integrity');
+    expect(r.stderr).toMatch(new RegExp(`report: NOT written to ${out.replace(/[/.]/g, '\\$&')}: .*(EEXIST|ENOTDIR).* \\(the tables above are what is left of this run\\)`));
   });
 
   it('bad input: one line each, with its exit code, before any load', async () => {

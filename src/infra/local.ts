@@ -57,19 +57,22 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
   await sweepStaleInfra();
   const dir = mkdtempSync(join(tmpdir(), INFRA_DIR_PREFIX));
   const daemons: Daemon[] = [];
+  // Every daemon spawned, in spawn order, as soon as it is: an interrupted start must stop those too.
+  const launched: Daemon[] = [];
   // Marked kept only by keep(): an `up` interrupted while starting leaves stale, sweepable leftovers.
   const owner = { owner: thisProcess(), kept: false, daemons: [] as Array<{ name: string; pid: number; startTime: string }> };
   writeOwner(dir, owner);
   const reaper = startReaper(dir);
   let handedOver = false;
   const spawned = (d: Daemon) => {
+    launched.push(d);
     reaper.watch(d);
     owner.daemons.push({ name: d.name, pid: d.pid, startTime: d.startTime });
     writeOwner(dir, owner);
   };
   const down = async () => {
     if (handedOver) return;
-    await Promise.all(daemons.map((d) => d.stop()));
+    await Promise.all(launched.map((d) => d.stop()));
     rmSync(dir, { recursive: true, force: true });
     reaper.release();
   };

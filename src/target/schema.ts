@@ -188,5 +188,16 @@ export type TargetFile = z.infer<typeof TargetFileSchema>;
 
 /** Every problem of a target file on one line, each with its path. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(file)'}: ${i.message}`).join('; ');
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.map(pathPart).join('.') : '(file)'}: ${messageOf(i)}`).join('; ');
+}
+
+/** A key with line breaks or other control characters is shown quoted, so the message stays one line. */
+function pathPart(part: PropertyKey): string {
+  const text = String(part);
+  return CONTROL.test(text) ? JSON.stringify(text) : text;
+}
+
+/** A bad record key (a header name) says why, not zod's "Invalid key in record". */
+function messageOf(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
 }
