@@ -8,15 +8,30 @@ declare module 'vitest' {
   }
 }
 
-let infra: LocalInfra | undefined;
+/**
+ * One private MariaDB + three Redis nodes (redlock wants an odd count) for the whole suite,
+ * brought up by the project's own infra code. Each vitest project calls this setup (in one
+ * process, each with a fresh copy of this module): the infra is kept on globalThis and counted,
+ * so the projects share it and the last teardown stops it.
+ */
+interface Shared {
+  infra: Promise<LocalInfra>;
+  users: number;
+}
+const key = Symbol.for('couponbench.test.infra');
+const registry = globalThis as unknown as Record<symbol, Shared | undefined>;
 
-/** One private MariaDB + three Redis nodes (redlock wants an odd count) for the whole suite, brought up by the project's own infra code. */
 export async function setup(project: TestProject): Promise<void> {
-  infra = await startLocalInfra(3);
+  const shared = (registry[key] ??= { infra: startLocalInfra(3), users: 0 });
+  shared.users++;
+  const infra = await shared.infra;
   project.provide('mysqlUrl', infra.mysqlUrl);
   project.provide('redisUrls', infra.redisUrls);
 }
 
 export async function teardown(): Promise<void> {
-  await infra?.down();
+  const shared = registry[key];
+  if (!shared || --shared.users > 0) return;
+  registry[key] = undefined;
+  await (await shared.infra).down();
 }

@@ -1,4 +1,5 @@
-import { inject } from 'vitest';
+import { basename } from 'node:path';
+import { expect, inject } from 'vitest';
 import type { Infra } from '../src/infra/types.js';
 import { Resources } from '../src/lifecycle.js';
 import { runOnInfra, type RunConfig } from '../src/run.js';
@@ -10,6 +11,12 @@ import type { Report } from '../src/report/schema.js';
 export function sharedInfra(): Infra {
   const redisUrls = inject('redisUrls');
   return { kind: 'local', shared: true, mysqlUrl: inject('mysqlUrl'), redisUrl: redisUrls[0]!, redisUrls, down: async () => {} };
+}
+
+/** A database of the calling test file's own (cbt_<file>): files run side by side, and a run owns its database. */
+export function fileDatabase(): string {
+  const file = basename(expect.getState().testPath ?? 'shared.test.ts').replace(/\.test\.ts$/, '');
+  return `cbt_${file.replace(/\W/g, '_')}`;
 }
 
 export function scenario(overrides: Partial<Scenario> = {}): Scenario {
@@ -44,7 +51,7 @@ export async function runStrategy(strategy: string, s: Scenario, extra: Partial<
       poolSize: 10,
       host: '127.0.0.1',
       port: 0,
-      database: 'couponbench_test',
+      database: fileDatabase(),
       seed: 7,
       options: DEFAULT_STRATEGY_OPTIONS,
       ...extra,

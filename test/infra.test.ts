@@ -11,6 +11,7 @@ import { freePort } from '../src/infra/ports.js';
 import { keepInfraDown, keepInfraUp } from '../src/infra/index.js';
 import { readState } from '../src/infra/state.js';
 import { sweepStaleInfra } from '../src/infra/ownership.js';
+import { Resources } from '../src/lifecycle.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,10 +85,10 @@ describe('docker infra', () => {
 describe('couponbench up / down', () => {
   it('keeps local infra between runs, lets auto reuse it, and stops it on down', async () => {
     await withStateDir(async () => {
-      const state = await keepInfraUp(1);
+      const state = await keepInfraUp(1, new Resources());
       expect(readState()).toEqual(state);
       expect(state.pids.every(isAlive)).toBe(true);
-      expect(await keepInfraUp(1)).toEqual(state); // idempotent: no second set of servers
+      expect(await keepInfraUp(1, new Resources())).toEqual(state); // idempotent: no second set of servers
       const reused = await infraUp({ choice: 'auto', redisNodes: 1 });
       expect(reused.shared).toBe(true);
       expect(reused.mysqlUrl).toBe(state.mysqlUrl);
@@ -106,7 +107,7 @@ describe('couponbench up / down', () => {
 describe('kept infra whose processes died', () => {
   it('is cleaned up by the next start: the surviving daemon stopped, its directory removed, the state cleared', async () => {
     await withStateDir(async () => {
-      const state = await keepInfraUp(1);
+      const state = await keepInfraUp(1, new Resources());
       const [mysqlPid, redisPid] = state.pids;
       process.kill(mysqlPid!, 'SIGKILL');
       for (let i = 0; i < 100 && isAlive(mysqlPid!); i++) await new Promise((r) => setTimeout(r, 20));

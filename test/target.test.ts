@@ -112,14 +112,14 @@ describe('target runs against real services', () => {
 
   it('a correct service passes: rows match successes by count and by user, and the reset ran as printed', async () => {
     const file = writeTarget(dir, 'correct.yaml', correct('SKU-OK'));
-    const r = await cli(['run', '--target', file, '--quantity', '60', ...LOAD, '--gate', '--out', join(dir, 'correct.json')]);
+    const r = await cli(['run', '--target', file, '--quantity', '30', ...LOAD, '--gate', '--out', join(dir, 'correct.json')]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain("reset step 1/2  sql: INSERT INTO inventory (sku, stock) VALUES ('SKU-OK', 60) ON DUPLICATE KEY UPDATE stock = 60");
+    expect(r.stderr).toContain("reset step 1/2  sql: INSERT INTO inventory (sku, stock) VALUES ('SKU-OK', 30) ON DUPLICATE KEY UPDATE stock = 30");
     expect(r.stderr).toContain("reset step 2/2  sql: DELETE FROM orders WHERE sku = 'SKU-OK'");
     const { audit, load, config } = await readReport(join(dir, 'correct.json'));
     expect(config).toMatchObject({ strategy: 'shop-correct', promise: 'across-instances', target: { file } });
-    expect(audit).toMatchObject({ verdict: 'pass', initialQuantity: 60, finalQuantity: 0, rows: 60, clientIssued: 60, violations: [] });
-    expect(audit.identity).toMatchObject({ ok: 60, lost: 0, unexpected: 0 });
+    expect(audit).toMatchObject({ verdict: 'pass', initialQuantity: 30, finalQuantity: 0, rows: 30, clientIssued: 30, violations: [] });
+    expect(audit.identity).toMatchObject({ ok: 30, lost: 0, unexpected: 0 });
     expect(load.results.sold_out ?? 0).toBeGreaterThan(0);
     // The service's own Server-Timing phase is read and broken down like ours.
     expect(load.breakdown?.phases.map((p) => p.name)).toEqual(['claim']);

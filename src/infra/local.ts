@@ -64,6 +64,9 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
   writeOwner(dir, owner);
   const reaper = startReaper(dir);
   let handedOver = false;
+  // Ctrl-C mid-start: cancel what is still starting (the data-directory installer, the waits), then stop it all.
+  const abort = new AbortController();
+  let starting: Promise<unknown> = Promise.resolve();
   const spawned = (d: Daemon) => {
     launched.push(d);
     reaper.watch(d);
@@ -72,6 +75,8 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
   };
   const down = async () => {
     if (handedOver) return;
+    abort.abort();
+    await starting;
     await Promise.all(launched.map((d) => d.stop()));
     rmSync(dir, { recursive: true, force: true });
     reaper.release();
@@ -90,10 +95,12 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
       const port = await freePort();
       if (port !== mysqlPort && !redisPorts.includes(port)) redisPorts.push(port);
     }
-    const started = await Promise.allSettled([
-      startLocalMysql(dir, mysqlPort, kept, spawned),
-      ...redisPorts.map((port, i) => startLocalRedis(dir, port, kept, i === 0 ? 'redis' : `redis-${i + 1}`, spawned)),
+    const startup = Promise.allSettled([
+      startLocalMysql(dir, mysqlPort, kept, spawned, abort.signal),
+      ...redisPorts.map((port, i) => startLocalRedis(dir, port, kept, i === 0 ? 'redis' : `redis-${i + 1}`, spawned, [], abort.signal)),
     ]);
+    starting = startup;
+    const started = await startup;
     for (const s of started) if (s.status === 'fulfilled') daemons.push(s.value.daemon);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;

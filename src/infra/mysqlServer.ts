@@ -17,7 +17,7 @@ export interface LocalMysql {
  * bound to 127.0.0.1, root without a password. Settings are the server's defaults except what
  * a private, many-connection benchmark needs.
  */
-export async function startLocalMysql(dir: string, port: number, detached: boolean, onSpawn: (d: Daemon) => void = () => {}): Promise<LocalMysql> {
+export async function startLocalMysql(dir: string, port: number, detached: boolean, onSpawn: (d: Daemon) => void = () => {}, signal?: AbortSignal): Promise<LocalMysql> {
   const server = firstAvailable(MYSQL_SERVER_BINARIES);
   if (!server) throw new InfraError('no mariadbd or mysqld on PATH (install mariadb-server, or pass --mysql-url)');
   const dataDir = join(dir, 'mysql-data');
@@ -25,7 +25,8 @@ export async function startLocalMysql(dir: string, port: number, detached: boole
   const runAsRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   const isMariaDb = (await execa(server, ['--version'], { reject: false })).stdout.includes('MariaDB');
 
-  await initialiseDataDir(server, isMariaDb, dataDir, runAsRoot);
+  await initialiseDataDir(server, isMariaDb, dataDir, runAsRoot, signal);
+  if (signal?.aborted) throw new InfraError('start-up interrupted');
 
   const args = [
     '--no-defaults',
@@ -45,7 +46,7 @@ export async function startLocalMysql(dir: string, port: number, detached: boole
   onSpawn(daemon);
   const url = `mysql://root@127.0.0.1:${port}/`;
   try {
-    await waitForMysql(url, daemon);
+    await waitForMysql(url, daemon, signal);
   } catch (err) {
     await daemon.stop();
     throw err;
@@ -53,24 +54,27 @@ export async function startLocalMysql(dir: string, port: number, detached: boole
   return { daemon, url };
 }
 
-async function initialiseDataDir(server: string, isMariaDb: boolean, dataDir: string, runAsRoot: string[]): Promise<void> {
+/** `signal` cancels the installer (an interrupted start must not leave it writing into a removed directory). */
+async function initialiseDataDir(server: string, isMariaDb: boolean, dataDir: string, runAsRoot: string[], signal?: AbortSignal): Promise<void> {
   const installer = isMariaDb ? which('mariadb-install-db') ?? which('mysql_install_db') : undefined;
   const result = installer
     ? await execa(
         installer,
         ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...runAsRoot],
-        { reject: false },
+        { reject: false, cancelSignal: signal },
       )
-    : await execa(server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...runAsRoot], { reject: false });
+    : await execa(server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...runAsRoot], { reject: false, cancelSignal: signal });
+  if (signal?.aborted) throw new InfraError('start-up interrupted');
   if (result.exitCode !== 0) {
     const output = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-3).join(' | ');
     throw new InfraError(`initialising a MySQL data directory failed: ${output}`);
   }
 }
 
-async function waitForMysql(url: string, daemon: Daemon, timeoutMs = 60_000): Promise<void> {
+async function waitForMysql(url: string, daemon: Daemon, signal?: AbortSignal, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new InfraError('start-up interrupted');
     if (daemon.exited()) throw new InfraError(`mysql server exited during start-up: ${logTail(daemon.logFile)}`);
     try {
       const conn = await mysql.createConnection({ uri: url, connectTimeout: 1000 });

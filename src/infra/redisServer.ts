@@ -18,6 +18,7 @@ export async function startLocalRedis(
   name = 'redis',
   onSpawn: (d: Daemon) => void = () => {},
   extraArgs: string[] = [],
+  signal?: AbortSignal,
 ): Promise<LocalRedis> {
   const server = firstAvailable(REDIS_SERVER_BINARIES);
   if (!server) throw new InfraError('no redis-server on PATH (install redis-server, or pass --redis-url)');
@@ -25,11 +26,12 @@ export async function startLocalRedis(
   const daemon = startDaemon(name, server, args, join(dir, `${name}.log`), detached);
   onSpawn(daemon);
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal?.aborted) {
     if (daemon.exited()) throw new InfraError(`redis-server exited during start-up: ${logTail(daemon.logFile)}`);
     if (await canConnect(port)) return { daemon, url: `redis://127.0.0.1:${port}` };
     await sleep(50);
   }
   await daemon.stop();
+  if (signal?.aborted) throw new InfraError('start-up interrupted');
   throw new InfraError(`redis-server did not answer within 20s: ${logTail(daemon.logFile)}`);
 }
