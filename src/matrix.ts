@@ -7,9 +7,9 @@ import type { FaultSpec } from './faults/spec.js';
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
 import type { StrategyRef } from '../strategies/index.js';
-import { bringUpInfra, calibrateFor, faultOutOfReach, preflight, runOnInfra, type RunConfig, type RunHooks } from './run.js';
-import type { LoadedTarget } from './target/file.js';
-import { runTarget, targetConfig } from './target/run.js';
+import { bringUpInfra, calibrateFor, faultOutOfReach, preflight, runOnInfra, runSystem, type RunConfig, type RunHooks } from './run.js';
+import type { LoadedTarget } from './service/file.js';
+import { serviceSystem, targetConfig } from './system/service.js';
 
 type Base = Omit<RunConfig, 'strategy' | 'strategyModule'>;
 type OnReport = (r: Report) => Promise<void>;
@@ -42,7 +42,10 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
 
 /** Runs every target service `repeat` times, each run after its reset steps. */
 export function runTargetMatrix(targets: LoadedTarget[], repeat: number, base: Base, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {
-  return repeatEach(targets, repeat, (t) => t.target.name, (t, k) => runTarget(t, { ...targetConfig(t, base), seed: base.seed + k }, hooks), hooks, onReport);
+  return repeatEach(targets, repeat, (t) => t.target.name, (t, k) => {
+    const config = { ...targetConfig(t, base), seed: base.seed + k };
+    return runSystem(serviceSystem(t, config), config, hooks);
+  }, hooks, onReport);
 }
 
 async function repeatEach<T>(items: T[], repeat: number, label: (item: T) => string, run: (item: T, repetition: number) => Promise<Report>, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {

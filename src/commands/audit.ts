@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { DEFAULT_STRATEGY_OPTIONS } from '../../strategies/index.js';
-import type { Scenario } from '../config.js';
 import { UsageError } from '../errors.js';
-import { readHistory, type LoadedHistory } from '../history/read.js';
+import { readHistory } from '../history/read.js';
 import { parseThreshold } from '../report/thresholds.js';
-import { compileOutcomeRules } from '../target/outcomeRules.js';
-import { loadTarget } from '../target/file.js';
-import { TargetState } from '../target/probes.js';
-import { auditTarget, targetConfig } from '../target/run.js';
+import { compileOutcomeRules } from '../service/outcomeRules.js';
+import { loadTarget } from '../service/file.js';
+import { runSystem } from '../run.js';
+import { historyConfig, historySystem } from '../system/history.js';
 import { collect, nonNegativeInt } from './options.js';
 import { assertOutputsWritable, finishRun } from './output.js';
 import { say, withResources } from './session.js';
@@ -55,49 +53,12 @@ async function audit(flags: Flags): Promise<number> {
   const baseline = history.header?.baseline ?? (flags.quantity !== undefined ? { quantity: flags.quantity } : undefined);
   if (!baseline) throw new UsageError('give --quantity Q0, the stock before the load: this history does not record it');
   if (flags.quantity !== undefined) baseline.quantity = flags.quantity;
-  const scenario = historyScenario(history, flags.history, baseline.quantity, flags.onePerUser);
-  const config = targetConfig(loaded, {
-    scenario,
-    instances: 1,
-    poolSize: 1,
-    host: '127.0.0.1',
-    port: 0,
-    database: '',
-    seed: 0,
-    options: DEFAULT_STRATEGY_OPTIONS,
-  });
+  const config = historyConfig(loaded, history, flags.history, baseline.quantity, flags.onePerUser);
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet) {
     say(`history: ${history.run.log.length} requests from ${history.source === 'k6' ? "k6's JSON output" : `a couponbench run of ${history.header?.name ?? 'unknown'}`}`);
     if (history.source === 'k6' && loaded.target.outcomes.some((r) => r.bodyMatches !== undefined)) say('k6 keeps no response bodies: outcome rules are matched by status alone');
   }
-  const report = await withResources(quiet, async (hooks) => {
-    const state = new TargetState(loaded.target, { couponId: loaded.target.couponId, quantity: baseline.quantity });
-    hooks.resources.defer('target connections', () => state.close());
-    return auditTarget({ loaded, config, state, run: history.run, baseline, timings: { seedMs: 0, loadMs: history.run.durationMs } }, hooks.onStage ?? (() => {}));
-  });
+  const report = await withResources(quiet, (hooks) => runSystem(historySystem(loaded, history.run, baseline), config, hooks));
   return finishRun(report, flags, thresholds);
-}
-
-/** The load a history shows, as a scenario, so its report reads and compares like a run's. */
-function historyScenario(history: LoadedHistory, file: string, quantity: number, onePerUser: boolean): Scenario {
-  const { run } = history;
-  const users = new Set<number>();
-  for (let i = 0; i < run.log.length; i++) users.add(run.log.userId.get(i));
-  const peak = run.vuSamples.reduce((m, s) => Math.max(m, s.vus), 0);
-  return {
-    name: 'history',
-    description: `audited from ${file} (${history.source})`,
-    quantity,
-    thinkTime: 0,
-    userPool: Math.max(1, users.size),
-    onePerUser,
-    timeout: 0,
-    gracefulStop: 0,
-    faults: [],
-    overrides: [],
-    executor: 'ramping-vus',
-    startVUs: 0,
-    stages: [{ duration: run.durationMs / 1000, target: peak }],
-  };
 }

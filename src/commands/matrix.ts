@@ -7,7 +7,7 @@ import { runMatrix, runTargetMatrix } from '../matrix.js';
 import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/files.js';
 import type { Format } from '../report/formats/index.js';
 import type { Report } from '../report/schema.js';
-import { assertLoopbackTarget, loadTarget } from '../target/file.js';
+import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import { addRunOptions, positiveInt, type RunFlags } from './options.js';
 import { assertWritable } from '../atomicFile.js';
 import { assertOutputsWritable, emit, formatOption, renderComparison } from './output.js';

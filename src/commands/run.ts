@@ -6,9 +6,9 @@ import { writeHistory } from '../history/write.js';
 import type { LoadRun } from '../load/driver.js';
 import { progressPrinter } from '../report/progress.js';
 import type { Report } from '../report/schema.js';
-import { runOnce, type RunHooks } from '../run.js';
-import { assertLoopbackTarget, loadTarget } from '../target/file.js';
-import { runTarget, targetConfig } from '../target/run.js';
+import { runOnce, runSystem, type RunHooks } from '../run.js';
+import { assertLoopbackTarget, loadTarget } from '../service/file.js';
+import { serviceSystem, targetConfig } from '../system/service.js';
 import { addRunOptions, type RunFlags } from './options.js';
 import { assertCeilingMeasured, runSetup } from './runSetup.js';
 import { assertOutputsWritable, finishRun } from './output.js';
@@ -73,6 +73,9 @@ async function targetRunner(path: string, allowRemote: boolean) {
   assertLoopbackTarget(loaded.target, allowRemote);
   return {
     name: loaded.target.name,
-    run: (base: Parameters<typeof targetConfig>[1], hooks: RunHooks): Promise<Report> => runTarget(loaded, targetConfig(loaded, base), hooks),
+    run: (base: Parameters<typeof targetConfig>[1], hooks: RunHooks): Promise<Report> => {
+      const config = targetConfig(loaded, base);
+      return runSystem(serviceSystem(loaded, config), config, hooks);
+    },
   };
 }

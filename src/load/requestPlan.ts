@@ -1,6 +1,6 @@
 /**
  * What a virtual user sends and how it reads the answer. The embedded server's plan is fixed by
- * its HTTP contract; a target's plan comes from its file (src/target/requestPlan.ts).
+ * its HTTP contract; a target's plan comes from its file (src/service/requestPlan.ts).
  */
 import { decodeResponse, type Observation } from '../outcomes.js';
 

@@ -1,7 +1,7 @@
 import { ExitCode } from '../errors.js';
 import { CLIENT_ENDINGS } from '../outcomes.js';
 import { connErrorCodes, int } from './format.js';
-import { templateUrl } from '../target/template.js';
+import { templateUrl } from '../service/template.js';
 import { faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';

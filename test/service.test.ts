@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { packageRoot } from '../src/paths.js';
 import { readReport } from '../src/report/files.js';
-import { loadTarget } from '../src/target/file.js';
-import { compileOutcomeRules } from '../src/target/outcomeRules.js';
-import { TargetFileSchema, describeIssues } from '../src/target/schema.js';
-import { compileTemplate } from '../src/target/template.js';
+import { loadTarget } from '../src/service/file.js';
+import { compileOutcomeRules } from '../src/service/outcomeRules.js';
+import { TargetFileSchema, describeIssues } from '../src/service/schema.js';
+import { compileTemplate } from '../src/service/template.js';
 import { shopTarget, startShop, writeTarget, type Shop } from './fixtures/shop.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');

@@ -1,0 +1,190 @@
+/**
+ * The embedded system: couponbench's own issuance server running one strategy on N instances,
+ * on infra (private daemons, Docker or URLs) brought up beforehand. It owns its database for the
+ * run, seeds a fresh coupon, starts the server, and hands the nemesis its processes.
+ */
+import { strategyOf, type StrategyRef } from '../../strategies/index.js';
+import type { RedisClient, Strategy } from '../../strategies/types.js';
+import { snapshotDatabase } from '../audit/index.js';
+import type { RunConfig } from '../config.js';
+import type { CpuWatch } from '../cpu.js';
+import { claimDatabase } from '../db/claim.js';
+import { databaseUrl, prepareDatabase, resetRedis } from '../db/index.js';
+import { UsageError } from '../errors.js';
+import { FAULTS } from '../faults/index.js';
+import type { FaultSpec } from '../faults/spec.js';
+import type { LockHolder } from '../faults/targets.js';
+import { connectRedis, redisServerVersion } from '../infra/clients.js';
+import type { Infra, InfraRequest } from '../infra/index.js';
+import { assertTempDirUsable } from '../infra/local.js';
+import { assertPortFree } from '../infra/ports.js';
+import { embeddedPlan } from '../load/requestPlan.js';
+import type { RunHooks } from '../run.js';
+import { issuePath } from '../server/httpContract.js';
+import { startServer } from '../server/index.js';
+import type { SystemUnderTest } from './types.js';
+
+/** How long the audit waits for a write-behind queue to drain. */
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Everything that can be checked before anything is started: each strategy can run in this
+ * setup, the server can bind --host (and a fixed --port is free). A bad setup ends in one line, with nothing to stop.
+ */
+export async function preflight(request: InfraRequest, config: Omit<RunConfig, 'strategy'>, strategies: StrategyRef[]): Promise<void> {
+  for (const ref of strategies) {
+    const strategy = await strategyOf(ref);
+    const problem = strategy.validate?.({ redisNodes: request.redisNodes, instances: config.instances });
+    if (problem) throw new UsageError(strategies.length > 1 ? `${ref.strategy}: ${problem}` : problem);
+    if (config.options.fencing && !strategy.fencing) {
+      throw new UsageError(`${strategy.name} takes no --fencing (it fits redis-pubsub and redis-fair; redis-spin-fenced has it built in)`);
+    }
+  }
+  await assertPortFree(config.port, config.host);
+  if (request.choice === 'local' || (request.choice === 'auto' && !request.mysqlUrl && !request.redisUrl)) assertTempDirUsable();
+  for (const fault of config.scenario.faults) {
+    if (fault.instance !== undefined && fault.instance > config.instances) throw new UsageError(`${fault.kind}: there is no server instance ${fault.instance} (--instances ${config.instances})`);
+    if (FAULTS[fault.kind].needsLocalInfra && (request.choice === 'external' || request.choice === 'docker' || request.mysqlUrl || request.redisUrl)) {
+      throw new UsageError(`${fault.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ones it was given`);
+    }
+  }
+}
+
+/** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
+export function faultOutOfReach(infra: Infra, faults: FaultSpec[]): FaultSpec | undefined {
+  return infra.processes ? undefined : faults.find((f) => FAULTS[f.kind].needsLocalInfra);
+}
+
+export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<SystemUnderTest> {
+  const strategy = await strategyOf(config);
+  const scenario = config.scenario;
+  const needs = faultOutOfReach(infra, scenario.faults);
+  if (needs) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
+  const dbUrl = databaseUrl(infra.mysqlUrl, config.database);
+  let couponId = 0;
+  const versions = { mysqlVersion: 'unknown', redisVersion: 'unknown' };
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let forgetServer: (() => Promise<void>) | undefined;
+  let releaseClaim: (() => Promise<void>) | undefined;
+
+  return {
+    describe: () => ({
+      strategy: strategy.name,
+      promise: strategy.promise,
+      infra: infra.kind,
+      survives: [...((config.options.fencing ? strategy.fencing?.survives : strategy.survives) ?? [])],
+      ceiling: strategy.ceiling ?? 'conditional-update',
+    }),
+
+    async prepare(hooks) {
+      let started = Date.now();
+      // Owned from before the reset to after the audit: a second run on this database is refused.
+      const claim = await claimDatabase(infra.mysqlUrl, config.database);
+      releaseClaim = hooks.resources.defer(`claim on database ${config.database}`, () => claim.release());
+      const prepared = await prepareDatabase({ mysqlUrl: infra.mysqlUrl, database: config.database, quantity: scenario.quantity, userPool: scenario.userPool });
+      await claim.announce(`${strategy.name} on ${scenario.name}`);
+      couponId = prepared.couponId;
+      versions.mysqlVersion = prepared.mysqlVersion;
+      const redisClients = infra.redisUrls.map((url) => connectRedis(url, 'couponbench', infra.redisCluster));
+      try {
+        await resetRedis(redisClients, couponId);
+        await strategy.prepare?.(redisClients[0]!, prepared);
+        versions.redisVersion = await redisServerVersion(redisClients[0]!);
+      } finally {
+        redisClients.forEach((c) => c.disconnect());
+      }
+      const seedMs = Date.now() - started;
+      hooks.onStage?.(`seeded coupon ${couponId} with ${scenario.quantity} units, ${scenario.userPool} users (${seedMs} ms)`);
+
+      started = Date.now();
+      server = await startServer({
+        instances: config.instances,
+        host: config.host,
+        port: config.port,
+        mysqlUrl: dbUrl,
+        redisUrls: infra.redisUrls,
+        redisCluster: infra.redisCluster ?? false,
+        strategy: strategy.name,
+        strategyModule: config.strategyModule,
+        options: config.options,
+        onePerUser: scenario.onePerUser,
+        poolSize: config.poolSize,
+      });
+      const running = server;
+      forgetServer = hooks.resources.defer('issuance server', () => running.kill());
+      const serverStartMs = Date.now() - started;
+      hooks.onStage?.(`server: ${config.instances} instances of ${strategy.name} on ${running.url}`);
+      return {
+        baseline: { quantity: scenario.quantity },
+        seedMs,
+        serverStartMs,
+        load: {
+          kind: 'drive',
+          plan: embeddedPlan(running.url, issuePath(couponId)),
+          faults: {
+            instances: running.processes,
+            infra: infra.processes,
+            lockHolder: strategy.lockHolder && lockHolderReader(infra, strategy.lockHolder, couponId, hooks),
+            stallNextHolder: running.stallNextHolder,
+          },
+          cpu: cpuComponents(running.processes, infra),
+        },
+      };
+    },
+
+    async observe(_run, hooks) {
+      // A write-behind strategy's winners reach MySQL after their 200: wait for them before counting.
+      const persistence = strategy.settle ? await readLedger(infra, (redis) => strategy.settle!(redis, couponId, SETTLE_TIMEOUT_MS)) : undefined;
+      if (persistence) hooks.onStage?.(`write-behind: ${persistence.persisted} of ${persistence.claimed} winners in MySQL after ${(persistence.settleMs / 1000).toFixed(1)} s${persistence.drained ? '' : ' (not drained)'}`);
+      // Stop the server before the audit so that nothing is still writing while we count.
+      const tally = await server!.stop();
+      await forgetServer?.(); // already stopped: this only forgets the deferred kill
+      const snapshot = await snapshotDatabase(dbUrl, couponId);
+      const redisLedger = strategy.ledger ? await readLedger(infra, (redis) => strategy.ledger!(redis, couponId)) : undefined;
+      await releaseClaim?.();
+      return {
+        snapshot: { finalQuantity: snapshot.finalQuantity, rows: snapshot.rows, duplicateUsers: snapshot.duplicateUsers, duplicateRows: snapshot.duplicateRows },
+        holdings: snapshot.holdings,
+        issueOrder: snapshot.issueOrder,
+        ...(redisLedger ? { redisLedger } : {}),
+        ...(persistence ? { persistence } : {}),
+        versions,
+        tally,
+      };
+    },
+  };
+}
+
+/** What to watch the CPU of: this process (the driver), each server instance, and the databases this run started. */
+function cpuComponents(instances: Array<{ instance: number; pid: number }>, infra: Infra): CpuWatch[] {
+  const watched: CpuWatch[] = [{ name: 'driver', pid: process.pid, singleThreaded: true }];
+  for (const i of instances) watched.push({ name: `server#${i.instance}`, pid: i.pid, singleThreaded: true });
+  if (infra.processes) {
+    watched.push({ name: 'mariadbd', pid: infra.processes.mysqlPid, singleThreaded: false });
+    infra.processes.redisPids().forEach((pid, i) => watched.push({ name: i === 0 ? 'redis-server' : `redis-server#${i + 1}`, pid, singleThreaded: true }));
+  }
+  return watched;
+}
+
+/** A reader of the coupon lock's holder on its own Redis connection (closed with the run's resources). */
+function lockHolderReader(infra: Infra, read: NonNullable<Strategy['lockHolder']>, couponId: number, hooks: RunHooks): () => Promise<LockHolder | null> {
+  let redis: RedisClient | undefined;
+  return () => {
+    if (!redis) {
+      const client = connectRedis(infra.redisUrl, 'couponbench-nemesis', infra.redisCluster);
+      client.on('error', () => {});
+      hooks.resources.defer('nemesis redis connection', () => client.disconnect());
+      redis = client;
+    }
+    return read(redis, couponId);
+  };
+}
+
+async function readLedger<T>(infra: Infra, read: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = connectRedis(infra.redisUrl, 'couponbench', infra.redisCluster);
+  try {
+    return await read(redis);
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A user's service, described by a target file: couponbench did not start it. Its reset steps
+ * prepare it, its probes read the stock and the issued records before and after, and its request
+ * plan is what the virtual users send.
+ */
+import { connect } from 'node:net';
+import type { ProbeCheck } from '../audit/integrity.js';
+import { InfraError, UsageError } from '../errors.js';
+import type { Baseline } from '../history/format.js';
+import type { RunHooks } from '../run.js';
+import { targetDir, type LoadedTarget } from '../service/file.js';
+import { TargetState, type IssuedRead } from '../service/probes.js';
+import { targetPlan } from '../service/requestPlan.js';
+import { runReset } from '../service/reset.js';
+import type { TargetFile } from '../service/schema.js';
+import { templateUrl } from '../service/template.js';
+import type { RunConfig } from '../config.js';
+import type { Observation, SystemDescription, SystemUnderTest } from './types.js';
+
+const SETTLE_POLL_MS = 250;
+
+/** What the probes read at one moment. */
+interface Reading {
+  quantity: number;
+  issued?: IssuedRead;
+  extra: Record<string, number>;
+}
+
+async function read(state: TargetState, target: TargetFile): Promise<Reading> {
+  const quantity = await state.readNumber(target.audit.quantity, 'audit.quantity');
+  const issued = target.audit.issued ? await state.readIssued(target.audit.issued, 'audit.issued') : undefined;
+  const extra: Record<string, number> = {};
+  for (const [name, probe] of Object.entries(target.audit.extra)) extra[name] = await state.readNumber(probe, `audit.extra.${name}`);
+  return { quantity, issued, extra };
+}
+
+/** Poll until two reads in a row agree (at most `settleS`), for services that write after they answer. */
+async function settledRead(state: TargetState, target: TargetFile, settleS: number, say: (m: string) => void): Promise<Reading> {
+  let last = await read(state, target);
+  if (settleS <= 0) return last;
+  const deadline = Date.now() + settleS * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+    const next = await read(state, target);
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
+  }
+  say(`settle: the probes still changed after ${settleS}s; auditing the last read`);
+  return last;
+}
+
+export async function assertReachable(url: string, name: string, timeoutMs = 3000): Promise<void> {
+  const u = templateUrl(url);
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(new InfraError(`cannot reach ${name} at ${u.origin}: ${why}`));
+    };
+    socket.once('timeout', () => fail(`no answer within ${timeoutMs / 1000}s`));
+    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+  });
+}
+
+/** Coupons each user gained during the run: the issued records after, less those before. */
+function gained(before: number[] | undefined, after: number[]): { holdings: Map<number, number>; order: number[] } {
+  const holdings = new Map<number, number>();
+  for (const u of after) holdings.set(u, (holdings.get(u) ?? 0) + 1);
+  for (const u of before ?? []) holdings.set(u, (holdings.get(u) ?? 0) - 1);
+  for (const [u, n] of holdings) if (n <= 0) holdings.delete(u);
+  const seen = new Set<number>();
+  const order = after.filter((u) => holdings.has(u) && !seen.has(u) && seen.add(u));
+  return { holdings, order };
+}
+
+/** The run's config for a target: its name stands where a strategy's would. */
+export function targetConfig(loaded: LoadedTarget, base: Omit<RunConfig, 'strategy'>): RunConfig {
+  const { target } = loaded;
+  return { ...base, strategy: target.name, instances: target.instances, target: { file: loaded.file, url: target.request.url } };
+}
+
+export function describeService(loaded: LoadedTarget): SystemDescription {
+  const { target } = loaded;
+  return { strategy: target.name, promise: target.promise, infra: 'external', survives: [], target: { file: loaded.file, url: target.request.url } };
+}
+
+/**
+ * The final state of a service, read through its probes after they settle: the records gained
+ * since the baseline, their holders, duplicates, and each extra probe against its figure.
+ */
+export async function observeService(state: TargetState, target: TargetFile, baseline: Baseline, hooks: RunHooks): Promise<Observation> {
+  const after = await settledRead(state, target, target.settle, hooks.onStage ?? (() => {}));
+  const versions = await state.versions();
+  const users = after.issued?.users ? gained(baseline.issued?.users, after.issued.users) : undefined;
+  const rows = after.issued ? after.issued.count - (baseline.issued?.count ?? 0) : null;
+  let duplicates: Pick<Observation['snapshot'], 'duplicateUsers' | 'duplicateRows'> = { duplicateUsers: null, duplicateRows: null };
+  if (users) {
+    const extra = [...users.holdings.values()].filter((n) => n > 1);
+    duplicates = { duplicateUsers: extra.length, duplicateRows: extra.reduce((sum, n) => sum + n - 1, 0) };
+  }
+  const probes: ProbeCheck[] = Object.entries(target.audit.extra).map(([name, probe]) => ({
+    name,
+    value: after.extra[name]!,
+    equals: probe.equals,
+    expected: probe.equals === 'quantity' ? after.quantity : (after.issued?.count ?? 0),
+  }));
+  await state.close();
+  return {
+    snapshot: { finalQuantity: after.quantity, rows, ...duplicates },
+    ...(users ? { holdings: users.holdings } : {}),
+    issueOrder: users?.order ?? [],
+    probes,
+    versions,
+  };
+}
+
+/** A target file's probes and reset steps on connections of their own, closed with the run. */
+export function targetState(loaded: LoadedTarget, quantity: number, hooks: RunHooks): TargetState {
+  const state = new TargetState(loaded.target, { couponId: loaded.target.couponId, quantity });
+  hooks.resources.defer('target connections', () => state.close());
+  return state;
+}
+
+export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUnderTest {
+  const { target } = loaded;
+  const scenario = config.scenario;
+  if (scenario.faults.length > 0) throw new UsageError('faults act on the processes couponbench starts (the embedded server, local MySQL and Redis); a target service is not one of them');
+  const values = { couponId: target.couponId, quantity: scenario.quantity };
+  let state: TargetState | undefined;
+  let baseline: Baseline | undefined;
+
+  return {
+    describe: () => describeService(loaded),
+
+    async prepare(hooks) {
+      const say = hooks.onStage ?? (() => {});
+      await assertReachable(target.request.url, target.name);
+      if (target.login) await assertReachable(target.login.request.url, `${target.name} (login)`);
+      state = targetState(loaded, scenario.quantity, hooks);
+      const started = Date.now();
+      if (target.reset) await runReset(target.reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say });
+      const before = await read(state, target);
+      baseline = { quantity: before.quantity, ...(before.issued ? { issued: before.issued } : {}) };
+      if (!target.reset) say(`no reset steps: nothing was reset; Q0 = ${before.quantity} read with audit.quantity`);
+      else if (before.quantity !== scenario.quantity) say(`after the reset audit.quantity reads ${before.quantity}, not --quantity ${scenario.quantity}; the audit uses ${before.quantity}`);
+      if (before.issued && before.issued.count > 0) say(`${before.issued.count} issued records before the load; the audit counts only those added`);
+      const plan = targetPlan(target, values, scenario.timeout * 1000);
+      if (plan.login) await plan.login(1, 0); // a login that yields no token ends here, before any load
+      say(`load: ${target.name} at ${target.request.url}`);
+      // The service is not ours to watch; the driver's own CPU still says whether it limited the run.
+      return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, cpu: [{ name: 'driver', pid: process.pid, singleThreaded: true }] } };
+    },
+
+    observe: (_run, hooks) => observeService(state!, target, baseline!, hooks),
+  };
+}
