@@ -11,7 +11,7 @@ import { watchCpu, type CpuUsage } from './cpu.js';
 import { calibrate, type Calibration } from './db/calibrate.js';
 import { machine } from './environment.js';
 import { startNemesis, withLiveness, type Nemesis } from './faults/nemesis.js';
-import type { FaultRecord } from './faults/spec.js';
+import { describeFaultEvent, type FaultRecord } from './faults/spec.js';
 import type { Baseline } from './history/format.js';
 import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import type { Resources } from './lifecycle.js';
@@ -46,7 +46,7 @@ export async function runSystem(system: SystemUnderTest, config: RunConfig, hook
   const started = Date.now();
   const { run, faults, cpu } = await load(prepared.load, config, hooks);
   const loadMs = prepared.load.kind === 'recorded' ? run.durationMs : Date.now() - started;
-  faults.forEach((f) => hooks.onStage?.(`fault ${f.kind} ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s on ${f.target}: ${f.events.join('; ')}`));
+  faults.forEach((f) => hooks.onStage?.(`fault ${f.kind} ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s on ${f.target}: ${f.events.map(describeFaultEvent).join('; ')}`));
   await hooks.onLoadDone?.(run, prepared.baseline);
   const auditStarted = Date.now();
   const observation = await system.observe(run, hooks);

@@ -5,9 +5,6 @@
 import type { FaultKind } from '../src/faults/spec.js';
 import type { RedisClient } from './locks/types.js';
 
-/** Every fault: the database does the locking, so no client stall or Redis loss can break it. */
-export const ALL_FAULTS: readonly FaultKind[] = ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'restart-redis', 'pause-mysql', 'slow-holder'];
-
 /**
  * A lease-based Redis lock: a holder that dies takes its transaction with it (kill-instance), and
  * a paused Redis stops everyone alike (pause-redis); any stall of a live holder past the lease

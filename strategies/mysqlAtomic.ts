@@ -1,5 +1,4 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { ALL_FAULTS } from './faultProfile.js';
 import { onConnection } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
@@ -20,7 +19,7 @@ export const mysqlAtomic: Strategy = {
   name: 'mysql-atomic',
   summary: 'UPDATE ... SET quantity = quantity - 1 WHERE quantity > 0, then insert, in one round trip',
   promise: 'across-instances',
-  survives: ALL_FAULTS,
+  survives: 'every',
   create: (ctx) => ({
     issue: (req) =>
       onConnection(

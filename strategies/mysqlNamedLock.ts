@@ -2,14 +2,13 @@ import { createPool } from '../src/db/connect.js';
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { MysqlNamedLock } from './locks/mysqlNamedLock.js';
 import type { Strategy } from './types.js';
-import { ALL_FAULTS } from './faultProfile.js';
 
 export const mysqlNamedLock: Strategy = {
   name: 'mysql-named-lock',
   summary: 'GET_LOCK / RELEASE_LOCK on a dedicated lock connection pool, with a timeout',
   promise: 'across-instances',
   ceiling: 'select-for-update',
-  survives: ALL_FAULTS,
+  survives: 'every',
   create: (ctx) => {
     const lockPool = createPool(ctx.mysqlUrl, ctx.poolSize);
     const lockFor = lockPerCoupon((id) => new MysqlNamedLock(lockPool, `couponbench.coupon.${id}`));

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { alreadyIssued, insertUserCoupon } from './criticalSection.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
-import { ALL_FAULTS } from './faultProfile.js';
 
 /**
  * Optimistic locking with a version column, as JPA's @Version does it: read quantity and version,
@@ -14,7 +13,7 @@ export const mysqlOptimistic: Strategy = {
   name: 'mysql-optimistic',
   summary: 'version column: UPDATE ... WHERE version = ?, retry with backoff, then 409',
   promise: 'across-instances',
-  survives: ALL_FAULTS,
+  survives: 'every',
   create: (ctx) => ({
     issue: async (req) => {
       const { maxRetries, retryIntervalMs } = ctx.options;

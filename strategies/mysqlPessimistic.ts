@@ -1,7 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { ALREADY_ISSUED, INSERT_USER_COUPON } from './criticalSection.js';
 import { stallIfAsked } from './faultHook.js';
-import { ALL_FAULTS } from './faultProfile.js';
 import { onConnection } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
@@ -19,7 +18,7 @@ export const mysqlPessimistic: Strategy = {
   summary: 'SELECT ... FOR UPDATE on the coupon row, then the same read-modify-write',
   promise: 'across-instances',
   ceiling: 'select-for-update',
-  survives: ALL_FAULTS,
+  survives: 'every',
   create: (ctx) => ({
     issue: (req) =>
       onConnection(

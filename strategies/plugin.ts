@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
 import { CeilingShapeSchema } from '../src/db/calibrate.js';
-import { FaultKindSchema } from '../src/faults/spec.js';
+import { SurvivesSchema } from '../src/faults/spec.js';
 import { IntegrityPromiseSchema, type Strategy } from './types.js';
 
 export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyContext, StrategyInstance, StrategyOptions, RedisClient } from './types.js';
@@ -39,8 +39,8 @@ export const StrategySchema = z.object({
   prepare: fn.optional(),
   ledger: fn.optional(),
   settle: fn.optional(),
-  survives: z.array(FaultKindSchema).optional(),
-  fencing: z.object({ survives: z.array(FaultKindSchema) }).optional(),
+  survives: SurvivesSchema.optional(),
+  fencing: z.object({ survives: SurvivesSchema }).optional(),
   ceiling: CeilingShapeSchema.optional(),
   lockHolder: fn.optional(),
 });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { issueUnderLock, lockPerCoupon, type Acquire } from './lockedIssue.js';
 import { RedisFairLock } from './locks/redisFairLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
-import { ALL_FAULTS, hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
 import { fencedReadModifyWrite, takeToken } from './fencing.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
@@ -34,7 +34,7 @@ export const redisFair: Strategy = {
   ceiling: 'select-for-update',
   survives: LEASE_LOCK_SURVIVES,
   lockHolder: hashLockHolder(lockKey),
-  fencing: { survives: ALL_FAULTS },
+  fencing: { survives: 'every' },
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(

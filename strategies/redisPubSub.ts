@@ -1,7 +1,7 @@
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { RedisPubSubLock } from './locks/redisPubSubLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
-import { ALL_FAULTS, hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
 import { fencedReadModifyWrite, takeToken } from './fencing.js';
 import type { Strategy } from './types.js';
 
@@ -15,7 +15,7 @@ export const redisPubSub: Strategy = {
   // The watchdog renews the lease from inside the process, so it freezes with it: a pause longer than its timeout breaks it.
   survives: LEASE_LOCK_SURVIVES,
   lockHolder: hashLockHolder(lockKey),
-  fencing: { survives: ALL_FAULTS },
+  fencing: { survives: 'every' },
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(

@@ -1,4 +1,4 @@
-import { ALL_FAULTS, stringLockHolder } from './faultProfile.js';
+import { stringLockHolder } from './faultProfile.js';
 import { fencedReadModifyWrite } from './fencing.js';
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { FencedSpinLock } from './locks/fencedSpinLock.js';
@@ -12,7 +12,7 @@ export const redisSpinFenced: Strategy = {
   promise: 'across-instances',
   ceiling: 'select-for-update',
   // Leases still expire under these faults; the fence on the row keeps a stale holder from writing.
-  survives: ALL_FAULTS,
+  survives: 'every',
   lockHolder: stringLockHolder(lockKey),
   create: (ctx) => {
     const lockFor = lockPerCoupon((id) => new FencedSpinLock(ctx.redis, lockKey(id), { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }));

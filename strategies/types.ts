@@ -1,5 +1,5 @@
 import type { CeilingShape } from '../src/db/calibrate.js';
-import type { FaultKind } from '../src/faults/spec.js';
+import type { Survives } from '../src/faults/spec.js';
 import type { RedisClient } from './locks/types.js';
 export type { RedisClient } from './locks/types.js';
 import type { Pool } from 'mysql2/promise';
@@ -103,9 +103,9 @@ export interface Strategy {
   /** Read the Redis-side state after the run, for reconciliation. */
   ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;
   /** Faults (src/faults/) this strategy is meant to keep integrity under; the gate holds it to them. */
-  survives?: readonly FaultKind[];
+  survives?: Survives;
   /** It takes `--fencing`, and then survives these faults instead. */
-  fencing?: { survives: readonly FaultKind[] };
+  fencing?: { survives: Survives };
   /**
    * The hot-row transaction shape this strategy's database work has (src/db/calibrate.ts): its
    * efficiency is measured against that shape's ceiling. Default: the conditional update. The

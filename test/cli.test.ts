@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,33 +19,65 @@ function externalFlags(): string[] {
   return ['--infra', 'external', '--mysql-url', inject('mysqlUrl'), '--redis-url', inject('redisUrls')[0]!, '--database', 'cb_cli'];
 }
 
-/** Database, cache and server processes, as `pgrep -af` lines. */
-function ourProcesses(): string[] {
-  return execaSyncLines('pgrep', ['-af', 'mariadbd|redis-server|server/worker.js|reaperMain']);
+/**
+ * Other test files run beside this one and start processes of their own: a run here is marked
+ * with an environment variable its every process inherits (daemons, server workers, the reaper),
+ * and its private directories go to a TMPDIR of its own.
+ */
+interface Marked {
+  mark: string;
+  tmp: string;
+  env: Record<string, string>;
 }
 
-function execaSyncLines(cmd: string, args: string[]): string[] {
-  try {
-    // pgrep exits 1 when nothing matches
-    return execFileSync(cmd, args, { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return [];
+function marked(): Marked {
+  const mark = randomUUID();
+  const tmp = mkdtempSync(join(tmpdir(), 'cb-marked-'));
+  return { mark, tmp, env: { COUPONBENCH_TEST_MARK: mark, TMPDIR: tmp } };
+}
+
+/** Processes that carry `mark` in their environment, as `pid command` lines. */
+function processesMarked(mark: string): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`COUPONBENCH_TEST_MARK=${mark}`)) continue;
+      lines.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim()}`);
+    } catch {
+      /* gone meanwhile */
+    }
   }
+  return lines;
 }
 
-/** Private infra directories in $TMPDIR (not the up-state directory). */
-function ourDirs(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith('couponbench-') && !n.startsWith('couponbench-state-'));
+/** The daemons a marked run's owner files list (redis-server rewrites its environment with its process title, so the mark cannot find it), as `pid name` lines. */
+function daemonsListed(tmp: string): string[] {
+  return dirsIn(tmp).flatMap((dir) => {
+    try {
+      const owner = JSON.parse(readFileSync(join(tmp, dir, 'owner.json'), 'utf8')) as { daemons: Array<{ name: string; pid: number }> };
+      return owner.daemons.map((d) => `${d.pid} ${d.name}`);
+    } catch {
+      return [];
+    }
+  });
 }
 
-/** Start a local-infra run of 30 s and resolve once its load is under way (wrapped: the child is a thenable). */
-async function runUnderLoad(): Promise<{ child: ResultPromise }> {
+/** Pids of `lines` (from processesMarked or daemonsListed) still running. */
+function stillRunning(lines: string[]): string[] {
+  return lines.filter((l) => isAlive(Number(l.split(' ')[0])));
+}
+
+/** Private infra directories a marked run made (not the up-state directory). */
+function dirsIn(tmp: string): string[] {
+  return readdirSync(tmp).filter((n) => n.startsWith('couponbench-') && !n.startsWith('couponbench-state-'));
+}
+
+/** Start a marked local-infra run of 30 s and resolve once its load is under way (wrapped: the child is a thenable). */
+async function runUnderLoad(): Promise<{ child: ResultPromise } & Marked> {
+  const m = marked();
   const child = execa('node', [BIN, 'run', '--strategy', 'mysql-pessimistic', '--scenario', 'smoke', '--duration', '30s', '--infra', 'local'], {
     reject: false,
-    env: { FORCE_COLOR: '0' },
+    env: { FORCE_COLOR: '0', ...m.env },
     cwd: mkdtempSync(join(tmpdir(), 'cb-cwd-')),
   });
   let stderr = '';
@@ -59,7 +91,7 @@ async function runUnderLoad(): Promise<{ child: ResultPromise }> {
       }
     });
   });
-  return { child };
+  return { child, ...m };
 }
 
 async function within(ms: number, done: () => boolean): Promise<number> {
@@ -104,15 +136,15 @@ describe('couponbench CLI', () => {
       [['--infra', 'local'], 3, /^couponbench: TMPDIR \/nonexistent-cb does not exist; point TMPDIR at another directory/, { TMPDIR: '/nonexistent-cb' }],
       [['--infra', 'local'], 3, /^couponbench: TMPDIR ".*cb with space-.*" holds whitespace, which mariadb-install-db cannot handle/, { TMPDIR: spaced }],
     ];
-    const before = ourProcesses();
-    const results = await Promise.all(cases.map(([args, , , env]) => cli(['run', '-s', 'mysql-atomic', ...args], { env })));
+    const m = marked();
+    const results = await Promise.all(cases.map(([args, , , env]) => cli(['run', '-s', 'mysql-atomic', ...args], { env: { COUPONBENCH_TEST_MARK: m.mark, ...env } })));
     for (const [i, [args, code, line]] of cases.entries()) {
       const r = results[i]!;
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(code);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr.trim(), args.join(' ')).toMatch(line);
     }
-    expect(ourProcesses().filter((l) => !before.includes(l))).toEqual([]);
+    expect(processesMarked(m.mark)).toEqual([]);
     expect(readdirSync(spaced)).toEqual([]);
   });
 
@@ -193,29 +225,28 @@ describe('couponbench CLI', () => {
   });
 
   it('stops everything it started when interrupted with Ctrl-C mid-load (local infra)', async () => {
-    const before = ourProcesses();
-    const dirsBefore = ourDirs();
-    const { child } = await runUnderLoad();
-    const during = ourProcesses().filter((l) => !before.includes(l));
+    const { child, mark, tmp } = await runUnderLoad();
+    const during = processesMarked(mark);
+    const daemons = daemonsListed(tmp);
     expect(during.some((l) => l.includes('mariadbd'))).toBe(true);
     expect(during.some((l) => l.includes('worker.js'))).toBe(true);
+    expect(daemons.map((l) => l.split(' ')[1])).toEqual(expect.arrayContaining(['mysql', 'redis']));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
-    expect(ourProcesses().filter((l) => !before.includes(l))).toEqual([]);
-    expect(ourDirs().filter((d) => !dirsBefore.includes(d))).toEqual([]);
+    expect(processesMarked(mark)).toEqual([]);
+    expect(stillRunning(daemons)).toEqual([]);
+    expect(dirsIn(tmp)).toEqual([]);
   });
 
   it('leaves no process and no directory within 5 s when killed with SIGKILL mid-load (bug 1)', async () => {
-    const before = ourProcesses();
-    const dirsBefore = ourDirs();
-    const { child } = await runUnderLoad();
-    const during = ourProcesses().filter((l) => !before.includes(l));
-    expect(during.filter((l) => /mariadbd|redis-server|worker\.js|reaperMain/.test(l)).length).toBeGreaterThanOrEqual(5);
-    expect(ourDirs().filter((d) => !dirsBefore.includes(d))).toHaveLength(1);
+    const { child, mark, tmp } = await runUnderLoad();
+    const during = [...processesMarked(mark), ...daemonsListed(tmp)];
+    expect(during.filter((l) => /mariadbd|redis|worker\.js|reaperMain/.test(l)).length).toBeGreaterThanOrEqual(5);
+    expect(dirsIn(tmp)).toHaveLength(1);
     child.kill('SIGKILL');
     await child;
-    const left = () => [...ourProcesses().filter((l) => !before.includes(l)), ...ourDirs().filter((d) => !dirsBefore.includes(d))];
+    const left = () => [...processesMarked(mark), ...stillRunning(during), ...dirsIn(tmp)];
     const tookMs = await within(5000, () => left().length === 0);
     expect(left()).toEqual([]);
     expect(tookMs).toBeLessThan(5000);
@@ -241,26 +272,24 @@ describe('couponbench CLI', () => {
     const r = await child;
     expect(r.exitCode).toBe(130);
     expect(daemons.filter((d) => isAlive(d.pid))).toEqual([]);
-    expect(ourProcesses().filter((l) => l.includes(tmp))).toEqual([]);
     expect(readdirSync(tmp).filter((n) => n.startsWith('couponbench-'))).toEqual([]);
     expect(readdirSync(tmp)).not.toContain('state');
   });
 
   it('sweeps what a run left when its reaper was killed too, at the next start', async () => {
-    const before = ourProcesses();
-    const dirsBefore = ourDirs();
-    const { child } = await runUnderLoad();
-    const dir = ourDirs().find((d) => !dirsBefore.includes(d))!;
-    const reaper = ourProcesses().find((l) => l.includes('reaperMain') && l.includes(dir))!;
+    const { child, mark, tmp } = await runUnderLoad();
+    const [dir] = dirsIn(tmp);
+    const daemons = daemonsListed(tmp);
+    const reaper = processesMarked(mark).find((l) => l.includes('reaperMain') && l.includes(dir!))!;
     process.kill(Number(reaper.split(' ')[0]), 'SIGKILL');
     child.kill('SIGKILL');
     await child;
     // setpriv --pdeathsig stopped the daemons; nobody removed the directory.
-    await within(5000, () => ourProcesses().filter((l) => !before.includes(l)).length === 0);
-    expect(ourProcesses().filter((l) => !before.includes(l))).toEqual([]);
-    expect(ourDirs()).toContain(dir);
-    expect(await sweepStaleInfra()).toEqual([join(tmpdir(), dir)]);
-    expect(ourDirs()).not.toContain(dir);
+    await within(5000, () => processesMarked(mark).length + stillRunning(daemons).length === 0);
+    expect([...processesMarked(mark), ...stillRunning(daemons)]).toEqual([]);
+    expect(dirsIn(tmp)).toEqual([dir]);
+    expect(await sweepStaleInfra(tmp)).toEqual([join(tmp, dir!)]);
+    expect(dirsIn(tmp)).toEqual([]);
   });
 
   it('matrix runs several strategies on one infra, gates them all, and compare finds them again', async () => {

@@ -8,7 +8,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { parseFaultFlag } from '../src/faults/spec.js';
+import { describeFaultEvent, parseFaultFlag, type FaultEvent } from '../src/faults/spec.js';
 import { isAlive } from '../src/infra/process.js';
 import { packageRoot } from '../src/paths.js';
 import { gateReport } from '../src/report/gate.js';
@@ -17,6 +17,8 @@ import { runStrategy, scenario } from './helpers.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' } });
+/** When an event happened (seconds into the load); NaN for events without a time. */
+const atS = (e: FaultEvent | undefined) => (e && 'atS' in e ? e.atS : Number.NaN);
 const shortLease = { options: { ...DEFAULT_STRATEGY_OPTIONS, lockLeaseMs: 300 } };
 const underPause = (kind: 'pause-holder' | 'kill-instance', instance?: number) =>
   scenario({ quantity: 100_000, startVUs: 30, stages: [{ duration: 2.5, target: 30 }], thinkTime: 0.01, userPool: 100_000, faults: [{ kind, at: 0.8, duration: kind === 'kill-instance' ? 0 : 1, ...(instance ? { instance } : {}) }] });
@@ -43,12 +45,13 @@ describe('the nemesis against real processes', () => {
     const r = await runStrategy('redis-spin', underPause('pause-holder'), shortLease);
     const [fault] = r.faults;
     expect(fault).toMatchObject({ kind: 'pause-holder', target: expect.stringMatching(/^instance \d \(pid \d+\)$/) });
-    expect(fault!.events[0]).toMatch(/^pid \d+ held couponbench:lock:\{coupon:\d+\} at 0\.\d\d s, paused$/);
-    const heldAt = Number(/at (\d+\.\d+) s/.exec(fault!.events[0]!)![1]);
-    const expiredAt = Number(/^lease expired at (\d+\.\d+) s$/.exec(fault!.events.find((e) => e.startsWith('lease expired'))!)![1]);
-    expect(expiredAt).toBeGreaterThan(heldAt); // the 300 ms lease ran out while its holder was frozen
-    expect(expiredAt).toBeLessThan(fault!.endS);
-    expect(fault!.events).toEqual(expect.arrayContaining([expect.stringMatching(/^instance \d acquired at /)]));
+    const [paused] = fault!.events;
+    expect(paused).toMatchObject({ type: 'paused', pid: expect.any(Number), holding: expect.stringMatching(/^couponbench:lock:\{coupon:\d+\}$/) });
+    expect(describeFaultEvent(paused!)).toMatch(/^pid \d+ held couponbench:lock:\{coupon:\d+\} at 0\.\d\d s, paused$/);
+    const expired = fault!.events.find((e) => e.type === 'lease-expired')!;
+    expect(atS(expired)).toBeGreaterThan(atS(paused)); // the 300 ms lease ran out while its holder was frozen
+    expect(atS(expired)).toBeLessThan(fault!.endS);
+    expect(fault!.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'second-holder', instance: expect.any(Number) })]));
     expect(fault!.endS - fault!.startS).toBeGreaterThanOrEqual(0.99);
     expect(fault!.livenessS).not.toBeNull();
     // redis-spin does not claim to survive this: the gate wants the data broken, or at least the lock seen to fail (it was).
@@ -57,7 +60,7 @@ describe('the nemesis against real processes', () => {
 
   it('redis-spin-fenced keeps integrity through the same pause: the row refuses the stale holder', async () => {
     const r = await runStrategy('redis-spin-fenced', underPause('pause-holder'), shortLease);
-    expect(r.faults[0]!.events).toEqual(expect.arrayContaining([expect.stringMatching(/^instance \d acquired at /)]));
+    expect(r.faults[0]!.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'second-holder' })]));
     expect(r.audit).toMatchObject({ verdict: 'pass', violations: [] });
     expect(r.audit.rows).toBeGreaterThan(0);
     expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
@@ -66,13 +69,14 @@ describe('the nemesis against real processes', () => {
   it('--fencing gives redis-pubsub a token the row checks: it then claims, and keeps, integrity under the pause', async () => {
     const r = await runStrategy('redis-pubsub', underPause('pause-holder'), { options: { ...shortLease.options, fencing: true } });
     expect(r.config.survives).toContain('pause-holder');
-    expect(r.faults[0]!.events).toEqual(expect.arrayContaining([expect.stringMatching(/^lease expired at /)]));
+    expect(r.faults[0]!.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'lease-expired' })]));
     expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
   });
 
   it('mysql-atomic has no lock to find: the instance is paused anyway, and integrity holds', async () => {
     const r = await runStrategy('mysql-atomic', underPause('pause-holder'));
-    expect(r.faults[0]!.events[0]).toMatch(/^this strategy keeps no lock of its own: paused instance 1 anyway at 0\.\d\d s$/);
+    expect(r.faults[0]!.events[0]).toMatchObject({ type: 'paused', instance: 1, fallback: 'no-lock-of-its-own' });
+    expect(describeFaultEvent(r.faults[0]!.events[0]!)).toMatch(/^this strategy keeps no lock of its own: paused instance 1 anyway at 0\.\d\d s$/);
     expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
   });
 
@@ -88,7 +92,11 @@ describe('the nemesis against real processes', () => {
     const r = await cli(['run', '-s', 'redis-atomic', '--fault', 'restart-redis@1s', '--vus', '30', '--duration', '3s', '--quantity', '100000', '--user-pool', '100000', '--think-time', '10ms', '--infra', 'local', '--gate', '-q', '--json']);
     expect(r.exitCode, r.stderr).toBe(0); // the gate expects a violation under a fault redis-atomic does not survive
     expect(r.stderr).toMatch(/✓ redis-atomic: redis-atomic promises no integrity on 2 instances under restart-redis, and the race was reproduced: Redis stock reads nothing, database [\d,]+/);
-    const report = JSON.parse(r.stdout) as { faults: Array<{ events: string[] }> };
-    expect(report.faults[0]!.events).toEqual([expect.stringMatching(/^killed pid \d+ at 1\.\d\d s$/), expect.stringMatching(/^started again empty at .* \(pid \d+\)$/)]);
+    const report = JSON.parse(r.stdout) as { faults: Array<{ events: FaultEvent[] }> };
+    const [killed, restarted] = report.faults[0]!.events;
+    expect(killed).toMatchObject({ type: 'killed', restarted: true });
+    expect(restarted).toMatchObject({ type: 'restarted', empty: true });
+    expect(atS(restarted)).toBeGreaterThanOrEqual(atS(killed));
+    expect(report.faults[0]!.events.map(describeFaultEvent)).toEqual([expect.stringMatching(/^killed pid \d+ at 1\.\d\d s$/), expect.stringMatching(/^started again empty at .* \(pid \d+\)$/)]);
   });
 });

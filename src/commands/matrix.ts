@@ -10,6 +10,7 @@ import type { Report } from '../report/schema.js';
 import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import { addRunOptions, positiveInt, type RunFlags } from './options.js';
 import { assertWritable } from '../atomicFile.js';
+import { FAULTS } from '../faults/index.js';
 import { assertOutputsWritable, emit, formatOption, renderComparison } from './output.js';
 import { assertCeilingMeasured, runSetup } from './runSetup.js';
 import { say, withResources } from './session.js';
@@ -55,8 +56,7 @@ function faultsFor(names: string, runS: number): FaultSpec[][] {
   const at = Math.round((runS / 3) * 10) / 10;
   return kinds.map((kind) => {
     if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown fault "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
-    const instant = kind === 'kill-instance' || kind === 'restart-redis';
-    return [{ kind: kind as FaultKind, at, duration: instant ? 0 : at }];
+    return [{ kind: kind as FaultKind, at, duration: FAULTS[kind as FaultKind].instant ? 0 : at }];
   });
 }
 

@@ -4,9 +4,10 @@ import { at, instanceOf, signal, type Fault } from './targets.js';
 export const killInstance: Fault = {
   kind: 'kill-instance',
   needsLocalInfra: false,
+  instant: true,
   async inject(targets, spec) {
     const { instance, pid } = instanceOf(targets, spec);
     signal(pid, 'SIGKILL');
-    return { target: `instance ${instance} (pid ${pid})`, events: [`killed at ${at(targets)}; not restarted`], heal: async () => {} };
+    return { target: `instance ${instance} (pid ${pid})`, events: [{ type: 'killed', atS: at(targets), pid, restarted: false }], heal: async () => {} };
   },
 };

@@ -4,7 +4,7 @@
  */
 import type { RequestLog } from '../load/recorder.js';
 import { FAULTS } from './index.js';
-import type { FaultRecord, FaultSpec } from './spec.js';
+import type { FaultEvent, FaultRecord, FaultSpec } from './spec.js';
 import type { FaultTargets, Injected } from './targets.js';
 
 export interface Nemesis {
@@ -30,7 +30,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
   for (const spec of specs) {
     const run = async () => {
       due.delete(spec);
-      const record = { kind: spec.kind, startS: seconds(), endS: seconds(), target: '', events: [] as string[] };
+      const record = { kind: spec.kind, startS: seconds(), endS: seconds(), target: '', events: [] as FaultEvent[] };
       const slot = { ...record };
       records.push(slot);
       try {
@@ -42,7 +42,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
         if (spec.duration <= 0) await end(entry);
         else timers.push(setTimeout(() => void end(entry), spec.duration * 1000));
       } catch (err) {
-        slot.events.push(`failed: ${(err as Error).message}`);
+        slot.events.push({ type: 'failed', message: (err as Error).message });
       }
     };
     timers.push(setTimeout(() => injecting.push(run()), Math.max(0, spec.at * 1000 - targets.clock())));
@@ -53,7 +53,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
       timers.forEach(clearTimeout);
       await Promise.all(injecting);
       await Promise.all([...active].map(end));
-      for (const spec of due) records.push({ kind: spec.kind, startS: spec.at, endS: spec.at, target: '-', events: ['not run: the load ended before it was due'] });
+      for (const spec of due) records.push({ kind: spec.kind, startS: spec.at, endS: spec.at, target: '-', events: [{ type: 'not-run' }] });
       return [...records].sort((a, b) => a.startS - b.startS);
     },
   };

@@ -12,10 +12,11 @@ const WATCH_EVERY_MS = 10;
 export const pauseHolder: Fault = {
   kind: 'pause-holder',
   needsLocalInfra: false,
+  instant: false,
   async inject(targets, spec) {
     if (!targets.lockHolder) {
       const { instance, pid } = instanceOf(targets, spec);
-      return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`this strategy keeps no lock of its own: paused instance ${instance} anyway at ${at(targets)}`]);
+      return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid, instance, fallback: 'no-lock-of-its-own' }]);
     }
     const deadline = Date.now() + FIND_FOR_MS;
     while (Date.now() < deadline) {
@@ -28,12 +29,12 @@ export const pauseHolder: Fault = {
         thaw(); // it let go before the signal landed: try again
         continue;
       }
-      const injected = frozen(targets, thaw, `instance ${proc.instance} (pid ${proc.pid})`, [`pid ${proc.pid} held ${holder.key} at ${at(targets)}, paused`]);
+      const injected = frozen(targets, thaw, `instance ${proc.instance} (pid ${proc.pid})`, [{ type: 'paused', atS: at(targets), pid: proc.pid, instance: proc.instance, holding: holder.key }]);
       watch(targets, holder, injected);
       return injected;
     }
     const { instance, pid } = instanceOf(targets, spec);
-    return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`no holder seen within ${FIND_FOR_MS / 1000} s: paused instance ${instance} anyway at ${at(targets)}`]);
+    return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid, instance, fallback: 'no-holder-seen' }]);
   },
 };
 
@@ -50,11 +51,11 @@ function watch(targets: FaultTargets, stopped: LockHolder, injected: Frozen): vo
         if (now?.owner === stopped.owner) return;
         if (!expired) {
           expired = true;
-          injected.events.push(`lease expired at ${at(targets)}`);
+          injected.events.push({ type: 'lease-expired', atS: at(targets) });
         }
         const next = now && ownerProcess(now.owner);
         if (next) {
-          injected.events.push(`instance ${next.instance} acquired at ${at(targets)}`);
+          injected.events.push({ type: 'second-holder', atS: at(targets), instance: next.instance });
           clearInterval(timer);
         }
       })

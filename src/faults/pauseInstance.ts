@@ -4,8 +4,9 @@ import { at, freeze, frozen, instanceOf, type Fault } from './targets.js';
 export const pauseInstance: Fault = {
   kind: 'pause-instance',
   needsLocalInfra: false,
+  instant: false,
   async inject(targets, spec) {
     const { instance, pid } = instanceOf(targets, spec);
-    return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [`paused at ${at(targets)}`]);
+    return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid, instance }]);
   },
 };

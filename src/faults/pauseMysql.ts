@@ -4,8 +4,9 @@ import { at, freeze, frozen, type Fault } from './targets.js';
 export const pauseMysql: Fault = {
   kind: 'pause-mysql',
   needsLocalInfra: true,
+  instant: false,
   async inject(targets) {
     const pid = targets.infra!.mysqlPid;
-    return frozen(targets, freeze(pid), `mariadbd (pid ${pid})`, [`paused at ${at(targets)}`]);
+    return frozen(targets, freeze(pid), `mariadbd (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);
   },
 };

@@ -4,8 +4,9 @@ import { at, freeze, frozen, type Fault } from './targets.js';
 export const pauseRedis: Fault = {
   kind: 'pause-redis',
   needsLocalInfra: true,
+  instant: false,
   async inject(targets) {
     const pid = targets.infra!.redisPids()[0]!;
-    return frozen(targets, freeze(pid), `redis-server (pid ${pid})`, [`paused at ${at(targets)}`]);
+    return frozen(targets, freeze(pid), `redis-server (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);
   },
 };

@@ -8,10 +8,11 @@ import { at, instanceOf, type Fault } from './targets.js';
 export const slowHolder: Fault = {
   kind: 'slow-holder',
   needsLocalInfra: false,
+  instant: false,
   async inject(targets, spec) {
     const { instance, pid } = instanceOf(targets, spec);
     if (!targets.stallNextHolder) throw new Error('slow-holder needs the embedded server');
     targets.stallNextHolder(instance, spec.duration * 1000);
-    return { target: `instance ${instance} (pid ${pid})`, events: [`next holder told to stall ${spec.duration.toFixed(2)} s at ${at(targets)}`], heal: async () => {} };
+    return { target: `instance ${instance} (pid ${pid})`, events: [{ type: 'stall-armed', atS: at(targets), seconds: spec.duration }], heal: async () => {} };
   },
 };

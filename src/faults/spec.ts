@@ -9,6 +9,14 @@ export const FAULT_KINDS = ['pause-holder', 'pause-instance', 'kill-instance', '
 export const FaultKindSchema = z.enum(FAULT_KINDS);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
+/** What a system promises to keep integrity under: a list of kinds, or `every` (derived from FAULT_KINDS, never copied). */
+export const SurvivesSchema = z.union([z.literal('every'), z.array(FaultKindSchema)]);
+export type Survives = 'every' | readonly FaultKind[];
+
+export function survivedFaults(survives: Survives | undefined): FaultKind[] {
+  return survives === 'every' ? [...FAULT_KINDS] : [...(survives ?? [])];
+}
+
 /** One fault in a scenario: `{ "kind": "pause-holder", "at": "5s", "duration": "3s" }`. */
 export const FaultSpecSchema = z
   .object({
@@ -34,6 +42,63 @@ export function parseFaultFlag(text: string): FaultSpec {
   return parsed.data;
 }
 
+/**
+ * What happened while a fault was in effect, as typed records on the load's clock (`atS`,
+ * seconds since the load started). The gate, the tables and the HTML read the types; a sentence
+ * is made from an event only when it is printed (`describeFaultEvent`).
+ */
+export const FaultEventSchema = z.discriminatedUnion('type', [
+  /** A process was frozen (SIGSTOP); `holding` names the lock it held, `instance` the server instance. */
+  z.object({
+    type: z.literal('paused'),
+    atS: z.number(),
+    pid: z.number().int().optional(),
+    instance: z.number().int().optional(),
+    holding: z.string().optional(),
+    /** Why a pause-holder paused an instance that was not seen holding the lock. */
+    fallback: z.enum(['no-lock-of-its-own', 'no-holder-seen']).optional(),
+  }),
+  z.object({ type: z.literal('resumed'), atS: z.number() }),
+  /** The frozen holder's lock was gone: its lease ran out under it. */
+  z.object({ type: z.literal('lease-expired'), atS: z.number() }),
+  /** Another instance acquired the lock while the first holder was frozen. */
+  z.object({ type: z.literal('second-holder'), atS: z.number(), instance: z.number().int() }),
+  z.object({ type: z.literal('killed'), atS: z.number(), pid: z.number().int(), restarted: z.boolean() }),
+  z.object({ type: z.literal('restarted'), atS: z.number(), pid: z.number().int(), empty: z.boolean() }),
+  /** slow-holder: the next holder in the instance was told to stall this long. */
+  z.object({ type: z.literal('stall-armed'), atS: z.number(), seconds: z.number() }),
+  z.object({ type: z.literal('not-run') }),
+  z.object({ type: z.literal('failed'), message: z.string() }),
+]);
+export type FaultEvent = z.infer<typeof FaultEventSchema>;
+
+/** An event as a sentence, for the terminal and the HTML. */
+export function describeFaultEvent(e: FaultEvent): string {
+  const at = (s: number) => `${s.toFixed(2)} s`;
+  switch (e.type) {
+    case 'paused':
+      if (e.fallback === 'no-lock-of-its-own') return `this strategy keeps no lock of its own: paused instance ${e.instance} anyway at ${at(e.atS)}`;
+      if (e.fallback === 'no-holder-seen') return `no holder seen in time: paused instance ${e.instance} anyway at ${at(e.atS)}`;
+      return e.holding ? `pid ${e.pid} held ${e.holding} at ${at(e.atS)}, paused` : `paused at ${at(e.atS)}`;
+    case 'resumed':
+      return `resumed at ${at(e.atS)}`;
+    case 'lease-expired':
+      return `lease expired at ${at(e.atS)}`;
+    case 'second-holder':
+      return `instance ${e.instance} acquired at ${at(e.atS)}`;
+    case 'killed':
+      return e.restarted ? `killed pid ${e.pid} at ${at(e.atS)}` : `killed at ${at(e.atS)}; not restarted`;
+    case 'restarted':
+      return `started again${e.empty ? ' empty' : ''} at ${at(e.atS)} (pid ${e.pid})`;
+    case 'stall-armed':
+      return `next holder told to stall ${e.seconds.toFixed(2)} s at ${at(e.atS)}`;
+    case 'not-run':
+      return 'not run: the load ended before it was due';
+    case 'failed':
+      return `failed: ${e.message}`;
+  }
+}
+
 /** What a report keeps of one fault: when it really ran, on what, and what happened meanwhile. */
 export const FaultRecordSchema = z.object({
   kind: FaultKindSchema,
@@ -42,8 +107,8 @@ export const FaultRecordSchema = z.object({
   endS: z.number(),
   /** What it acted on, e.g. "instance 2 (pid 4211)". */
   target: z.string(),
-  /** What happened, in order, e.g. "lease expired; instance 1 acquired at 6.05 s". */
-  events: z.array(z.string()),
+  /** What happened, in order. */
+  events: z.array(FaultEventSchema),
   /** Seconds from the fault's end to the next coupon issued (null: none was). */
   livenessS: z.number().nullable(),
 });

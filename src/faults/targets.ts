@@ -1,7 +1,7 @@
 /** What the nemesis can act on, handed over by the run: processes, the lock's owner, the clock. */
 import { spawn } from 'node:child_process';
 import type { InfraProcesses } from '../infra/types.js';
-import type { FaultKind, FaultSpec } from './spec.js';
+import type { FaultEvent, FaultKind, FaultSpec } from './spec.js';
 
 export interface LockHolder {
   key: string;
@@ -25,7 +25,7 @@ export interface FaultTargets {
 /** A fault in effect: what it hit, what it saw, and how to end it. */
 export interface Injected {
   target: string;
-  events: string[];
+  events: FaultEvent[];
   heal(): Promise<void>;
 }
 
@@ -33,10 +33,13 @@ export interface Fault {
   kind: FaultKind;
   /** Acts on MySQL or Redis processes, so only where this run started them. */
   needsLocalInfra: boolean;
+  /** Happens at once (a kill, a restart): it has no duration. */
+  instant: boolean;
   inject(targets: FaultTargets, spec: FaultSpec): Promise<Injected>;
 }
 
-export const at = (targets: FaultTargets) => `${(targets.clock() / 1000).toFixed(2)} s`;
+/** Seconds since the load started, for an event's `atS`. */
+export const at = (targets: FaultTargets) => Math.round(targets.clock()) / 1000;
 
 /** The instance and pid an owner id names. */
 export function ownerProcess(owner: string): { instance: number; pid: number } | undefined {
@@ -69,17 +72,17 @@ export function freeze(pid: number): () => void {
   };
 }
 
-/** A process kept frozen until healed: `events` gets "resumed at" when it is let go (after `stopWatching`, if set). */
+/** A process kept frozen until healed: `events` gets `resumed` when it is let go (after `stopWatching`, if set). */
 export type Frozen = Injected & { stopWatching?: () => void };
 
-export function frozen(targets: FaultTargets, thaw: () => void, target: string, events: string[]): Frozen {
+export function frozen(targets: FaultTargets, thaw: () => void, target: string, events: FaultEvent[]): Frozen {
   const injected: Frozen = {
     target,
     events,
     heal: async () => {
       injected.stopWatching?.();
       thaw();
-      events.push(`resumed at ${at(targets)}`);
+      events.push({ type: 'resumed', atS: at(targets) });
     },
   };
   return injected;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { strategyNames } from '../../strategies/index.js';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { UsageError } from '../errors.js';
-import type { FaultKind } from '../faults/spec.js';
+import { describeFaultEvent, type FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import { saleIssuedRate } from '../load/summary.js';
 import { efficiency, type Report } from './schema.js';
@@ -15,7 +15,7 @@ import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 
 /** The faults the nemesis really ran in this report (not those the load ended before). */
 export function faultsRun(report: Pick<Report, 'faults'>): FaultKind[] {
-  return [...new Set(report.faults.filter((f) => !f.events.some((e) => e.startsWith('not run'))).map((f) => f.kind))];
+  return [...new Set(report.faults.filter((f) => !f.events.some((e) => e.type === 'not-run')).map((f) => f.kind))];
 }
 
 /** What the nemesis and the server saw of the lock failing, in words (empty when nothing). */
@@ -23,8 +23,8 @@ export function lockFailures(report: Pick<Report, 'faults' | 'server'>): string[
   const seen: string[] = [];
   const releases = report.server.tally['warning:release_failed'] ?? 0;
   for (const f of report.faults) {
-    const second = f.events.find((e) => / acquired at /.test(e));
-    if (second) seen.push(`${second} while ${f.target} was frozen`);
+    const second = f.events.find((e) => e.type === 'second-holder');
+    if (second) seen.push(`${describeFaultEvent(second)} while ${f.target} was frozen`);
   }
   if (releases > 0) seen.push(`${releases} release${releases === 1 ? '' : 's'} found the lock no longer theirs`);
   return seen;

@@ -4,6 +4,7 @@ import { describeShape } from '../config.js';
 import { cpuLimits } from '../cpu.js';
 import { phaseLabel, TOTAL_PHASE } from '../serverTiming.js';
 import { formatDuration } from '../duration.js';
+import { describeFaultEvent } from '../faults/spec.js';
 import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
 import { rowKey } from './comparison.js';
 import { connErrorCodes, int, ms, pct, rate } from './format.js';
@@ -172,7 +173,7 @@ export function faultTimeline(report: Report): string {
     .map((f) => {
       const when = `${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s`;
       const liveness = f.livenessS === null ? chalk.red('no coupon issued after it') : `next coupon ${f.livenessS.toFixed(2)} s after`;
-      return `${chalk.bold(f.kind.padEnd(15))}${when.padEnd(16)}${f.target}: ${f.events.join('; ')} · ${liveness}`;
+      return `${chalk.bold(f.kind.padEnd(15))}${when.padEnd(16)}${f.target}: ${f.events.map(describeFaultEvent).join('; ')} · ${liveness}`;
     })
     .join('\n');
 }

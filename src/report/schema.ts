@@ -14,7 +14,7 @@ import { LoadSummarySchema, saleIssuedRate, SeriesPointSchema } from '../load/su
  * Bump REPORT_VERSION on any incompatible change; readers refuse other versions.
  */
 export const REPORT_SCHEMA = 'couponbench/report';
-export const REPORT_VERSION = 2;
+export const REPORT_VERSION = 3;
 
 export const ReportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),

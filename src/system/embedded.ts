@@ -12,7 +12,7 @@ import { claimDatabase } from '../db/claim.js';
 import { databaseUrl, prepareDatabase, resetRedis } from '../db/index.js';
 import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
-import type { FaultSpec } from '../faults/spec.js';
+import { survivedFaults, type FaultSpec } from '../faults/spec.js';
 import type { LockHolder } from '../faults/targets.js';
 import { connectRedis, redisServerVersion } from '../infra/clients.js';
 import type { Infra, InfraRequest } from '../infra/index.js';
@@ -72,7 +72,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       strategy: strategy.name,
       promise: strategy.promise,
       infra: infra.kind,
-      survives: [...((config.options.fencing ? strategy.fencing?.survives : strategy.survives) ?? [])],
+      survives: survivedFaults(config.options.fencing ? strategy.fencing?.survives : strategy.survives),
       ceiling: strategy.ceiling ?? 'conditional-update',
     }),
 

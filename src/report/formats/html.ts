@@ -1,3 +1,4 @@
+import { describeFaultEvent } from '../../faults/spec.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { rowKey } from '../comparison.js';
@@ -164,7 +165,7 @@ export const html: Exporter = {
     const { js, css } = uplotAssets();
     const explanations = c.reports.map((r) => `<li><b>${escapeHtml(rowKey(r))}</b>: ${escapeHtml(r.audit.explanation)}</li>`).join('\n');
     const faultList = c.reports.flatMap((r) =>
-      r.faults.map((f) => `<li><b>${escapeHtml(rowKey(r))}</b> ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s, ${escapeHtml(f.target)}: ${escapeHtml(f.events.join('; '))}</li>`),
+      r.faults.map((f) => `<li><b>${escapeHtml(rowKey(r))}</b> ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s, ${escapeHtml(f.target)}: ${escapeHtml(f.events.map(describeFaultEvent).join('; '))}</li>`),
     );
     const env = c.reports[0]?.environment;
     const meta = env ? ` · ${escapeHtml(env.mysqlVersion)} · Redis ${escapeHtml(env.redisVersion)} · ${env.cpus} cores · Node ${escapeHtml(env.node)}` : '';
