@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
 import { totalDuration } from '../config.js';
 import { UsageError } from '../errors.js';
-import { FAULT_KINDS, type FaultKind, type FaultSpec } from '../faults/spec.js';
+import { FAULT_KINDS, LINK_NAMES, type FaultKind, type FaultSpec } from '../faults/spec.js';
 import { runMatrix, runTargetMatrix } from '../matrix.js';
 import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/files.js';
 import type { Format } from '../report/formats/index.js';
@@ -50,13 +50,20 @@ export function registerMatrix(program: Command): void {
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
-/** One fault set per kind named: each a third of the way into the run, for a third of it (an instant for kills and restarts). */
+/**
+ * One fault set per kind named: each a third of the way into the run, for a third of it (an
+ * instant for kills, restarts and resets); a link fault once per link (latency: 1 s each way).
+ */
 function faultsFor(names: string, runS: number): FaultSpec[][] {
   const kinds = names === 'all' ? [...FAULT_KINDS] : list(names);
   const at = Math.round((runS / 3) * 10) / 10;
-  return kinds.map((kind) => {
-    if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown fault "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
-    return [{ kind: kind as FaultKind, at, duration: FAULTS[kind as FaultKind].instant ? 0 : at }];
+  return kinds.flatMap((name) => {
+    if (!(FAULT_KINDS as readonly string[]).includes(name)) throw new UsageError(`unknown fault "${name}" (kinds: ${FAULT_KINDS.join(', ')})`);
+    const kind = name as FaultKind;
+    const fault = FAULTS[kind];
+    const duration = fault.instant ? 0 : at;
+    if (!fault.onLink) return [[{ kind, at, duration }]];
+    return LINK_NAMES.map((link) => [{ kind, at, duration, link, ...(kind === 'latency' ? { amount: 1 } : {}) }]);
   });
 }
 

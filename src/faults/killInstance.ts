@@ -5,6 +5,7 @@ export const killInstance: Fault = {
   kind: 'kill-instance',
   needsLocalInfra: false,
   instant: true,
+  onLink: false,
   async inject(targets, spec) {
     const { instance, pid } = instanceOf(targets, spec);
     signal(pid, 'SIGKILL');

@@ -13,6 +13,7 @@ export const pauseHolder: Fault = {
   kind: 'pause-holder',
   needsLocalInfra: false,
   instant: false,
+  onLink: false,
   async inject(targets, spec) {
     if (!targets.lockHolder) {
       const { instance, pid } = instanceOf(targets, spec);

@@ -5,6 +5,7 @@ export const pauseInstance: Fault = {
   kind: 'pause-instance',
   needsLocalInfra: false,
   instant: false,
+  onLink: false,
   async inject(targets, spec) {
     const { instance, pid } = instanceOf(targets, spec);
     return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid, instance }]);

@@ -5,6 +5,7 @@ export const pauseMysql: Fault = {
   kind: 'pause-mysql',
   needsLocalInfra: true,
   instant: false,
+  onLink: false,
   async inject(targets) {
     const pid = targets.infra!.mysqlPid;
     return frozen(targets, freeze(pid), `mariadbd (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);

@@ -5,6 +5,7 @@ export const pauseRedis: Fault = {
   kind: 'pause-redis',
   needsLocalInfra: true,
   instant: false,
+  onLink: false,
   async inject(targets) {
     const pid = targets.infra!.redisPids()[0]!;
     return frozen(targets, freeze(pid), `redis-server (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DurationSchema } from '../duration.js';
 
-export const FAULT_KINDS = ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'restart-redis', 'pause-mysql', 'slow-holder'] as const;
+export const FAULT_KINDS = ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'restart-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall', 'reset', 'down'] as const;
 export const FaultKindSchema = z.enum(FAULT_KINDS);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
@@ -17,27 +17,52 @@ export function survivedFaults(survives: Survives | undefined): FaultKind[] {
   return survives === 'every' ? [...FAULT_KINDS] : [...(survives ?? [])];
 }
 
-/** One fault in a scenario: `{ "kind": "pause-holder", "at": "5s", "duration": "3s" }`. */
+/** The faults that act on a link rather than a process. */
+export const LINK_FAULTS = ['latency', 'stall', 'reset', 'down'] as const satisfies readonly FaultKind[];
+
+/** The dependencies a link fault can act on, through couponbench's proxy (src/faults/links/). */
+export const LINK_NAMES = ['mysql', 'redis'] as const;
+export const LinkNameSchema = z.enum(LINK_NAMES);
+export type LinkName = z.infer<typeof LinkNameSchema>;
+
+/** One fault in a scenario: `{ "kind": "pause-holder", "at": "5s", "duration": "3s" }`, `{ "kind": "latency", "link": "mysql", "amount": "3s", "at": "5s", "duration": "7s" }`. */
 export const FaultSpecSchema = z
   .object({
     kind: FaultKindSchema,
     /** Seconds after the load starts. */
     at: DurationSchema,
-    /** How long it lasts (0 for kill-instance and restart-redis, which are instants). */
+    /** How long it lasts (0 for the instants: kill-instance, restart-redis, reset). */
     duration: DurationSchema.default(0),
     /** pause-instance / kill-instance / slow-holder: which server instance (1-based). */
     instance: z.number().int().positive().optional(),
+    /** latency / stall / reset / down: the link to the dependency it acts on. */
+    link: LinkNameSchema.optional(),
+    /** latency: the delay added to every chunk, each way (seconds). */
+    amount: DurationSchema.optional(),
+    /** latency: up to this much more, at random (seconds). */
+    jitter: DurationSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((f, ctx) => {
+    const onLink = (LINK_FAULTS as readonly string[]).includes(f.kind);
+    if (onLink && !f.link) ctx.addIssue({ code: 'custom', path: ['link'], message: `${f.kind} acts on a link: name it (${LINK_NAMES.join(', ')}), e.g. ${f.kind}#mysql` });
+    if (!onLink && f.link) ctx.addIssue({ code: 'custom', path: ['link'], message: `${f.kind} acts on a process, not a link` });
+    if (f.kind !== 'latency' && (f.amount !== undefined || f.jitter !== undefined)) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'only latency takes an amount' });
+  });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 
-/** `--fault KIND@AT:DURATION` (or `KIND@AT` for an instant; `KIND#N@AT:DURATION` names instance N). */
+/**
+ * `--fault KIND@AT:DURATION`, `KIND@AT` for an instant, `KIND#N@AT:DURATION` for server instance
+ * N, `KIND#LINK@AT:DURATION` for a link (mysql, redis), `KIND#LINK=AMOUNT@...` with an amount.
+ */
 export function parseFaultFlag(text: string): FaultSpec {
-  const m = /^([a-z-]+)(?:#(\d+))?@([^:]+)(?::(.+))?$/.exec(text.trim());
-  const parsed = m && FaultSpecSchema.safeParse({ kind: m[1], at: m[3], duration: m[4] ?? 0, ...(m[2] ? { instance: Number(m[2]) } : {}) });
+  const m = /^([a-z-]+)(?:#(\w+)(?:=([^@]+))?)?@([^:]+)(?::(.+))?$/.exec(text.trim());
+  const object = m?.[2];
+  const on = object === undefined ? {} : /^\d+$/.test(object) ? { instance: Number(object) } : { link: object };
+  const parsed = m && FaultSpecSchema.safeParse({ kind: m[1], at: m[4], duration: m[5] ?? 0, ...on, ...(m[3] ? { amount: m[3] } : {}) });
   if (!parsed || !parsed.success) {
     const why = parsed && !parsed.success ? `: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}` : '';
-    throw new Error(`"${text}" is not KIND@AT:DURATION${why} (kinds: ${FAULT_KINDS.join(', ')}; e.g. pause-holder@5s:3s)`);
+    throw new Error(`"${text}" is not KIND@AT:DURATION${why} (kinds: ${FAULT_KINDS.join(', ')}; e.g. pause-holder@5s:3s, latency#mysql=3s@5s:7s)`);
   }
   return parsed.data;
 }
@@ -67,6 +92,12 @@ export const FaultEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('restarted'), atS: z.number(), pid: z.number().int(), empty: z.boolean() }),
   /** slow-holder: the next holder in the instance was told to stall this long. */
   z.object({ type: z.literal('stall-armed'), atS: z.number(), seconds: z.number() }),
+  /** A link fault took effect (`amount`: latency's delay) or ended. */
+  z.object({ type: z.literal('link-slowed'), atS: z.number(), link: LinkNameSchema, seconds: z.number() }),
+  z.object({ type: z.literal('link-stalled'), atS: z.number(), link: LinkNameSchema }),
+  z.object({ type: z.literal('link-reset'), atS: z.number(), link: LinkNameSchema, connections: z.number().int() }),
+  z.object({ type: z.literal('link-down'), atS: z.number(), link: LinkNameSchema }),
+  z.object({ type: z.literal('link-restored'), atS: z.number(), link: LinkNameSchema }),
   z.object({ type: z.literal('not-run') }),
   z.object({ type: z.literal('failed'), message: z.string() }),
 ]);
@@ -92,6 +123,16 @@ export function describeFaultEvent(e: FaultEvent): string {
       return `started again${e.empty ? ' empty' : ''} at ${at(e.atS)} (pid ${e.pid})`;
     case 'stall-armed':
       return `next holder told to stall ${e.seconds.toFixed(2)} s at ${at(e.atS)}`;
+    case 'link-slowed':
+      return `${e.link} link slowed by ${e.seconds.toFixed(2)} s each way at ${at(e.atS)}`;
+    case 'link-stalled':
+      return `${e.link} link stalled at ${at(e.atS)}`;
+    case 'link-reset':
+      return `${e.connections} ${e.link} connection${e.connections === 1 ? '' : 's'} reset at ${at(e.atS)}`;
+    case 'link-down':
+      return `${e.link} link refusing new connections at ${at(e.atS)}`;
+    case 'link-restored':
+      return `${e.link} link restored at ${at(e.atS)}`;
     case 'not-run':
       return 'not run: the load ended before it was due';
     case 'failed':

@@ -1,7 +1,8 @@
 /** What the nemesis can act on, handed over by the run: processes, the lock's owner, the clock. */
 import { spawn } from 'node:child_process';
 import type { InfraProcesses } from '../infra/types.js';
-import type { FaultEvent, FaultKind, FaultSpec } from './spec.js';
+import type { LinkProxy } from './links/proxy.js';
+import type { FaultEvent, FaultKind, FaultSpec, LinkName } from './spec.js';
 
 export interface LockHolder {
   key: string;
@@ -18,6 +19,8 @@ export interface FaultTargets {
   lockHolder?: () => Promise<LockHolder | null>;
   /** Ask one instance to stall the next holder of its lock for `ms` (slow-holder). */
   stallNextHolder?: (instance: number, ms: number) => void;
+  /** The proxies in front of the system's dependencies, where the run put them there. */
+  links?: Partial<Record<LinkName, LinkProxy>>;
   /** Milliseconds since the load started. */
   clock: () => number;
 }
@@ -35,6 +38,8 @@ export interface Fault {
   needsLocalInfra: boolean;
   /** Happens at once (a kill, a restart): it has no duration. */
   instant: boolean;
+  /** Acts on a link (`link` in its spec), through couponbench's proxy. */
+  onLink: boolean;
   inject(targets: FaultTargets, spec: FaultSpec): Promise<Injected>;
 }
 
@@ -94,4 +99,11 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // already gone
   }
+}
+
+/** The proxy a link fault acts on. */
+export function linkOf(targets: FaultTargets, spec: FaultSpec): LinkProxy {
+  const link = spec.link && targets.links?.[spec.link];
+  if (!link) throw new Error(`${spec.kind}: no ${spec.link ?? '(unnamed)'} link in this run`);
+  return link;
 }

@@ -12,7 +12,8 @@ import { claimDatabase } from '../db/claim.js';
 import { databaseUrl, prepareDatabase, resetRedis } from '../db/index.js';
 import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
-import { survivedFaults, type FaultSpec } from '../faults/spec.js';
+import { LinkProxy } from '../faults/links/proxy.js';
+import { survivedFaults, type FaultSpec, type LinkName } from '../faults/spec.js';
 import type { LockHolder } from '../faults/targets.js';
 import { connectRedis, redisServerVersion } from '../infra/clients.js';
 import type { Infra, InfraRequest } from '../infra/index.js';
@@ -58,6 +59,7 @@ export function faultOutOfReach(infra: Infra, faults: FaultSpec[]): FaultSpec | 
 export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<SystemUnderTest> {
   const strategy = await strategyOf(config);
   const scenario = config.scenario;
+  if (infra.redisCluster && scenario.faults.some((f) => f.link === 'redis')) throw new UsageError('a redis link fault needs a single Redis node: a cluster redirects clients past the proxy');
   const needs = faultOutOfReach(infra, scenario.faults);
   if (needs) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
   const dbUrl = databaseUrl(infra.mysqlUrl, config.database);
@@ -97,12 +99,14 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       hooks.onStage?.(`seeded coupon ${couponId} with ${scenario.quantity} units, ${scenario.userPool} users (${seedMs} ms)`);
 
       started = Date.now();
+      // Link faults: the server reaches MySQL and Redis through our proxies; the audit goes around them.
+      const links = scenario.faults.some((f) => FAULTS[f.kind].onLink) ? await startLinks(infra, hooks) : undefined;
       server = await startServer({
         instances: config.instances,
         host: config.host,
         port: config.port,
-        mysqlUrl: dbUrl,
-        redisUrls: infra.redisUrls,
+        mysqlUrl: links ? throughLink(dbUrl, links.mysql) : dbUrl,
+        redisUrls: links ? [throughLink(infra.redisUrls[0]!, links.redis), ...infra.redisUrls.slice(1)] : infra.redisUrls,
         redisCluster: infra.redisCluster ?? false,
         strategy: strategy.name,
         strategyModule: config.strategyModule,
@@ -126,6 +130,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
             infra: infra.processes,
             lockHolder: strategy.lockHolder && lockHolderReader(infra, strategy.lockHolder, couponId, hooks),
             stallNextHolder: running.stallNextHolder,
+            ...(links ? { links } : {}),
           },
           cpu: cpuComponents(running.processes, infra),
         },
@@ -153,6 +158,28 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       };
     },
   };
+}
+
+/** A proxy in front of MySQL and of the first Redis node, stopped with the run's resources. */
+async function startLinks(infra: Infra, hooks: RunHooks): Promise<Record<LinkName, LinkProxy>> {
+  const links = {} as Record<LinkName, LinkProxy>;
+  for (const [name, url] of [['mysql', infra.mysqlUrl], ['redis', infra.redisUrls[0]!]] as const) {
+    const u = new URL(url);
+    const proxy = new LinkProxy(name, { host: u.hostname, port: Number(u.port) });
+    await proxy.start();
+    hooks.resources.defer(`${name} link proxy`, () => proxy.stop());
+    links[name] = proxy;
+    hooks.onStage?.(`link: ${name} through 127.0.0.1:${proxy.port} -> ${u.host}`);
+  }
+  return links;
+}
+
+/** `url` with its host and port replaced by the proxy's. */
+function throughLink(url: string, proxy: LinkProxy): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString();
 }
 
 /** What to watch the CPU of: this process (the driver), each server instance, and the databases this run started. */
