@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinkProxy } from '../src/faults/links/proxy.js';
 import { parseFaultFlag } from '../src/faults/spec.js';
 import { gateReport } from '../src/report/gate.js';
+import type { Scenario } from '../src/config.js';
 import { DEFAULT_STRATEGY_OPTIONS } from '../strategies/index.js';
 import { runStrategy, scenario } from './helpers.js';
 
@@ -80,16 +81,13 @@ describe('the link proxy', () => {
   });
 });
 
+/** 30 VUs for 3 s on a coupon that does not sell out, under these faults. */
+const underFaults = (faults: Scenario['faults'], timeout = 30) =>
+  scenario({ quantity: 100_000, startVUs: 30, stages: [{ duration: 3, target: 30 }], thinkTime: 0.01, userPool: 100_000, timeout, faults });
+
 describe('strategies behind a slow MySQL link', () => {
   // The MySQL link turns slow for 1.5 s: each round trip takes 0.4 s more each way, longer than the 0.5 s lease.
-  const slowMysql = scenario({
-    quantity: 100_000,
-    startVUs: 30,
-    stages: [{ duration: 3, target: 30 }],
-    thinkTime: 0.01,
-    userPool: 100_000,
-    faults: [{ kind: 'latency', link: 'mysql', amount: 0.4, at: 0.8, duration: 1.5 }],
-  });
+  const slowMysql = underFaults([{ kind: 'latency', link: 'mysql', amount: 0.4, at: 0.8, duration: 1.5 }]);
   const shortLease = { options: { ...DEFAULT_STRATEGY_OPTIONS, lockLeaseMs: 500 } };
 
   it("redis-spin's lease runs out under its slow holder, with no hook in the server: releases find the lock gone, or the data breaks", async () => {
@@ -111,19 +109,14 @@ describe('strategies behind a slow MySQL link', () => {
   });
 
   it('a stalled, then reset, MySQL link leaves clients not knowing: timeouts whose coupons were issued are recovered, the rest did not happen', async () => {
-    const stalled = scenario({
-      quantity: 100_000,
-      startVUs: 30,
-      stages: [{ duration: 3, target: 30 }],
-      thinkTime: 0.01,
-      userPool: 100_000,
-      timeout: 0.5,
-      // Held statements wait in the proxy; the reset drops those on the wire (rolled back), those still queued in the pool go through later.
-      faults: [
+    // Held statements wait in the proxy; the reset drops those on the wire (rolled back), those still queued in the pool go through later.
+    const stalled = underFaults(
+      [
         { kind: 'stall', link: 'mysql', at: 0.8, duration: 1.2 },
         { kind: 'reset', link: 'mysql', at: 1.6, duration: 0 },
       ],
-    });
+      0.5,
+    );
     const r = await runStrategy('mysql-atomic', stalled);
     expect(r.faults.map((f) => f.events.map((e) => e.type))).toEqual([['link-stalled', 'link-restored'], ['link-reset']]);
     expect(r.load.results.timeout ?? 0).toBeGreaterThan(0);

@@ -102,8 +102,38 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /** The proxy a link fault acts on. */
-export function linkOf(targets: FaultTargets, spec: FaultSpec): LinkProxy {
+function linkOf(targets: FaultTargets, spec: FaultSpec): LinkProxy {
   const link = spec.link && targets.links?.[spec.link];
   if (!link) throw new Error(`${spec.kind}: no ${spec.link ?? '(unnamed)'} link in this run`);
   return link;
+}
+
+/** What a link fault does to its proxy: `start` returns the event it made; `end` (none for an instant) undoes it. */
+export interface LinkEffect {
+  start(link: LinkProxy, spec: FaultSpec & { link: LinkName }, atS: number): FaultEvent | Promise<FaultEvent>;
+  end?(link: LinkProxy): void | Promise<void>;
+}
+
+/** A fault on a link (src/faults/links/): the proxy named by the spec's `link`, `link-restored` recorded when it ends. */
+export function linkFault(kind: FaultKind, effect: LinkEffect): Fault {
+  return {
+    kind,
+    needsLocalInfra: false,
+    instant: !effect.end,
+    onLink: true,
+    async inject(targets, spec) {
+      const proxy = linkOf(targets, spec);
+      const link = spec.link!;
+      const events: FaultEvent[] = [await effect.start(proxy, { ...spec, link }, at(targets))];
+      return {
+        target: `${link} link (127.0.0.1:${proxy.port})`,
+        events,
+        heal: async () => {
+          if (!effect.end) return;
+          await effect.end(proxy);
+          events.push({ type: 'link-restored', atS: at(targets), link });
+        },
+      };
+    },
+  };
 }
