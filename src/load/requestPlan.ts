@@ -27,6 +27,8 @@ export interface OutgoingRequest {
 export interface RequestPlan {
   hostname: string;
   port: number;
+  /** Instances on several ports (a started service): VU k is bound to ports[(k - 1) % n]. */
+  ports?: number[];
   build(ctx: RequestContext): OutgoingRequest;
   decode(status: number, body: string): Observation;
   /**
@@ -34,6 +36,11 @@ export interface RequestPlan {
    * run (its token is that user's); without one every request draws a user from the pool.
    */
   login?(userId: number, vu: number): Promise<VuSession>;
+}
+
+/** The port VU `vu` connects to. */
+export function portOf(plan: RequestPlan, vu: number): number {
+  return plan.ports && plan.ports.length > 0 ? plan.ports[(vu - 1) % plan.ports.length]! : plan.port;
 }
 
 /** The embedded issuance server: POST {"userId": N} to the coupon's issue path. */

@@ -1,7 +1,7 @@
 import { CLIENT_ENDINGS, type Observation } from '../outcomes.js';
 import { PacedConnection } from './autocannonClient.js';
 import type { RequestLog } from './recorder.js';
-import type { RequestPlan, VuSession } from './requestPlan.js';
+import { portOf, type RequestPlan, type VuSession } from './requestPlan.js';
 
 export interface VirtualUserOptions {
   plan: RequestPlan;
@@ -51,7 +51,7 @@ export class VirtualUser {
     const { plan } = opts;
     this.connection = new PacedConnection({
       hostname: plan.hostname,
-      port: plan.port,
+      port: portOf(plan, opts.vu),
       timeoutMs: opts.timeoutSec * 1000,
       request: () => {
         const userId = this.signedIn?.userId ?? opts.nextUserId();

@@ -1,7 +1,7 @@
 import { ExitCode } from '../errors.js';
 import { CLIENT_ENDINGS } from '../outcomes.js';
 import { connErrorCodes, int } from './format.js';
-import { templateUrl } from '../service/template.js';
+import { writtenOrigin } from '../service/template.js';
 import { faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
@@ -34,7 +34,7 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
   const { instances, target } = report.config;
   const faults = faultsRun(report);
   const under = faults.length > 0 ? ` under ${faults.join(' + ')}` : '';
-  const where = (target ? `at ${templateUrl(target.url).origin}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
+  const where = (target ? `at ${writtenOrigin(target.url)}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
   let integrity: IntegrityGate;
   let message: string;
   const unserved = nothingServed(report);

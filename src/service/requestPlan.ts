@@ -1,10 +1,10 @@
 /** A target file's request (and login) as the plan its virtual users follow. */
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import type { OutgoingRequest, RequestContext, RequestPlan, VuSession } from '../load/requestPlan.js';
+import { portOf, type OutgoingRequest, type RequestContext, type RequestPlan, type VuSession } from '../load/requestPlan.js';
 import { compileOutcomeRules } from './outcomeRules.js';
 import { FORBIDDEN_IN_HEADER_VALUE, type TargetFile } from './schema.js';
-import { compileTemplate, templateUrl, type Template, type TemplateValues } from './template.js';
+import { compileTemplate, PORT_PLACEHOLDER, templateUrl, writtenOrigin, type Template, type TemplateValues } from './template.js';
 
 type RequestSpec = TargetFile['request'];
 
@@ -19,8 +19,10 @@ interface CompiledRequest {
 
 function compileRequest(spec: RequestSpec): CompiledRequest {
   const origin = templateUrl(spec.url).origin;
+  // The path after the origin as written (its port may be {port}).
+  const written = writtenOrigin(spec.url);
   const isJson = Object.entries(spec.headers).some(([k, v]) => k.toLowerCase() === 'content-type' && /json/i.test(v)) || /^\s*[[{]/.test(spec.body ?? '');
-  const path = compileTemplate(spec.url.slice(origin.length) || '/', 'url');
+  const path = compileTemplate(spec.url.slice(written.length) || '/', 'url');
   const headers = Object.entries(spec.headers).map(([k, v]): [string, Template] => [k, compileTemplate(v, 'text')]);
   const body = spec.body === undefined ? undefined : compileTemplate(spec.body, isJson ? 'json' : 'text');
   const usesUuid = [path, body, ...headers.map(([, t]) => t)].some((t) => t?.names.includes('uuid'));
@@ -43,12 +45,14 @@ export interface RunValues {
   quantity: number;
 }
 
-export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number): RequestPlan {
+/** `ports`: the started service's instances, for a request URL with {port}. */
+export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number, ports?: number[]): RequestPlan {
   const request = compileRequest(target.request);
   const decode = compileOutcomeRules(target.outcomes);
   const plan: RequestPlan = {
     hostname: request.origin.hostname.replace(/^\[|\]$/g, ''),
     port: Number(request.origin.port || 80),
+    ...(ports && target.request.url.includes(PORT_PLACEHOLDER) ? { ports } : {}),
     build: (ctx: RequestContext) =>
       render(request, { ...run, userId: ctx.userId, vu: ctx.vu, iteration: ctx.iteration, ...(ctx.session ? { token: ctx.session.token } : {}) }),
     decode,
@@ -56,14 +60,16 @@ export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number
   if (target.login) {
     const login = compileRequest(target.login.request);
     const tokenPath = target.login.token.replace(/^\$\./, '').split('.');
-    plan.login = (userId, vu) => signIn(login, tokenPath, { ...run, userId, vu }, timeoutMs);
+    const loginPorts = ports && target.login.request.url.includes(PORT_PLACEHOLDER) ? ports : undefined;
+    plan.login = (userId, vu) => signIn(login, tokenPath, { ...run, userId, vu }, timeoutMs, loginPorts && portOf({ ...plan, ports: loginPorts }, vu));
   }
   return plan;
 }
 
-async function signIn(login: CompiledRequest, tokenPath: string[], values: TemplateValues, timeoutMs: number): Promise<VuSession> {
+async function signIn(login: CompiledRequest, tokenPath: string[], values: TemplateValues, timeoutMs: number, port?: number): Promise<VuSession> {
   const req = render(login, values);
   const url = new URL(req.path, login.origin);
+  if (port !== undefined) url.port = String(port);
   const where = `login for user ${values.userId} (${req.method} ${url})`;
   let status: number;
   let text: string;

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { DurationSchema } from '../duration.js';
-import { PLACEHOLDERS, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, type PlaceholderName } from './template.js';
+import { SurvivesSchema } from '../faults/spec.js';
+import { PLACEHOLDERS, PORT_PLACEHOLDER, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, writtenOrigin, type PlaceholderName } from './template.js';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -49,7 +50,7 @@ const httpUrl = (allowed: readonly PlaceholderName[]) =>
       ctx.addIssue({ code: 'custom', message: 'a URL cannot hold spaces, line breaks or other control characters (percent-encode them)' });
       return;
     }
-    placeholdersIn(allowed)(text, ctx);
+    placeholdersIn([...allowed, 'port' as PlaceholderName])(text, ctx);
     let url: URL;
     try {
       url = templateUrl(text);
@@ -58,7 +59,9 @@ const httpUrl = (allowed: readonly PlaceholderName[]) =>
       return;
     }
     if (url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: `only http:// is supported, not ${url.protocol}//` });
-    if (/\{/.test(text.split('/').slice(0, 3).join('/'))) ctx.addIssue({ code: 'custom', message: 'placeholders belong in the path or query, not the host' });
+    const origin = writtenOrigin(text);
+    if (/\{/.test(origin.replace(`:${PORT_PLACEHOLDER}`, ''))) ctx.addIssue({ code: 'custom', message: 'placeholders belong in the path or query, not the host (but for :{port}, the port of a service instance)' });
+    if (text.slice(origin.length).includes(PORT_PLACEHOLDER)) ctx.addIssue({ code: 'custom', message: '{port} stands for the port, after the host' });
   });
 
 function requestSchema(allowed: readonly PlaceholderName[]) {
@@ -133,6 +136,37 @@ export const OutcomeRuleSchema = z
   .strict();
 export type OutcomeRule = z.infer<typeof OutcomeRuleSchema>;
 
+/** `{port}`, `{links.mysql.port}`, `{links.redis.port}`: what a started service's environment and readiness check may name. */
+const SERVICE_PLACEHOLDER = /\{([^}]*)\}/g;
+const SERVICE_PLACEHOLDERS = ['port', 'links.mysql.port', 'links.redis.port'];
+const serviceText = z.string().superRefine((text, ctx) => {
+  for (const [, name] of text.matchAll(SERVICE_PLACEHOLDER)) {
+    if (!SERVICE_PLACEHOLDERS.includes(name!)) ctx.addIssue({ code: 'custom', message: `{${name}} cannot be used here (use ${SERVICE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})` });
+  }
+});
+
+const hostPort = z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3306');
+const port = z.number().int().min(1).max(65535);
+
+/** How couponbench starts the service itself: one instance per port, each waited for until ready. */
+export const ServiceStartSchema = z
+  .object({
+    /** Run through a shell in `cwd`, once per port. */
+    command: z.string().min(1),
+    /** Relative to the target file. */
+    cwd: z.string().default('.'),
+    ports: z.array(port).min(1),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), serviceText).default({}),
+    ready: z.union([z.object({ http: serviceText }).strict(), z.object({ tcp: serviceText }).strict()]),
+    /** How long an instance may take to become ready. */
+    readyTimeout: DurationSchema.default(30),
+  })
+  .strict();
+export type ServiceStart = z.infer<typeof ServiceStartSchema>;
+
+/** A dependency the service reaches through couponbench's proxy (link faults act there). */
+const LinkSchema = z.object({ upstream: hostPort, listen: port.optional() }).strict();
+
 export const TargetFileSchema = z
   .object({
     name: z.string().regex(/^[\w.-]+$/, 'a name is letters, digits and . _ -'),
@@ -163,9 +197,24 @@ export const TargetFileSchema = z
       .strict(),
     reset: z.array(ResetStepSchema).optional(),
     settle: DurationSchema.default(0),
+    /** Started by couponbench (absent: the service runs elsewhere). */
+    service: ServiceStartSchema.optional(),
+    /** Dependencies reached through couponbench's proxy, for link faults. */
+    links: z.object({ mysql: LinkSchema.optional(), redis: LinkSchema.optional() }).strict().default({}),
+    /**
+     * The faults the service promises to keep integrity under; the gate holds it to them. By
+     * default every fault: a service that promises integrity is tested under the faults asked for.
+     */
+    survives: SurvivesSchema.default('every'),
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.request.url.includes(PORT_PLACEHOLDER) && !t.service) ctx.addIssue({ code: 'custom', path: ['request', 'url'], message: '{port} needs a "service" section (the ports couponbench starts it on)' });
+    const linked = JSON.stringify(t.service?.env ?? {});
+    for (const name of ['mysql', 'redis'] as const) {
+      if (linked.includes(`{links.${name}.port}`) && !t.links[name]) ctx.addIssue({ code: 'custom', path: ['service', 'env'], message: `{links.${name}.port} needs links.${name}` });
+    }
+    if (t.service && t.service.ports.length !== t.instances && t.instances !== 1) ctx.addIssue({ code: 'custom', path: ['instances'], message: 'with a "service" section the instances are its ports' });
     const usesToken = [t.request.url, t.request.body ?? '', ...Object.values(t.request.headers)].some((s) => s.includes('{token}'));
     if (usesToken && !t.login) ctx.addIssue({ code: 'custom', path: ['request'], message: '{token} needs a "login" request' });
     const need = (kind: 'sql' | 'redis', path: (string | number)[]) => {

@@ -25,9 +25,17 @@ export interface Template {
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** A URL template with every placeholder replaced by a stand-in, to read its scheme, host and port. */
-export function templateUrl(text: string): URL {
-  return new URL(text.replace(PLACEHOLDER, 'x'));
+/** `{port}` in a request URL: the port of the service instance a VU is bound to (`service.ports`). */
+export const PORT_PLACEHOLDER = '{port}';
+
+/** The scheme, host and port of a URL template as written (`http://127.0.0.1:{port}`). */
+export function writtenOrigin(text: string): string {
+  return text.split('/').slice(0, 3).join('/');
+}
+
+/** A URL template with every placeholder replaced by a stand-in (`{port}` by `port`), to read its scheme, host and port. */
+export function templateUrl(text: string, port = 1): URL {
+  return new URL(text.replaceAll(PORT_PLACEHOLDER, String(port)).replace(PLACEHOLDER, 'x'));
 }
 
 /** Placeholder names in `text` that are not in `allowed` (the schema reports them with their path). */

@@ -6,6 +6,10 @@
 import { connect } from 'node:net';
 import type { ProbeCheck } from '../audit/integrity.js';
 import { InfraError, UsageError } from '../errors.js';
+import { FAULTS } from '../faults/index.js';
+import { LinkProxy } from '../faults/links/proxy.js';
+import { LINK_NAMES, survivedFaults, type LinkName } from '../faults/spec.js';
+import { startService } from '../service/processes.js';
 import type { Baseline } from '../history/format.js';
 import type { RunHooks } from '../run.js';
 import { targetDir, type LoadedTarget } from '../service/file.js';
@@ -77,15 +81,35 @@ function gained(before: number[] | undefined, after: number[]): { holdings: Map<
   return { holdings, order };
 }
 
+/** A proxy for each link the file declares (listening where it says, else on a free port), stopped with the run. */
+async function startLinks(target: TargetFile, hooks: RunHooks): Promise<Partial<Record<LinkName, LinkProxy>>> {
+  const links: Partial<Record<LinkName, LinkProxy>> = {};
+  for (const name of LINK_NAMES) {
+    const link = target.links[name];
+    if (!link) continue;
+    const [host, port] = link.upstream.split(':');
+    const proxy = new LinkProxy(name, { host: host!, port: Number(port) });
+    try {
+      await proxy.start(link.listen ?? 0);
+    } catch (err) {
+      throw new UsageError(`links.${name}: cannot listen on ${link.listen ?? 'a free port'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    hooks.resources.defer(`${name} link proxy`, () => proxy.stop());
+    links[name] = proxy;
+    hooks.onStage?.(`link: ${name} through 127.0.0.1:${proxy.port} -> ${link.upstream}`);
+  }
+  return links;
+}
+
 /** The run's config for a target: its name stands where a strategy's would. */
 export function targetConfig(loaded: LoadedTarget, base: Omit<RunConfig, 'strategy'>): RunConfig {
   const { target } = loaded;
-  return { ...base, strategy: target.name, instances: target.instances, target: { file: loaded.file, url: target.request.url } };
+  return { ...base, strategy: target.name, instances: target.service?.ports.length ?? target.instances, target: { file: loaded.file, url: target.request.url } };
 }
 
 export function describeService(loaded: LoadedTarget): SystemDescription {
   const { target } = loaded;
-  return { strategy: target.name, promise: target.promise, infra: 'external', survives: [], target: { file: loaded.file, url: target.request.url } };
+  return { strategy: target.name, promise: target.promise, infra: 'external', survives: survivedFaults(target.survives), target: { file: loaded.file, url: target.request.url } };
 }
 
 /**
@@ -128,7 +152,10 @@ export function targetState(loaded: LoadedTarget, quantity: number, hooks: RunHo
 export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUnderTest {
   const { target } = loaded;
   const scenario = config.scenario;
-  if (scenario.faults.length > 0) throw new UsageError('faults act on the processes couponbench starts (the embedded server, local MySQL and Redis); a target service is not one of them');
+  for (const f of scenario.faults) {
+    if (!FAULTS[f.kind].onLink) throw new UsageError(`${f.kind} acts on a process; on a service, faults act on its links (latency, stall, reset, down#mysql or #redis)`);
+    if (!target.links[f.link!]) throw new UsageError(`${f.kind}#${f.link}: the target file declares no links.${f.link} (the service must reach ${f.link} through couponbench's proxy)`);
+  }
   const values = { couponId: target.couponId, quantity: scenario.quantity };
   let state: TargetState | undefined;
   let baseline: Baseline | undefined;
@@ -138,8 +165,13 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUn
 
     async prepare(hooks) {
       const say = hooks.onStage ?? (() => {});
-      await assertReachable(target.request.url, target.name);
-      if (target.login) await assertReachable(target.login.request.url, `${target.name} (login)`);
+      const links = await startLinks(target, hooks);
+      const ports = Object.fromEntries(Object.entries(links).map(([name, proxy]) => [name, proxy.port]));
+      const instances = target.service ? await startService(target.service, targetDir(loaded), ports, hooks.resources, say) : undefined;
+      if (!instances) {
+        await assertReachable(target.request.url, target.name);
+        if (target.login) await assertReachable(target.login.request.url, `${target.name} (login)`);
+      }
       state = targetState(loaded, scenario.quantity, hooks);
       const started = Date.now();
       if (target.reset) await runReset(target.reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say });
@@ -148,11 +180,13 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUn
       if (!target.reset) say(`no reset steps: nothing was reset; Q0 = ${before.quantity} read with audit.quantity`);
       else if (before.quantity !== scenario.quantity) say(`after the reset audit.quantity reads ${before.quantity}, not --quantity ${scenario.quantity}; the audit uses ${before.quantity}`);
       if (before.issued && before.issued.count > 0) say(`${before.issued.count} issued records before the load; the audit counts only those added`);
-      const plan = targetPlan(target, values, scenario.timeout * 1000);
+      const plan = targetPlan(target, values, scenario.timeout * 1000, instances?.map((i) => i.port));
       if (plan.login) await plan.login(1, 0); // a login that yields no token ends here, before any load
       say(`load: ${target.name} at ${target.request.url}`);
       // The service is not ours to watch; the driver's own CPU still says whether it limited the run.
-      return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, cpu: [{ name: 'driver', pid: process.pid, singleThreaded: true }] } };
+      const cpu = [{ name: 'driver', pid: process.pid, singleThreaded: true }, ...(instances ?? []).map((i) => ({ name: `service#${i.instance}`, pid: i.pid, singleThreaded: false }))];
+      const faults = { instances: (instances ?? []).map(({ instance, pid }) => ({ instance, pid })), links };
+      return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, faults, cpu } };
     },
 
     observe: (_run, hooks) => observeService(state!, target, baseline!, hooks),

@@ -1,0 +1,121 @@
+/**
+ * A service couponbench starts itself (the target file's `service` section): one process group
+ * per port, run through a shell in the file's folder, waited for until ready, stopped with the
+ * run's resources. A small guard process per instance waits for couponbench and stops the group
+ * if couponbench dies without doing so (kill -9), as the reaper does for private databases.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InfraError } from '../errors.js';
+import { isAlive, logTail } from '../infra/process.js';
+import { canConnect } from '../infra/ports.js';
+import type { Resources } from '../lifecycle.js';
+import type { ServiceStart } from './schema.js';
+
+export interface ServiceInstance {
+  /** 1-based, in the order of `ports`. */
+  instance: number;
+  port: number;
+  /** The process group's leader (the shell); the group is what is signalled. */
+  pid: number;
+}
+
+/** What `{links.NAME.port}` stands for. */
+export type LinkPorts = Partial<Record<'mysql' | 'redis', number>>;
+
+/** `{port}`, `{links.mysql.port}`, `{links.redis.port}` filled in. */
+export function fillServiceText(text: string, port: number, links: LinkPorts): string {
+  return text.replace(/\{(port|links\.(mysql|redis)\.port)\}/g, (_all, name: string, link?: 'mysql' | 'redis') => String(link ? links[link] : port));
+}
+
+const STOP_GRACE_MS = 5000;
+
+/** Start every instance and wait until each is ready; everything started is stopped with `resources`. */
+export async function startService(spec: ServiceStart, fileDir: string, links: LinkPorts, resources: Resources, say: (line: string) => void): Promise<ServiceInstance[]> {
+  const logs = mkdtempSync(join(tmpdir(), 'couponbench-service-'));
+  resources.defer('service logs', () => rmSync(logs, { recursive: true, force: true }));
+  const cwd = resolve(fileDir, spec.cwd);
+  const instances: ServiceInstance[] = [];
+  for (const [i, port] of spec.ports.entries()) {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [key, value] of Object.entries(spec.env)) env[key] = fillServiceText(value, port, links);
+    const log = join(logs, `instance-${i + 1}.log`);
+    const fd = openSync(log, 'a');
+    const child = spawn('sh', ['-c', spec.command], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    child.on('error', () => {});
+    const pid = child.pid ?? -1;
+    const guard = guardGroup(pid);
+    const instance = { instance: i + 1, port, pid };
+    instances.push(instance);
+    resources.defer(`service instance ${i + 1}`, async () => {
+      await stopGroup(pid);
+      if (guard.pid) signalGroup(guard.pid, 'SIGKILL', false);
+    });
+    say(`service: instance ${i + 1} (pid ${pid}) on port ${port}: ${spec.command}`);
+    await waitReady(spec, instance, links, () => child.exitCode !== null || child.signalCode !== null, log);
+  }
+  return instances;
+}
+
+/** A detached shell that outlives us for one job: when couponbench is gone, stop the group. */
+function guardGroup(pgid: number) {
+  const guard = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -TERM -${pgid} 2>/dev/null; sleep 2; kill -KILL -${pgid} 2>/dev/null`], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  guard.unref();
+  return guard;
+}
+
+async function waitReady(spec: ServiceStart, instance: ServiceInstance, links: LinkPorts, exited: () => boolean, log: string): Promise<void> {
+  const deadline = Date.now() + spec.readyTimeout * 1000;
+  const check = 'http' in spec.ready ? fillServiceText(spec.ready.http, instance.port, links) : Number(fillServiceText(spec.ready.tcp, instance.port, links));
+  while (Date.now() < deadline) {
+    if (exited()) throw new InfraError(`service instance ${instance.instance} exited before it was ready: ${logTail(log) || '(no output)'}`);
+    if (await isReady(check)) return;
+    await sleep(100);
+  }
+  throw new InfraError(`service instance ${instance.instance} was not ready within ${spec.readyTimeout}s (${typeof check === 'number' ? `tcp ${check}` : check}): ${logTail(log) || '(no output)'}`);
+}
+
+async function isReady(check: string | number): Promise<boolean> {
+  if (typeof check === 'number') return canConnect(check);
+  try {
+    const res = await fetch(check, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM the group, wait, SIGKILL what is left. */
+async function stopGroup(pgid: number): Promise<void> {
+  if (pgid <= 0 || !isAlive(pgid)) return signalGroup(pgid, 'SIGKILL');
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (Date.now() < deadline && groupAlive(pgid)) await sleep(50);
+  signalGroup(pgid, 'SIGKILL');
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals, group = true): void {
+  if (pgid <= 0) return;
+  try {
+    process.kill(group ? -pgid : pgid, signal);
+  } catch {
+    /* gone */
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * A service couponbench starts from its target file (`service`, `links`), and link faults on it
+ * (issue 16): the shop fixture with a Redis lock released by an unconditional DEL passes in fair
+ * weather and breaks when its MySQL link is slower than its lease; the correct shop keeps
+ * integrity under the same fault; kill -9 of couponbench leaves no service process behind.
+ */
+import { execa } from 'execa';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { freePort } from '../src/infra/ports.js';
+import { packageRoot } from '../src/paths.js';
+import { readReport } from '../src/report/files.js';
+import { writeTarget } from './fixtures/shop.js';
+
+const BIN = join(packageRoot(), 'bin', 'couponbench.js');
+const SHOP = join(packageRoot(), 'test', 'fixtures', 'services', 'shop.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'cb-service-'));
+const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0', ...env }, cwd: dir });
+const LOAD = ['--vus', '20', '--duration', '3s', '--think-time', '5ms', '--user-pool', '100000', '--no-one-per-user'];
+
+function hostPort(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port}`;
+}
+
+/** The shop, started by couponbench on two ports, reaching MySQL and Redis through couponbench's links. */
+async function startedShop(name: string, mode: 'correct' | 'redis-lock', db: string): Promise<Record<string, unknown>> {
+  const mysqlUrl = new URL(inject('mysqlUrl'));
+  mysqlUrl.pathname = `/${db}`;
+  return {
+    name,
+    couponId: 'SKU-1',
+    request: { url: 'http://127.0.0.1:{port}/inventory/{couponId}/claim', headers: { 'content-type': 'application/json' }, body: '{"customer": {userId}}' },
+    outcomes: [
+      { status: 201, outcome: 'issued' },
+      { status: 422, outcome: 'sold_out' },
+      { status: 409, outcome: 'rejected' },
+    ],
+    mysql: mysqlUrl.toString(),
+    audit: {
+      quantity: { sql: "SELECT stock FROM inventory WHERE sku = '{couponId}'" },
+      issued: { sql: "SELECT customer FROM orders WHERE sku = '{couponId}' ORDER BY id" },
+    },
+    reset: [
+      { sql: "INSERT INTO inventory (sku, stock) VALUES ('{couponId}', {quantity}) ON DUPLICATE KEY UPDATE stock = {quantity}" },
+      { sql: "DELETE FROM orders WHERE sku = '{couponId}'" },
+    ],
+    service: {
+      command: `node ${SHOP}`,
+      ports: [await freePort(), await freePort()],
+      env: {
+        SHOP_MODE: mode,
+        SHOP_PORT: '{port}',
+        SHOP_MYSQL: 'mysql://root@127.0.0.1:{links.mysql.port}/',
+        SHOP_DB: db,
+        SHOP_REDIS: 'redis://127.0.0.1:{links.redis.port}',
+        SHOP_LEASE_MS: '500',
+      },
+      ready: { tcp: '{port}' },
+    },
+    links: { mysql: { upstream: hostPort(inject('mysqlUrl')) }, redis: { upstream: hostPort(inject('redisUrls')[0]!) } },
+  };
+}
+
+/** Each round trip to MySQL 0.3 s slower each way for 2 s: three of them outlast the 0.5 s lease. */
+const SLOW_MYSQL = ['--fault', 'latency#mysql=300ms@0.5s:2s'];
+
+describe('a service couponbench starts, under link faults', () => {
+  it('a Redis lock released with an unconditional DEL passes in fair weather and breaks behind a slow MySQL link', async () => {
+    const file = writeTarget(dir, 'redis-lock.yaml', await startedShop('shop-redis-lock', 'redis-lock', 'shop_redis_lock'));
+    const fair = await cli(['run', '--target', file, '--quantity', '200', ...LOAD, '--gate', '-q', '--out', join(dir, 'fair.json')]);
+    expect(fair.exitCode, fair.stderr).toBe(0);
+    const calm = await readReport(join(dir, 'fair.json'));
+    expect(calm.audit).toMatchObject({ verdict: 'pass', violations: [] });
+    expect(calm.load.peakVUs).toBe(20);
+
+    const slowed = await cli(['run', '--target', file, '--quantity', '200', ...LOAD, ...SLOW_MYSQL, '--gate', '-q', '--out', join(dir, 'slowed.json')]);
+    expect(slowed.exitCode, slowed.stderr).toBe(1);
+    // A target promises to survive every fault unless its file says otherwise (`survives`).
+    expect(slowed.stderr).toMatch(/✗ shop-redis-lock: shop-redis-lock promises integrity at http:\/\/127\.0\.0\.1:\{port\} under latency but broke it: .*lost decrements/);
+    const broken = await readReport(join(dir, 'slowed.json'));
+    expect(broken.faults.map((f) => f.events.map((e) => e.type))).toEqual([['link-slowed', 'link-restored']]);
+    expect(broken.audit.lostDecrements).toBeGreaterThan(0);
+  });
+
+  it('the correct shop (one conditional UPDATE) keeps integrity behind the same slow link', async () => {
+    const file = writeTarget(dir, 'correct.yaml', { ...(await startedShop('shop-correct', 'correct', 'shop_started_correct')), survives: ['latency'] });
+    const r = await cli(['run', '--target', file, '--quantity', '200', ...LOAD, ...SLOW_MYSQL, '--gate', '-q', '--out', join(dir, 'correct.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = await readReport(join(dir, 'correct.json'));
+    expect(report.config.survives).toEqual(['latency']);
+    expect(report.audit).toMatchObject({ verdict: 'pass', violations: [] });
+    expect(report.faults[0]!.events[0]).toMatchObject({ type: 'link-slowed', link: 'mysql', seconds: 0.3 });
+  });
+
+  it('leaves no service process behind when couponbench is killed with SIGKILL', async () => {
+    const mark = randomUUID();
+    const file = writeTarget(dir, 'killed.yaml', await startedShop('shop-killed', 'correct', 'shop_killed'));
+    const child = cli(['run', '--target', file, '--quantity', '200', '--vus', '10', '--duration', '30s'], { COUPONBENCH_TEST_MARK: mark });
+    let stderr = '';
+    await new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()).includes('load: ') && resolve()));
+    const shops = () => marked(mark).filter((l) => /^\d+ node \S*shop\.mjs/.test(l));
+    expect(shops()).toHaveLength(2);
+    child.kill('SIGKILL');
+    await child;
+    const started = Date.now();
+    while (shops().length > 0 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 100));
+    expect(shops()).toEqual([]);
+  });
+});
+
+/** Processes whose environment carries the mark, as `pid command` lines. */
+function marked(mark: string): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`COUPONBENCH_TEST_MARK=${mark}`)) continue;
+      lines.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim()}`);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return lines;
+}
