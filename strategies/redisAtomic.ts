@@ -31,7 +31,7 @@ export const redisAtomic: Strategy = {
   summary: 'Lua script claims stock + records the user in Redis; winners written to MySQL',
   promise: 'across-instances',
   // No lock to lose; but a killed instance can leave a Redis claim with no row, and a Redis restart loses the stock.
-  survives: ['pause-holder', 'pause-instance', 'pause-redis', 'pause-mysql', 'slow-holder'],
+  survives: ['pause-holder', 'pause-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'],
   create: (ctx) => ({
     issue: async (req): Promise<IssueOutcome> => {
       const keys = [stockKey(req.couponId), winnersKey(req.couponId)];

@@ -9,6 +9,7 @@ import { readReport } from '../src/report/files.js';
 import { packageRoot } from '../src/paths.js';
 import mysql from 'mysql2/promise';
 import { sweepStaleInfra } from '../src/infra/ownership.js';
+import { processesMarked } from './fixtures/processes.js';
 import { isAlive } from '../src/infra/process.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
@@ -34,20 +35,6 @@ function marked(): Marked {
   const mark = randomUUID();
   const tmp = mkdtempSync(join(tmpdir(), 'cb-marked-'));
   return { mark, tmp, env: { COUPONBENCH_TEST_MARK: mark, TMPDIR: tmp } };
-}
-
-/** Processes that carry `mark` in their environment, as `pid command` lines. */
-function processesMarked(mark: string): string[] {
-  const lines: string[] = [];
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`COUPONBENCH_TEST_MARK=${mark}`)) continue;
-      lines.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim()}`);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return lines;
 }
 
 /** The daemons a marked run's owner files list (redis-server rewrites its environment with its process title, so the mark cannot find it), as `pid name` lines. */

@@ -6,13 +6,14 @@
  */
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../src/infra/ports.js';
 import { packageRoot } from '../src/paths.js';
 import { readReport } from '../src/report/files.js';
+import { processesMarked } from './fixtures/processes.js';
 import { writeTarget } from './fixtures/shop.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
@@ -102,7 +103,7 @@ describe('a service couponbench starts, under link faults', () => {
     const child = cli(['run', '--target', file, '--quantity', '200', '--vus', '10', '--duration', '30s'], { COUPONBENCH_TEST_MARK: mark });
     let stderr = '';
     await new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()).includes('load: ') && resolve()));
-    const shops = () => marked(mark).filter((l) => /^\d+ node \S*shop\.mjs/.test(l));
+    const shops = () => processesMarked(mark).filter((l) => /^\d+ node \S*shop\.mjs/.test(l));
     expect(shops()).toHaveLength(2);
     child.kill('SIGKILL');
     await child;
@@ -111,17 +112,3 @@ describe('a service couponbench starts, under link faults', () => {
     expect(shops()).toEqual([]);
   });
 });
-
-/** Processes whose environment carries the mark, as `pid command` lines. */
-function marked(mark: string): string[] {
-  const lines: string[] = [];
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`COUPONBENCH_TEST_MARK=${mark}`)) continue;
-      lines.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim()}`);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return lines;
-}
