@@ -6,7 +6,7 @@
  */
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -99,6 +99,7 @@ describe('a service couponbench starts, under link faults', () => {
 
   it('leaves no service process behind when couponbench is killed with SIGKILL', async () => {
     const mark = randomUUID();
+    const logsBefore = readdirSync(tmpdir()).filter((n) => n.startsWith('couponbench-service-'));
     const file = writeTarget(dir, 'killed.yaml', await startedShop('shop-killed', 'correct', 'shop_killed'));
     const child = cli(['run', '--target', file, '--quantity', '200', '--vus', '10', '--duration', '30s'], { COUPONBENCH_TEST_MARK: mark });
     let stderr = '';
@@ -110,5 +111,9 @@ describe('a service couponbench starts, under link faults', () => {
     const started = Date.now();
     while (shops().length > 0 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 100));
     expect(shops()).toEqual([]);
+    // The guards remove the instances' log folder too, once the group is gone.
+    const logsLeft = () => readdirSync(tmpdir()).filter((n) => n.startsWith('couponbench-service-') && logsBefore.every((b) => b !== n));
+    while (logsLeft().length > 0 && Date.now() - started < 8000) await new Promise((r) => setTimeout(r, 100));
+    expect(logsLeft()).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ export async function startService(spec: ServiceStart, fileDir: string, links: L
     closeSync(fd);
     child.on('error', () => {});
     const pid = child.pid ?? -1;
-    const guard = guardGroup(pid);
+    const guard = guardGroup(pid, logs);
     const instance = { instance: i + 1, port, pid };
     instances.push(instance);
     resources.defer(`service instance ${i + 1}`, async () => {
@@ -61,9 +61,10 @@ export async function startService(spec: ServiceStart, fileDir: string, links: L
   return instances;
 }
 
-/** A detached shell that outlives us for one job: when couponbench is gone, stop the group. */
-function guardGroup(pgid: number) {
-  const guard = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -TERM -${pgid} 2>/dev/null; sleep 2; kill -KILL -${pgid} 2>/dev/null`], {
+/** A detached shell that outlives us for one job: when couponbench is gone, stop the group and remove the logs. */
+function guardGroup(pgid: number, logs: string) {
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -TERM -${pgid} 2>/dev/null; sleep 2; kill -KILL -${pgid} 2>/dev/null; rm -rf "$1"`;
+  const guard = spawn('sh', ['-c', script, 'guard', logs], {
     detached: true,
     stdio: 'ignore',
   });
