@@ -221,6 +221,8 @@ describe('couponbench CLI', () => {
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
+    // The reaper, told all is stopped, exits a moment after couponbench does.
+    await within(2000, () => processesMarked(mark).length === 0);
     expect(processesMarked(mark)).toEqual([]);
     expect(stillRunning(daemons)).toEqual([]);
     expect(dirsIn(tmp)).toEqual([]);
