@@ -14,7 +14,7 @@ import { freePort } from '../src/infra/ports.js';
 import { packageRoot } from '../src/paths.js';
 import { readReport } from '../src/report/files.js';
 import { processesMarked } from './fixtures/processes.js';
-import { writeTarget } from './fixtures/shop.js';
+import { shopTarget, writeTarget } from './fixtures/shop.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 const SHOP = join(packageRoot(), 'test', 'fixtures', 'services', 'shop.mjs');
@@ -32,22 +32,12 @@ async function startedShop(name: string, mode: 'correct' | 'redis-lock', db: str
   const mysqlUrl = new URL(inject('mysqlUrl'));
   mysqlUrl.pathname = `/${db}`;
   return {
-    name,
-    couponId: 'SKU-1',
-    request: { url: 'http://127.0.0.1:{port}/inventory/{couponId}/claim', headers: { 'content-type': 'application/json' }, body: '{"customer": {userId}}' },
+    ...shopTarget({ name, url: 'http://127.0.0.1:{port}', mysqlUrl: mysqlUrl.toString(), sku: 'SKU-1' }),
+    // redis-lock answers 409 when the lock stays busy: a refusal, not "already issued".
     outcomes: [
       { status: 201, outcome: 'issued' },
       { status: 422, outcome: 'sold_out' },
       { status: 409, outcome: 'rejected' },
-    ],
-    mysql: mysqlUrl.toString(),
-    audit: {
-      quantity: { sql: "SELECT stock FROM inventory WHERE sku = '{couponId}'" },
-      issued: { sql: "SELECT customer FROM orders WHERE sku = '{couponId}' ORDER BY id" },
-    },
-    reset: [
-      { sql: "INSERT INTO inventory (sku, stock) VALUES ('{couponId}', {quantity}) ON DUPLICATE KEY UPDATE stock = {quantity}" },
-      { sql: "DELETE FROM orders WHERE sku = '{couponId}'" },
     ],
     service: {
       command: `node ${SHOP}`,

@@ -1,5 +1,5 @@
 /** What the nemesis can act on, handed over by the run: processes, the lock's owner, the clock. */
-import { spawn } from 'node:child_process';
+import { whenWeAreGone } from '../infra/process.js';
 import type { InfraProcesses } from '../infra/types.js';
 import type { LinkProxy } from './links/proxy.js';
 import type { FaultEvent, FaultKind, FaultSpec, LinkName } from './spec.js';
@@ -65,15 +65,11 @@ export function instanceOf(targets: FaultTargets, spec: FaultSpec): { instance: 
  * forever (a resumed worker then sees its primary gone and exits; daemons are reaped as usual).
  */
 export function freeze(pid: number): () => void {
-  const guard = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -CONT ${pid} 2>/dev/null`], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  guard.unref();
+  const callOff = whenWeAreGone(`kill -CONT ${pid} 2>/dev/null`);
   signal(pid, 'SIGSTOP');
   return () => {
     signal(pid, 'SIGCONT');
-    if (guard.pid) signal(guard.pid, 'SIGKILL');
+    callOff();
   };
 }
 

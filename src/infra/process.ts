@@ -129,3 +129,19 @@ export function logTail(file: string, lines = 5): string {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join(' | ');
 }
+
+/**
+ * A small detached shell that outlives couponbench for one job: once this process is gone (even
+ * by kill -9), it runs `script` (with `args` as $1, $2, ...). Returns how to call it off.
+ */
+export function whenWeAreGone(script: string, args: string[] = []): () => void {
+  const guard = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; ${script}`, 'guard', ...args], { detached: true, stdio: 'ignore' });
+  guard.unref();
+  return () => {
+    try {
+      if (guard.pid) process.kill(guard.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+}

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError } from '../errors.js';
-import { isAlive, logTail } from '../infra/process.js';
+import { isAlive, logTail, whenWeAreGone } from '../infra/process.js';
 import { canConnect } from '../infra/ports.js';
 import type { Resources } from '../lifecycle.js';
+import type { LinkName } from '../faults/spec.js';
 import type { ServiceStart } from './schema.js';
 
 export interface ServiceInstance {
@@ -24,11 +25,11 @@ export interface ServiceInstance {
 }
 
 /** What `{links.NAME.port}` stands for. */
-export type LinkPorts = Partial<Record<'mysql' | 'redis', number>>;
+export type LinkPorts = Partial<Record<LinkName, number>>;
 
 /** `{port}`, `{links.mysql.port}`, `{links.redis.port}` filled in. */
 export function fillServiceText(text: string, port: number, links: LinkPorts): string {
-  return text.replace(/\{(port|links\.(mysql|redis)\.port)\}/g, (_all, name: string, link?: 'mysql' | 'redis') => String(link ? links[link] : port));
+  return text.replace(/\{(port|links\.(mysql|redis)\.port)\}/g, (_all, name: string, link?: LinkName) => String(link ? links[link] : port));
 }
 
 const STOP_GRACE_MS = 5000;
@@ -48,28 +49,18 @@ export async function startService(spec: ServiceStart, fileDir: string, links: L
     closeSync(fd);
     child.on('error', () => {});
     const pid = child.pid ?? -1;
-    const guard = guardGroup(pid, logs);
+    // Once couponbench is gone (kill -9), stop the group and remove the logs.
+    const callOffGuard = whenWeAreGone(`kill -TERM -${pid} 2>/dev/null; sleep 2; kill -KILL -${pid} 2>/dev/null; rm -rf "$1"`, [logs]);
     const instance = { instance: i + 1, port, pid };
     instances.push(instance);
     resources.defer(`service instance ${i + 1}`, async () => {
       await stopGroup(pid);
-      if (guard.pid) signalGroup(guard.pid, 'SIGKILL', false);
+      callOffGuard();
     });
     say(`service: instance ${i + 1} (pid ${pid}) on port ${port}: ${spec.command}`);
     await waitReady(spec, instance, links, () => child.exitCode !== null || child.signalCode !== null, log);
   }
   return instances;
-}
-
-/** A detached shell that outlives us for one job: when couponbench is gone, stop the group and remove the logs. */
-function guardGroup(pgid: number, logs: string) {
-  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -TERM -${pgid} 2>/dev/null; sleep 2; kill -KILL -${pgid} 2>/dev/null; rm -rf "$1"`;
-  const guard = spawn('sh', ['-c', script, 'guard', logs], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  guard.unref();
-  return guard;
 }
 
 async function waitReady(spec: ServiceStart, instance: ServiceInstance, links: LinkPorts, exited: () => boolean, log: string): Promise<void> {
@@ -112,10 +103,10 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals, group = true): void {
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   if (pgid <= 0) return;
   try {
-    process.kill(group ? -pgid : pgid, signal);
+    process.kill(-pgid, signal);
   } catch {
     /* gone */
   }

@@ -12,7 +12,7 @@ import { claimDatabase } from '../db/claim.js';
 import { databaseUrl, prepareDatabase, resetRedis } from '../db/index.js';
 import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
-import { LinkProxy } from '../faults/links/proxy.js';
+import { openLink, type LinkProxy } from '../faults/links/proxy.js';
 import { survivedFaults, type FaultSpec, type LinkName } from '../faults/spec.js';
 import type { LockHolder } from '../faults/targets.js';
 import { connectRedis, redisServerVersion } from '../infra/clients.js';
@@ -162,16 +162,11 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
 
 /** A proxy in front of MySQL and of the first Redis node, stopped with the run's resources. */
 async function startLinks(infra: Infra, hooks: RunHooks): Promise<Record<LinkName, LinkProxy>> {
-  const links = {} as Record<LinkName, LinkProxy>;
-  for (const [name, url] of [['mysql', infra.mysqlUrl], ['redis', infra.redisUrls[0]!]] as const) {
-    const u = new URL(url);
-    const proxy = new LinkProxy(name, { host: u.hostname, port: Number(u.port) });
-    await proxy.start();
-    hooks.resources.defer(`${name} link proxy`, () => proxy.stop());
-    links[name] = proxy;
-    hooks.onStage?.(`link: ${name} through 127.0.0.1:${proxy.port} -> ${u.host}`);
-  }
-  return links;
+  const upstreams: Record<LinkName, string> = { mysql: new URL(infra.mysqlUrl).host, redis: new URL(infra.redisUrls[0]!).host };
+  return {
+    mysql: await openLink('mysql', upstreams.mysql, hooks.resources, hooks.onStage),
+    redis: await openLink('redis', upstreams.redis, hooks.resources, hooks.onStage),
+  };
 }
 
 /** `url` with its host and port replaced by the proxy's. */

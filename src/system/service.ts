@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import type { ProbeCheck } from '../audit/integrity.js';
 import { InfraError, UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
-import { LinkProxy } from '../faults/links/proxy.js';
+import { openLink, type LinkProxy } from '../faults/links/proxy.js';
 import { LINK_NAMES, survivedFaults, type LinkName } from '../faults/spec.js';
 import { startService } from '../service/processes.js';
 import type { Baseline } from '../history/format.js';
@@ -86,17 +86,7 @@ async function startLinks(target: TargetFile, hooks: RunHooks): Promise<Partial<
   const links: Partial<Record<LinkName, LinkProxy>> = {};
   for (const name of LINK_NAMES) {
     const link = target.links[name];
-    if (!link) continue;
-    const [host, port] = link.upstream.split(':');
-    const proxy = new LinkProxy(name, { host: host!, port: Number(port) });
-    try {
-      await proxy.start(link.listen ?? 0);
-    } catch (err) {
-      throw new UsageError(`links.${name}: cannot listen on ${link.listen ?? 'a free port'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    hooks.resources.defer(`${name} link proxy`, () => proxy.stop());
-    links[name] = proxy;
-    hooks.onStage?.(`link: ${name} through 127.0.0.1:${proxy.port} -> ${link.upstream}`);
+    if (link) links[name] = await openLink(name, link.upstream, hooks.resources, hooks.onStage, link.listen);
   }
   return links;
 }

@@ -6,6 +6,8 @@
  * every open connection (RST), `down` refuses new connections until healed.
  */
 import net from 'node:net';
+import { UsageError } from '../../errors.js';
+import type { Resources } from '../../lifecycle.js';
 
 export type Direction = 'upstream' | 'downstream' | 'both';
 
@@ -158,4 +160,21 @@ export class LinkProxy {
       else s.destroy();
     }
   }
+}
+
+/**
+ * A proxy named `name` in front of `upstream` (host:port), listening on `listen` (default a free
+ * port), stopped with `resources`; `say` gets one line about it.
+ */
+export async function openLink(name: string, upstream: string, resources: Resources, say?: (line: string) => void, listen = 0): Promise<LinkProxy> {
+  const [host, port] = upstream.split(':');
+  const proxy = new LinkProxy(name, { host: host!, port: Number(port) });
+  try {
+    await proxy.start(listen);
+  } catch (err) {
+    throw new UsageError(`links.${name}: cannot listen on ${listen || 'a free port'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  resources.defer(`${name} link proxy`, () => proxy.stop());
+  say?.(`link: ${name} through 127.0.0.1:${proxy.port} -> ${upstream}`);
+  return proxy;
 }
