@@ -21,7 +21,7 @@ const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, e
 const atS = (e: FaultEvent | undefined) => (e && 'atS' in e ? e.atS : Number.NaN);
 const shortLease = { options: { ...DEFAULT_STRATEGY_OPTIONS, lockLeaseMs: 300 } };
 const underPause = (kind: 'pause-holder' | 'kill-instance', instance?: number) =>
-  scenario({ quantity: 100_000, startVUs: 30, stages: [{ duration: 2.5, target: 30 }], thinkTime: 0.01, userPool: 100_000, faults: [{ kind, at: 0.8, duration: kind === 'kill-instance' ? 0 : 1, ...(instance ? { instance } : {}) }] });
+  scenario({ quantity: 100_000, startVUs: 30, stages: [{ duration: 2.5, target: 30 }], thinkTime: 0.01, userPool: 100_000, timeout: 2, faults: [{ kind, at: 0.8, duration: kind === 'kill-instance' ? 0 : 1, ...(instance ? { instance } : {}) }] });
 
 describe('fault syntax', () => {
   it('reads KIND@AT:DURATION, KIND#N@AT:DURATION and instants', () => {
@@ -85,6 +85,18 @@ describe('the nemesis against real processes', () => {
     const pid = Number(/pid (\d+)/.exec(r.faults[0]!.target)![1]);
     expect(isAlive(pid)).toBe(false);
     expect(r.faults[0]!.livenessS).not.toBeNull();
+    expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
+  });
+
+  it('kill-instance with a duration starts the instance again, as a new process, that long after', async () => {
+    const base = underPause('kill-instance', 2);
+    const r = await runStrategy('mysql-atomic', { ...base, faults: [{ ...base.faults[0]!, duration: 0.4 }] });
+    const [killed, restarted] = r.faults[0]!.events;
+    expect(killed).toMatchObject({ type: 'killed', restarted: true });
+    expect(restarted).toMatchObject({ type: 'restarted', pid: expect.any(Number) });
+    expect(atS(restarted) - atS(killed)).toBeGreaterThanOrEqual(0.4);
+    expect(restarted!.type === 'restarted' && killed!.type === 'killed' && restarted.pid !== killed.pid).toBe(true);
+    expect(describeFaultEvent(restarted!)).toMatch(/^started again at \d\.\d\d s \(pid \d+\)$/);
     expect(gateReport(r, [])).toMatchObject({ integrity: 'kept', passed: true });
   });
 

@@ -2,7 +2,9 @@
  * A service couponbench starts from its target file (`service`, `links`), and link faults on it
  * (issue 16): the shop fixture with a Redis lock released by an unconditional DEL passes in fair
  * weather and breaks when its MySQL link is slower than its lease; the correct shop keeps
- * integrity under the same fault; kill -9 of couponbench leaves no service process behind.
+ * integrity under the same fault; the buggy shop breaks too when its lock holder is frozen
+ * (pause-holder, found through service.lockHolder); the correct one survives a frozen and a
+ * killed-and-restarted instance; kill -9 of couponbench leaves no service process behind.
  */
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
@@ -28,11 +30,11 @@ function hostPort(url: string): string {
 }
 
 /** The shop, started by couponbench on two ports, reaching MySQL and Redis through couponbench's links. */
-async function startedShop(name: string, mode: 'correct' | 'redis-lock', db: string): Promise<Record<string, unknown>> {
+async function startedShop(name: string, mode: 'correct' | 'redis-lock', db: string): Promise<Record<string, any>> {
   const mysqlUrl = new URL(inject('mysqlUrl'));
   mysqlUrl.pathname = `/${db}`;
   return {
-    ...shopTarget({ name, url: 'http://127.0.0.1:{port}', mysqlUrl: mysqlUrl.toString(), sku: 'SKU-1' }),
+    ...shopTarget({ name, url: 'http://127.0.0.1:{port}', mysqlUrl: mysqlUrl.toString(), redisUrl: inject('redisUrls')[0]!, sku: 'SKU-1' }),
     // redis-lock answers 409 when the lock stays busy: a refusal, not "already issued".
     outcomes: [
       { status: 201, outcome: 'issued' },
@@ -51,6 +53,8 @@ async function startedShop(name: string, mode: 'correct' | 'redis-lock', db: str
         SHOP_LEASE_MS: '500',
       },
       ready: { tcp: '{port}' },
+      // The lock's value starts with the pid of the shop process holding it.
+      lockHolder: { redis: 'GET lock:{couponId}', owner: '^(\\d+):', ownerIs: 'pid' },
     },
     links: { mysql: { upstream: hostPort(inject('mysqlUrl')) }, redis: { upstream: hostPort(inject('redisUrls')[0]!) } },
   };
@@ -85,6 +89,65 @@ describe('a service couponbench starts, under link faults', () => {
     expect(report.config.survives).toEqual(['latency']);
     expect(report.audit).toMatchObject({ verdict: 'pass', violations: [] });
     expect(report.faults[0]!.events[0]).toMatchObject({ type: 'link-slowed', link: 'mysql', seconds: 0.3 });
+  });
+
+  it('the Redis lock released with an unconditional DEL breaks when its holder is frozen past its lease (pause-holder)', async () => {
+    const file = writeTarget(dir, 'holder.yaml', await startedShop('shop-holder', 'redis-lock', 'shop_redis_lock_holder'));
+    const FREEZE = ['--fault', 'pause-holder@0.5s:1s', '--fault', 'pause-holder@1.8s:1s'];
+    const r = await cli(['run', '--target', file, '--quantity', '200', ...LOAD, ...FREEZE, '--gate', '-q', '--out', join(dir, 'holder.json')]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const report = await readReport(join(dir, 'holder.json'));
+    for (const fault of report.faults) {
+      const [paused, ...rest] = fault.events;
+      expect(paused).toMatchObject({ type: 'paused', holding: 'GET lock:{couponId}' });
+      expect(paused).not.toHaveProperty('fallback');
+      // The 0.5 s lease ran out under the frozen holder and the other instance took the lock.
+      expect(rest.map((e) => e.type)).toEqual(['lease-expired', 'second-holder', 'resumed']);
+      expect(rest[1]).toMatchObject({ instance: paused!.type === 'paused' && paused.instance === 1 ? 2 : 1 });
+    }
+    expect(report.audit.verdict).toBe('fail');
+    expect(report.audit.lostDecrements + report.audit.overIssue).toBeGreaterThan(0);
+  });
+
+  it('the correct shop keeps integrity with one instance frozen and another killed and started again', async () => {
+    const mark = randomUUID();
+    const file = writeTarget(dir, 'process-faults.yaml', await startedShop('shop-processes', 'correct', 'shop_process_faults'));
+    const FAULTS = ['--fault', 'pause-instance#1@0.5s:1s', '--fault', 'kill-instance#2@1s:0.5s'];
+    const r = await cli(['run', '--target', file, '--quantity', '100000', ...LOAD, ...FAULTS, '--timeout', '2s', '--gate', '-q', '--out', join(dir, 'processes.json')], { COUPONBENCH_TEST_MARK: mark });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = await readReport(join(dir, 'processes.json'));
+    expect(report.audit).toMatchObject({ verdict: 'pass', violations: [] });
+    const [pause, kill] = report.faults;
+    expect(pause!.events.map((e) => e.type)).toEqual(['paused', 'resumed']);
+    expect(kill!.events.map((e) => e.type)).toEqual(['killed', 'restarted']);
+    const [killed, restarted] = kill!.events;
+    expect(killed).toMatchObject({ restarted: true });
+    expect(restarted!.type === 'restarted' && killed!.type === 'killed' && restarted.pid !== killed.pid).toBe(true);
+    // Instance 2 served again once restarted: a coupon was issued after the fault ended.
+    expect(kill!.livenessS).not.toBeNull();
+    expect(processesMarked(mark).filter((l) => /shop\.mjs/.test(l))).toEqual([]);
+  });
+
+  it('refuses process faults the service cannot take, before anything starts', async () => {
+    const started = await startedShop('shop-refusals', 'correct', 'shop_refusals');
+    const file = writeTarget(dir, 'refusals.yaml', started);
+    const { lockHolder: _dropped, ...withoutHolder } = started.service;
+    const noHolder = writeTarget(dir, 'no-holder.yaml', { ...started, service: withoutHolder });
+    const { service: _none, links: _links, ...elsewhere } = started;
+    const notStarted = writeTarget(dir, 'elsewhere.yaml', { ...elsewhere, request: { ...started.request, url: 'http://127.0.0.1:9/inventory/{couponId}/claim' } });
+    const cases: Array<[string, string, RegExp]> = [
+      [noHolder, 'pause-holder@1s:1s', /pause-holder needs service\.lockHolder/],
+      [notStarted, 'pause-instance@1s:1s', /add a "service" section/],
+      [file, 'kill-instance#3@1s', /there is no instance 3 \(service\.ports has 2\)/],
+      [file, 'pause-mysql@1s:1s', /a service's databases are its own/],
+      [file, 'slow-holder@1s:1s', /reaches into couponbench's own server/],
+    ];
+    for (const [target, fault, message] of cases) {
+      const r = await cli(['run', '--target', target, '--fault', fault, '--duration', '2s']);
+      expect(r.exitCode, fault).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
   });
 
   it('leaves no service process behind when couponbench is killed with SIGKILL', async () => {

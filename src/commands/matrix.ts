@@ -62,7 +62,7 @@ function faultsFor(names: string, runS: number): FaultSpec[][] {
     const kind = name as FaultKind;
     const fault = FAULTS[kind];
     const duration = fault.instant ? 0 : at;
-    if (!fault.onLink) return [[{ kind, at, duration }]];
+    if (fault.actsOn !== 'link') return [[{ kind, at, duration }]];
     return LINK_NAMES.map((link) => [{ kind, at, duration, link, ...(kind === 'latency' ? { amount: 1 } : {}) }]);
   });
 }

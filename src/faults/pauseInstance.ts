@@ -1,13 +1,13 @@
 /** SIGSTOP one server instance for the duration, then SIGCONT: a frozen container, a long GC pause. */
-import { at, freeze, frozen, instanceOf, type Fault } from './targets.js';
+import { at, freeze, frozen, instanceOf, signalTarget, type Fault } from './targets.js';
 
 export const pauseInstance: Fault = {
   kind: 'pause-instance',
-  needsLocalInfra: false,
+  actsOn: 'instance',
   instant: false,
-  onLink: false,
   async inject(targets, spec) {
-    const { instance, pid } = instanceOf(targets, spec);
-    return frozen(targets, freeze(pid), `instance ${instance} (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid, instance }]);
+    const target = instanceOf(targets, spec);
+    const { instance, pid } = target;
+    return frozen(targets, freeze(signalTarget(target)), `instance ${instance} (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid, instance }]);
   },
 };

@@ -3,9 +3,8 @@ import { at, freeze, frozen, type Fault } from './targets.js';
 
 export const pauseMysql: Fault = {
   kind: 'pause-mysql',
-  needsLocalInfra: true,
+  actsOn: 'infra',
   instant: false,
-  onLink: false,
   async inject(targets) {
     const pid = targets.infra!.mysqlPid;
     return frozen(targets, freeze(pid), `mariadbd (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);

@@ -3,9 +3,8 @@ import { at, freeze, frozen, type Fault } from './targets.js';
 
 export const pauseRedis: Fault = {
   kind: 'pause-redis',
-  needsLocalInfra: true,
+  actsOn: 'infra',
   instant: false,
-  onLink: false,
   async inject(targets) {
     const pid = targets.infra!.redisPids()[0]!;
     return frozen(targets, freeze(pid), `redis-server (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);

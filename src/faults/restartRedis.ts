@@ -4,9 +4,8 @@ import { at, type Fault } from './targets.js';
 
 export const restartRedis: Fault = {
   kind: 'restart-redis',
-  needsLocalInfra: true,
+  actsOn: 'infra',
   instant: true,
-  onLink: false,
   async inject(targets) {
     const before = targets.infra!.redisPids()[0]!;
     const events: FaultEvent[] = [{ type: 'killed', atS: at(targets), pid: before, restarted: true }];

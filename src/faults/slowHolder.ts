@@ -7,9 +7,8 @@ import { at, instanceOf, type Fault } from './targets.js';
 
 export const slowHolder: Fault = {
   kind: 'slow-holder',
-  needsLocalInfra: false,
+  actsOn: 'server-hook',
   instant: false,
-  onLink: false,
   async inject(targets, spec) {
     const { instance, pid } = instanceOf(targets, spec);
     if (!targets.stallNextHolder) throw new Error('slow-holder needs the embedded server');

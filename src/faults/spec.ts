@@ -89,7 +89,8 @@ export const FaultEventSchema = z.discriminatedUnion('type', [
   /** Another instance acquired the lock while the first holder was frozen. */
   z.object({ type: z.literal('second-holder'), atS: z.number(), instance: z.number().int() }),
   z.object({ type: z.literal('killed'), atS: z.number(), pid: z.number().int(), restarted: z.boolean() }),
-  z.object({ type: z.literal('restarted'), atS: z.number(), pid: z.number().int(), empty: z.boolean() }),
+  /** Started again after a kill; `empty`: with none of its data (a Redis without persistence). */
+  z.object({ type: z.literal('restarted'), atS: z.number(), pid: z.number().int(), empty: z.boolean().optional() }),
   /** slow-holder: the next holder in the instance was told to stall this long. */
   z.object({ type: z.literal('stall-armed'), atS: z.number(), seconds: z.number() }),
   /** A link fault took effect (`amount`: latency's delay) or ended. */

@@ -6,13 +6,33 @@ import type { FaultEvent, FaultKind, FaultSpec, LinkName } from './spec.js';
 
 export interface LockHolder {
   key: string;
-  /** The owner id a lock strategy stored: `<instance>:<pid>:<sequence>`. */
+  /** The owner id the lock holds, as stored. */
   owner: string;
+  /** The server instance the owner id names (the system maps it); absent when it names none of them. */
+  instance?: number;
 }
 
+/** A server instance faults act on. */
+export interface InstanceProcess {
+  /** 1-based. */
+  instance: number;
+  /** Its process now (a restart changes it). */
+  readonly pid: number;
+  /** Signals go to its whole process group (a started service: the shell and what it runs). */
+  group: boolean;
+  /** Start it again, the same way, after a kill; resolves with the new pid once it is ready. Absent: it cannot be. */
+  restart?(): Promise<number>;
+}
+
+/** What `kill` takes for an instance: its pid, or its process group. */
+export const signalTarget = (p: InstanceProcess) => (p.group ? -p.pid : p.pid);
+
+/** Where a fault acts: a server instance's process, a database process this run started, a link's proxy, or a hook inside the embedded server. */
+export type FaultScope = 'instance' | 'infra' | 'link' | 'server-hook';
+
 export interface FaultTargets {
-  /** Server instances, 1-based, with their pids. */
-  instances: Array<{ instance: number; pid: number }>;
+  /** Server instances, 1-based. */
+  instances: InstanceProcess[];
   /** Present when this run started MySQL and Redis itself. */
   infra?: InfraProcesses;
   /** Who holds the coupon's lock right now; absent for strategies without a lock of their own. */
@@ -34,25 +54,17 @@ export interface Injected {
 
 export interface Fault {
   kind: FaultKind;
-  /** Acts on MySQL or Redis processes, so only where this run started them. */
-  needsLocalInfra: boolean;
-  /** Happens at once (a kill, a restart): it has no duration. */
+  /** `infra` faults act on MySQL or Redis processes, so only where this run started them; `link` ones on a link named in the spec. */
+  actsOn: FaultScope;
+  /** Happens at once (a kill, a reset): a duration, where it takes one, is the time until the restart. */
   instant: boolean;
-  /** Acts on a link (`link` in its spec), through couponbench's proxy. */
-  onLink: boolean;
   inject(targets: FaultTargets, spec: FaultSpec): Promise<Injected>;
 }
 
 /** Seconds since the load started, for an event's `atS`. */
 export const at = (targets: FaultTargets) => Math.round(targets.clock()) / 1000;
 
-/** The instance and pid an owner id names. */
-export function ownerProcess(owner: string): { instance: number; pid: number } | undefined {
-  const [instance, pid] = owner.split(':').map(Number);
-  return Number.isInteger(instance) && Number.isInteger(pid) ? { instance: instance!, pid: pid! } : undefined;
-}
-
-export function instanceOf(targets: FaultTargets, spec: FaultSpec): { instance: number; pid: number } {
+export function instanceOf(targets: FaultTargets, spec: FaultSpec): InstanceProcess {
   const wanted = spec.instance ?? 1;
   const found = targets.instances.find((i) => i.instance === wanted);
   if (!found) throw new Error(`${spec.kind}: there is no server instance ${wanted} (instances: ${targets.instances.length})`);
@@ -60,12 +72,13 @@ export function instanceOf(targets: FaultTargets, spec: FaultSpec): { instance: 
 }
 
 /**
- * SIGSTOP `pid` until `thaw()`. A small guard process waits for couponbench too: if couponbench
- * dies (kill -9) while the pid is frozen, the guard sends SIGCONT, so nothing is left stopped
- * forever (a resumed worker then sees its primary gone and exits; daemons are reaped as usual).
+ * SIGSTOP `pid` (a negative one: its process group) until `thaw()`. A small guard process waits
+ * for couponbench too: if couponbench dies (kill -9) while the pid is frozen, the guard sends
+ * SIGCONT, so nothing is left stopped forever (a resumed worker then sees its primary gone and
+ * exits; daemons and started services are reaped as usual).
  */
 export function freeze(pid: number): () => void {
-  const callOff = whenWeAreGone(`kill -CONT ${pid} 2>/dev/null`);
+  const callOff = whenWeAreGone(`kill -s CONT -- ${pid} 2>/dev/null`);
   signal(pid, 'SIGSTOP');
   return () => {
     signal(pid, 'SIGCONT');
@@ -114,9 +127,8 @@ export interface LinkEffect {
 export function linkFault(kind: FaultKind, effect: LinkEffect): Fault {
   return {
     kind,
-    needsLocalInfra: false,
+    actsOn: 'link',
     instant: !effect.end,
-    onLink: true,
     async inject(targets, spec) {
       const proxy = linkOf(targets, spec);
       const link = spec.link!;

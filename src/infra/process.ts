@@ -75,15 +75,24 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The kernel's start time of `pid` (clock ticks since boot, /proc/<pid>/stat field 22). */
-export function startTimeOf(pid: number): string | undefined {
+/** Field `n` (1-based, as in proc(5)) of /proc/<pid>/stat, from field 3 on. */
+function statField(pid: number, n: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3];
   } catch {
     return undefined;
   }
+}
+
+/** The kernel's start time of `pid` (clock ticks since boot, field 22). */
+export const startTimeOf = (pid: number): string | undefined => statField(pid, 22);
+
+/** The process group `pid` belongs to (field 5). */
+export function processGroupOf(pid: number): number | undefined {
+  const group = statField(pid, 5);
+  return group === undefined ? undefined : Number(group);
 }
 
 /** Still the same process (not gone, not a zombie, pid not reused). */

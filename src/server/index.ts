@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { InfraError } from '../errors.js';
 import { builtModule } from '../paths.js';
 import { assertPortFree, freePort } from '../infra/ports.js';
+import type { InstanceProcess } from '../faults/targets.js';
 import type { ServerTally } from './app.js';
 import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from './messages.js';
 
@@ -22,8 +23,8 @@ export interface RunningServer {
   stop(): Promise<ServerTally>;
   /** Stop every instance now, without draining (Ctrl-C, error paths). */
   kill(): Promise<void>;
-  /** Each instance (1-based) and its process id: what faults act on. */
-  processes: Array<{ instance: number; pid: number }>;
+  /** Each instance (1-based), its process id now, and how to start it again after a kill: what faults act on. */
+  processes: InstanceProcess[];
   /** Fault injection (slow-holder): the next lock holder in `instance` stalls for `ms`. */
   stallNextHolder(instance: number, ms: number): void;
 }
@@ -40,15 +41,16 @@ export async function startServer(req: ServerRequest): Promise<RunningServer> {
   const config: WorkerConfig = { ...req, port };
   const workers: Worker[] = [];
   const tallies: ServerTally[] = [];
-  const ready = [];
-  for (let i = 1; i <= req.instances; i++) {
-    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config), [WORKER_INSTANCE_ENV]: String(i) });
-    workers.push(worker);
+  const fork = (instance: number) => {
+    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config), [WORKER_INSTANCE_ENV]: String(instance) });
+    workers[instance - 1] = worker;
     worker.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'stats') tallies.push(msg.tally);
     });
-    ready.push(waitForReady(worker, i));
-  }
+    return waitForReady(worker, instance);
+  };
+  const ready = [];
+  for (let i = 1; i <= req.instances; i++) ready.push(fork(i));
 
   const stop = async (): Promise<ServerTally> => {
     await Promise.all(workers.map((w) => stopWorker(w)));
@@ -61,7 +63,18 @@ export async function startServer(req: ServerRequest): Promise<RunningServer> {
     throw err;
   }
   const kill = () => Promise.all(workers.map((w) => killWorker(w))).then(() => undefined);
-  const processes = workers.map((w, i) => ({ instance: i + 1, pid: w.process.pid! }));
+  // A killed instance is started again as a new worker with the same instance number (kill-instance with a duration).
+  const processes: InstanceProcess[] = workers.map((_, i) => ({
+    instance: i + 1,
+    get pid() {
+      return workers[i]!.process.pid!;
+    },
+    group: false,
+    restart: async () => {
+      await fork(i + 1);
+      return workers[i]!.process.pid!;
+    },
+  }));
   const stallNextHolder = (instance: number, ms: number) => workers[instance - 1]?.send({ type: 'stall-next-holder', ms } satisfies PrimaryMessage);
   return { url: `http://${req.host}:${port}`, port, instances: req.instances, stop, kill, processes, stallNextHolder };
 }

@@ -81,6 +81,12 @@ export class TargetState {
     return numberOf(present(await this.redis(probe.redis!, where), probe.redis!, where), probe.redis!, where);
   }
 
+  /** One value as text (the first column of the first row, or the Redis reply); null when there is none. */
+  async readText(probe: Probe, where: string): Promise<string | null> {
+    const value = probe.sql !== undefined ? Object.values((await this.probeSql(probe.sql, where))[0] ?? {})[0] : await this.redis(probe.redis!, where);
+    return value === null || value === undefined ? null : Buffer.isBuffer(value) ? value.toString() : String(value);
+  }
+
   /** One read: the rows (or members) name the users, or a single value counts them; never read twice. */
   async readIssued(probe: IssuedProbe, where: string): Promise<IssuedRead> {
     if (probe.sql !== undefined) {

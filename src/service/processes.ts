@@ -3,6 +3,7 @@
  * per port, run through a shell in the file's folder, waited for until ready, stopped with the
  * run's resources. A small guard process per instance waits for couponbench and stops the group
  * if couponbench dies without doing so (kill -9), as the reaper does for private databases.
+ * A killed instance can be started again the same way (kill-instance with a duration).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -14,14 +15,13 @@ import { isAlive, logTail, whenWeAreGone } from '../infra/process.js';
 import { canConnect } from '../infra/ports.js';
 import type { Resources } from '../lifecycle.js';
 import type { LinkName } from '../faults/spec.js';
+import type { InstanceProcess } from '../faults/targets.js';
 import type { ServiceStart } from './schema.js';
 
-export interface ServiceInstance {
-  /** 1-based, in the order of `ports`. */
-  instance: number;
+/** One instance of a started service; `pid` is its process group's leader (the shell), and the group is what is signalled. */
+export interface ServiceInstance extends InstanceProcess {
   port: number;
-  /** The process group's leader (the shell); the group is what is signalled. */
-  pid: number;
+  restart(): Promise<number>;
 }
 
 /** What `{links.NAME.port}` stands for. */
@@ -34,6 +34,13 @@ export function fillServiceText(text: string, port: number, links: LinkPorts): s
 
 const STOP_GRACE_MS = 5000;
 
+/** A running process group and the guard that stops it if couponbench is killed. */
+interface Launched {
+  pid: number;
+  exited(): boolean;
+  callOffGuard(): void;
+}
+
 /** Start every instance and wait until each is ready; everything started is stopped with `resources`. */
 export async function startService(spec: ServiceStart, fileDir: string, links: LinkPorts, resources: Resources, say: (line: string) => void): Promise<ServiceInstance[]> {
   const logs = mkdtempSync(join(tmpdir(), 'couponbench-service-'));
@@ -44,34 +51,63 @@ export async function startService(spec: ServiceStart, fileDir: string, links: L
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const [key, value] of Object.entries(spec.env)) env[key] = fillServiceText(value, port, links);
     const log = join(logs, `instance-${i + 1}.log`);
-    const fd = openSync(log, 'a');
-    const child = spawn('sh', ['-c', spec.command], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    child.on('error', () => {});
-    const pid = child.pid ?? -1;
-    // Once couponbench is gone (kill -9), stop the group and remove the logs.
-    const callOffGuard = whenWeAreGone(`kill -TERM -${pid} 2>/dev/null; sleep 2; kill -KILL -${pid} 2>/dev/null; rm -rf "$1"`, [logs]);
-    const instance = { instance: i + 1, port, pid };
-    instances.push(instance);
-    resources.defer(`service instance ${i + 1}`, async () => {
-      await stopGroup(pid);
-      callOffGuard();
+    const number = i + 1;
+    const launchReady = async (): Promise<Launched> => {
+      const launched = launch(spec.command, cwd, env, log, logs);
+      say(`service: instance ${number} (pid ${launched.pid}) on port ${port}: ${spec.command}`);
+      await waitReady(spec, { number, port }, links, launched.exited, log);
+      return launched;
+    };
+    let current: Launched | undefined;
+    resources.defer(`service instance ${number}`, async () => {
+      if (!current) return;
+      await stopGroup(current.pid);
+      current.callOffGuard();
     });
-    say(`service: instance ${i + 1} (pid ${pid}) on port ${port}: ${spec.command}`);
-    await waitReady(spec, instance, links, () => child.exitCode !== null || child.signalCode !== null, log);
+    const instance: ServiceInstance = {
+      instance: number,
+      port,
+      group: true,
+      get pid() {
+        return current?.pid ?? -1;
+      },
+      async restart() {
+        const killed = current;
+        current = undefined;
+        if (killed) {
+          await stopGroup(killed.pid);
+          killed.callOffGuard();
+        }
+        current = await launchReady();
+        return current.pid;
+      },
+    };
+    instances.push(instance);
+    current = await launchReady();
   }
   return instances;
 }
 
-async function waitReady(spec: ServiceStart, instance: ServiceInstance, links: LinkPorts, exited: () => boolean, log: string): Promise<void> {
+function launch(command: string, cwd: string, env: NodeJS.ProcessEnv, log: string, logs: string): Launched {
+  const fd = openSync(log, 'a');
+  const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  child.on('error', () => {});
+  const pid = child.pid ?? -1;
+  // Once couponbench is gone (kill -9), stop the group and remove the logs.
+  const callOffGuard = whenWeAreGone(`kill -TERM -${pid} 2>/dev/null; sleep 2; kill -KILL -${pid} 2>/dev/null; rm -rf "$1"`, [logs]);
+  return { pid, exited: () => child.exitCode !== null || child.signalCode !== null, callOffGuard };
+}
+
+async function waitReady(spec: ServiceStart, instance: { number: number; port: number }, links: LinkPorts, exited: () => boolean, log: string): Promise<void> {
   const deadline = Date.now() + spec.readyTimeout * 1000;
   const check = 'http' in spec.ready ? fillServiceText(spec.ready.http, instance.port, links) : Number(fillServiceText(spec.ready.tcp, instance.port, links));
   while (Date.now() < deadline) {
-    if (exited()) throw new InfraError(`service instance ${instance.instance} exited before it was ready: ${logTail(log) || '(no output)'}`);
+    if (exited()) throw new InfraError(`service instance ${instance.number} exited before it was ready: ${logTail(log) || '(no output)'}`);
     if (await isReady(check)) return;
     await sleep(100);
   }
-  throw new InfraError(`service instance ${instance.instance} was not ready within ${spec.readyTimeout}s (${typeof check === 'number' ? `tcp ${check}` : check}): ${logTail(log) || '(no output)'}`);
+  throw new InfraError(`service instance ${instance.number} was not ready within ${spec.readyTimeout}s (${typeof check === 'number' ? `tcp ${check}` : check}): ${logTail(log) || '(no output)'}`);
 }
 
 async function isReady(check: string | number): Promise<boolean> {

@@ -148,6 +148,17 @@ const serviceText = z.string().superRefine((text, ctx) => {
 const hostPort = z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3306');
 const port = z.number().int().min(1).max(65535);
 
+/**
+ * How pause-holder finds who holds the service's lock: a read (SQL or Redis) that returns the
+ * owner id stored in the lock (nothing: no one holds it), and a regular expression whose first
+ * group (or whole match) is the holding instance's port or the pid of one of its processes.
+ */
+export const LockHolderSchema = z
+  .object({ ...probeFields, owner: regex.default('^(\\d+)'), ownerIs: z.enum(['port', 'pid']).default('port') })
+  .strict()
+  .superRefine(oneOf(['sql', 'redis']));
+export type LockHolderProbe = z.infer<typeof LockHolderSchema>;
+
 /** How couponbench starts the service itself: one instance per port, each waited for until ready. */
 export const ServiceStartSchema = z
   .object({
@@ -160,6 +171,8 @@ export const ServiceStartSchema = z
     ready: z.union([z.object({ http: serviceText }).strict(), z.object({ tcp: serviceText }).strict()]),
     /** How long an instance may take to become ready. */
     readyTimeout: DurationSchema.default(30),
+    /** Who holds the lock now, for pause-holder. */
+    lockHolder: LockHolderSchema.optional(),
   })
   .strict();
 export type ServiceStart = z.infer<typeof ServiceStartSchema>;
@@ -227,6 +240,7 @@ export const TargetFileSchema = z
       [t.audit.issued, ['audit', 'issued']],
       ...Object.entries(t.audit.extra).map(([name, p]): [ExtraProbe, string[]] => [p, ['audit', 'extra', name]]),
       ...(t.reset ?? []).map((s, i): [ResetStep, (string | number)[]] => [s, ['reset', i]]),
+      [t.service?.lockHolder, ['service', 'lockHolder']],
     ];
     for (const [probe, path] of probes) {
       const kind = probe && kindOf(probe);

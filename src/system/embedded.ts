@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
 import { survivedFaults, type FaultSpec, type LinkName } from '../faults/spec.js';
-import type { LockHolder } from '../faults/targets.js';
+import type { InstanceProcess, LockHolder } from '../faults/targets.js';
 import { connectRedis, redisServerVersion } from '../infra/clients.js';
 import type { Infra, InfraRequest } from '../infra/index.js';
 import { assertTempDirUsable } from '../infra/local.js';
@@ -45,7 +45,7 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
   if (request.choice === 'local' || (request.choice === 'auto' && !request.mysqlUrl && !request.redisUrl)) assertTempDirUsable();
   for (const fault of config.scenario.faults) {
     if (fault.instance !== undefined && fault.instance > config.instances) throw new UsageError(`${fault.kind}: there is no server instance ${fault.instance} (--instances ${config.instances})`);
-    if (FAULTS[fault.kind].needsLocalInfra && (request.choice === 'external' || request.choice === 'docker' || request.mysqlUrl || request.redisUrl)) {
+    if (FAULTS[fault.kind].actsOn === 'infra' && (request.choice === 'external' || request.choice === 'docker' || request.mysqlUrl || request.redisUrl)) {
       throw new UsageError(`${fault.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ones it was given`);
     }
   }
@@ -53,7 +53,7 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
 
 /** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
 export function faultOutOfReach(infra: Infra, faults: FaultSpec[]): FaultSpec | undefined {
-  return infra.processes ? undefined : faults.find((f) => FAULTS[f.kind].needsLocalInfra);
+  return infra.processes ? undefined : faults.find((f) => FAULTS[f.kind].actsOn === 'infra');
 }
 
 export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<SystemUnderTest> {
@@ -100,7 +100,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
 
       started = Date.now();
       // Link faults: the server reaches MySQL and Redis through our proxies; the audit goes around them.
-      const links = scenario.faults.some((f) => FAULTS[f.kind].onLink) ? await startLinks(infra, hooks) : undefined;
+      const links = scenario.faults.some((f) => FAULTS[f.kind].actsOn === 'link') ? await startLinks(infra, hooks) : undefined;
       server = await startServer({
         instances: config.instances,
         host: config.host,
@@ -128,7 +128,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
           faults: {
             instances: running.processes,
             infra: infra.processes,
-            lockHolder: strategy.lockHolder && lockHolderReader(infra, strategy.lockHolder, couponId, hooks),
+            lockHolder: strategy.lockHolder && lockHolderReader(infra, strategy.lockHolder, couponId, running.processes, hooks),
             stallNextHolder: running.stallNextHolder,
             ...(links ? { links } : {}),
           },
@@ -178,7 +178,7 @@ function throughLink(url: string, proxy: LinkProxy): string {
 }
 
 /** What to watch the CPU of: this process (the driver), each server instance, and the databases this run started. */
-function cpuComponents(instances: Array<{ instance: number; pid: number }>, infra: Infra): CpuWatch[] {
+function cpuComponents(instances: InstanceProcess[], infra: Infra): CpuWatch[] {
   const watched: CpuWatch[] = [{ name: 'driver', pid: process.pid, singleThreaded: true }];
   for (const i of instances) watched.push({ name: `server#${i.instance}`, pid: i.pid, singleThreaded: true });
   if (infra.processes) {
@@ -188,17 +188,24 @@ function cpuComponents(instances: Array<{ instance: number; pid: number }>, infr
   return watched;
 }
 
+/** The instance an owner id names: our strategies store `<instance>:<pid>:<sequence>`; the pid must still be that instance's. */
+function ownerInstance(owner: string, instances: InstanceProcess[]): number | undefined {
+  const [instance, pid] = owner.split(':').map(Number);
+  return instances.find((i) => i.instance === instance && i.pid === pid)?.instance;
+}
+
 /** A reader of the coupon lock's holder on its own Redis connection (closed with the run's resources). */
-function lockHolderReader(infra: Infra, read: NonNullable<Strategy['lockHolder']>, couponId: number, hooks: RunHooks): () => Promise<LockHolder | null> {
+function lockHolderReader(infra: Infra, read: NonNullable<Strategy['lockHolder']>, couponId: number, instances: InstanceProcess[], hooks: RunHooks): () => Promise<LockHolder | null> {
   let redis: RedisClient | undefined;
-  return () => {
+  return async () => {
     if (!redis) {
       const client = connectRedis(infra.redisUrl, 'couponbench-nemesis', infra.redisCluster);
       client.on('error', () => {});
       hooks.resources.defer('nemesis redis connection', () => client.disconnect());
       redis = client;
     }
-    return read(redis, couponId);
+    const holder = await read(redis, couponId);
+    return holder && { ...holder, instance: ownerInstance(holder.owner, instances) };
   };
 }
 

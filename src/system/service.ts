@@ -8,15 +8,17 @@ import type { ProbeCheck } from '../audit/integrity.js';
 import { InfraError, UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
-import { LINK_NAMES, survivedFaults, type LinkName } from '../faults/spec.js';
-import { startService } from '../service/processes.js';
+import { LINK_NAMES, survivedFaults, type FaultSpec, type LinkName } from '../faults/spec.js';
+import type { LockHolder } from '../faults/targets.js';
+import { processGroupOf } from '../infra/process.js';
+import { startService, type ServiceInstance } from '../service/processes.js';
 import type { Baseline } from '../history/format.js';
 import type { RunHooks } from '../run.js';
 import { targetDir, type LoadedTarget } from '../service/file.js';
 import { TargetState, type IssuedRead } from '../service/probes.js';
 import { targetPlan } from '../service/requestPlan.js';
 import { runReset } from '../service/reset.js';
-import type { TargetFile } from '../service/schema.js';
+import type { LockHolderProbe, TargetFile } from '../service/schema.js';
 import { templateUrl } from '../service/template.js';
 import type { RunConfig } from '../config.js';
 import type { Observation, SystemDescription, SystemUnderTest } from './types.js';
@@ -139,13 +141,36 @@ export function targetState(loaded: LoadedTarget, quantity: number, hooks: RunHo
   return state;
 }
 
+/** What a fault needs of a service, checked before anything starts. */
+function assertFaultInReach(f: FaultSpec, target: TargetFile): void {
+  const actsOn = FAULTS[f.kind].actsOn;
+  if (actsOn === 'link' && !target.links[f.link!]) throw new UsageError(`${f.kind}#${f.link}: the target file declares no links.${f.link} (the service must reach ${f.link} through couponbench's proxy)`);
+  if (actsOn === 'infra') throw new UsageError(`${f.kind} stops a database couponbench started; a service's databases are its own: use a link fault (latency, stall, reset, down#mysql or #redis)`);
+  if (actsOn === 'server-hook') throw new UsageError(`${f.kind} reaches into couponbench's own server; on a service use pause-holder or latency#mysql`);
+  if (actsOn !== 'instance') return;
+  if (!target.service) throw new UsageError(`${f.kind} acts on the service's processes: add a "service" section so couponbench starts them (a service running elsewhere takes link faults only)`);
+  if (f.instance !== undefined && f.instance > target.service.ports.length) throw new UsageError(`${f.kind}: there is no instance ${f.instance} (service.ports has ${target.service.ports.length})`);
+  if (f.kind === 'pause-holder' && !target.service.lockHolder) throw new UsageError('pause-holder needs service.lockHolder: how to read who holds the lock (e.g. { redis: "GET lock:{couponId}", owner: "^(\\d+):", ownerIs: port })');
+}
+
+/** Who holds the service's lock now, read with its own connections (the nemesis polls it while probes may run). */
+function serviceLockHolder(spec: LockHolderProbe, state: TargetState, instances: ServiceInstance[]): () => Promise<LockHolder | null> {
+  const owner = new RegExp(spec.owner);
+  const key = spec.redis ?? spec.sql!;
+  return async () => {
+    const value = await state.readText(spec, 'service.lockHolder');
+    if (value === null || value === '') return null;
+    const match = owner.exec(value);
+    const id = match ? Number(match[1] ?? match[0]) : NaN;
+    const holder = instances.find((i) => (spec.ownerIs === 'port' ? i.port === id : processGroupOf(id) === i.pid));
+    return { key, owner: value, ...(holder ? { instance: holder.instance } : {}) };
+  };
+}
+
 export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUnderTest {
   const { target } = loaded;
   const scenario = config.scenario;
-  for (const f of scenario.faults) {
-    if (!FAULTS[f.kind].onLink) throw new UsageError(`${f.kind} acts on a process; on a service, faults act on its links (latency, stall, reset, down#mysql or #redis)`);
-    if (!target.links[f.link!]) throw new UsageError(`${f.kind}#${f.link}: the target file declares no links.${f.link} (the service must reach ${f.link} through couponbench's proxy)`);
-  }
+  scenario.faults.forEach((f) => assertFaultInReach(f, target));
   const values = { couponId: target.couponId, quantity: scenario.quantity };
   let state: TargetState | undefined;
   let baseline: Baseline | undefined;
@@ -175,7 +200,8 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUn
       say(`load: ${target.name} at ${target.request.url}`);
       // The service is not ours to watch; the driver's own CPU still says whether it limited the run.
       const cpu = [{ name: 'driver', pid: process.pid, singleThreaded: true }, ...(instances ?? []).map((i) => ({ name: `service#${i.instance}`, pid: i.pid, singleThreaded: false }))];
-      const faults = { instances: (instances ?? []).map(({ instance, pid }) => ({ instance, pid })), links };
+      const lockHolder = instances && target.service?.lockHolder && serviceLockHolder(target.service.lockHolder, targetState(loaded, scenario.quantity, hooks), instances);
+      const faults = { instances: instances ?? [], links, ...(lockHolder ? { lockHolder } : {}) };
       return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, faults, cpu } };
     },
 
