@@ -22,6 +22,23 @@ export class Resources {
     };
   }
 
+  /**
+   * Resources of their own (one run's: its service, proxies, server), released with these (an
+   * interrupt) or on their own by `release` when the run ends, before the next run of a matrix.
+   */
+  scope(name: string): { resources: Resources; release: () => Promise<string[]> } {
+    const resources = new Resources();
+    const forget = this.defer(name, async () => void (await resources.releaseAll()));
+    return {
+      resources,
+      release: async () => {
+        const failures = await resources.releaseAll();
+        await forget();
+        return failures;
+      },
+    };
+  }
+
   /** Release everything, newest first. Returns the failures (as lines) instead of throwing. */
   releaseAll(): Promise<string[]> {
     this.releasing ??= (async () => {

@@ -3,13 +3,14 @@
  * one infrastructure start for strategies, the target file's reset steps for services.
  * Summarising them side by side is src/report/'s job.
  */
-import type { FaultSpec } from './faults/spec.js';
+import { UsageError } from './errors.js';
+import { faultLabel, type FaultSpec } from './faults/spec.js';
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
 import type { StrategyRef } from '../strategies/index.js';
 import { bringUpInfra, calibrateFor, faultOutOfReach, preflight, runOnInfra, runSystem, type RunConfig, type RunHooks } from './run.js';
 import type { LoadedTarget } from './service/file.js';
-import { serviceSystem, targetConfig } from './system/service.js';
+import { faultProblem, serviceSystem, targetConfig } from './system/service.js';
 
 type Base = Omit<RunConfig, 'strategy' | 'strategyModule'>;
 type OnReport = (r: Report) => Promise<void>;
@@ -36,15 +37,42 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
     return !needs;
   });
   const items = m.strategies.flatMap((ref) => runnable.map((faults) => ({ ref, faults })));
-  const label = ({ ref, faults }: (typeof items)[number]) => `${ref.strategy}${faults.length > 0 ? ` + ${faults.map((f) => f.kind).join(' + ')}` : ''}`;
+  const label = ({ ref, faults }: (typeof items)[number]) => `${ref.strategy}${faults.length > 0 ? ` + ${faults.map(faultLabel).join(' + ')}` : ''}`;
   return repeatEach(items, m.repeat, label, ({ ref, faults }, k) => runOnInfra(infra, { ...m.base, ...ref, scenario: { ...m.base.scenario, faults }, seed: m.base.seed + k }, hooks, 0, calibration), hooks, onReport);
 }
 
-/** Runs every target service `repeat` times, each run after its reset steps. */
-export function runTargetMatrix(targets: LoadedTarget[], repeat: number, base: Base, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {
-  return repeatEach(targets, repeat, (t) => t.target.name, (t, k) => {
-    const config = { ...targetConfig(t, base), seed: base.seed + k };
-    return runSystem(serviceSystem(t, config), config, hooks);
+export interface TargetMatrixRequest {
+  targets: LoadedTarget[];
+  repeat: number;
+  base: Base;
+  /** Each service runs once per entry it can take (`matrix --faults`); absent: once, with the scenario's own faults. */
+  faultSets?: FaultSpec[][];
+}
+
+/**
+ * Which service runs under which fault set: a set with a fault the service cannot take (a link
+ * it does not declare, a process fault on a service it did not start) is skipped for that
+ * service, with a note. Known before anything starts.
+ */
+export function targetRuns(m: TargetMatrixRequest, note: (line: string) => void): Array<{ target: LoadedTarget; faults: FaultSpec[] }> {
+  const faultSets = m.faultSets ?? [m.base.scenario.faults];
+  const runs = m.targets.flatMap((target) =>
+    faultSets.flatMap((faults) => {
+      const problem = faults.map((f) => faultProblem(f, target.target)).find(Boolean);
+      if (problem) note(`matrix: skipping ${faults.map(faultLabel).join(' + ')} for ${target.target.name}: ${problem}`);
+      return problem ? [] : [{ target, faults }];
+    }),
+  );
+  if (runs.length === 0) throw new UsageError('matrix: none of the faults can act on any of the targets (see the notes above)');
+  return runs;
+}
+
+/** Runs every target service (under every fault set it can take) `repeat` times, each run after its reset steps. */
+export function runTargetMatrix(runs: ReturnType<typeof targetRuns>, m: Pick<TargetMatrixRequest, 'repeat' | 'base'>, hooks: RunHooks, onReport: OnReport): Promise<Report[][]> {
+  const label = ({ target, faults }: (typeof runs)[number]) => `${target.target.name}${faults.length > 0 ? ` + ${faults.map(faultLabel).join(' + ')}` : ''}`;
+  return repeatEach(runs, m.repeat, label, ({ target, faults }, k) => {
+    const config = { ...targetConfig(target, m.base), scenario: { ...m.base.scenario, faults }, seed: m.base.seed + k };
+    return runSystem(serviceSystem(target, config), config, hooks);
   }, hooks, onReport);
 }
 

@@ -41,7 +41,17 @@ interface Extras {
 }
 
 /** Run `system` once: the one sequence. Returns the report (not yet written). */
-export async function runSystem(system: SystemUnderTest, config: RunConfig, hooks: RunHooks, extras: Extras = {}): Promise<Report> {
+export async function runSystem(system: SystemUnderTest, config: RunConfig, outer: RunHooks, extras: Extras = {}): Promise<Report> {
+  // What this run starts stops when it ends, so the next run of a matrix finds its ports free.
+  const scope = outer.resources.scope(`run of ${config.strategy}`);
+  try {
+    return await runScoped(system, config, { ...outer, resources: scope.resources }, extras);
+  } finally {
+    for (const failure of await scope.release()) outer.onStage?.(`could not stop ${failure}`);
+  }
+}
+
+async function runScoped(system: SystemUnderTest, config: RunConfig, hooks: RunHooks, extras: Extras): Promise<Report> {
   const prepared = await system.prepare(hooks);
   const started = Date.now();
   const { run, faults, cpu } = await load(prepared.load, config, hooks);

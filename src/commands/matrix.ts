@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
 import { totalDuration } from '../config.js';
 import { UsageError } from '../errors.js';
-import { FAULT_KINDS, LINK_NAMES, type FaultKind, type FaultSpec } from '../faults/spec.js';
-import { runMatrix, runTargetMatrix } from '../matrix.js';
+import { FAULT_KINDS, LINK_NAMES, type FaultKind, type FaultSpec, type LinkName } from '../faults/spec.js';
+import { runMatrix, runTargetMatrix, targetRuns } from '../matrix.js';
 import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/files.js';
 import type { Format } from '../report/formats/index.js';
 import type { Report } from '../report/schema.js';
@@ -37,7 +37,7 @@ export function registerMatrix(program: Command): void {
       .option('--targets <list>', 'comma-separated target files: your services, each reset before each run')
       .option('--allow-remote', 'let --targets load a host that is not this machine'),
   )
-    .option('--faults <list>', `run each strategy once under each fault (or "all": ${FAULT_KINDS.join(', ')}), a third of the way in for a third of the run`)
+    .option('--faults <list>', `run each strategy or service once under each fault it can take (KIND, KIND#LINK, or "all": ${FAULT_KINDS.join(', ')}), a third of the way in for a third of the run`)
     .option('--repeat <k>', 'runs per strategy; figures are medians with their spread, the verdict the worst', positiveInt, 1)
     .addOption(formatOption())
     .option('--out <file>', 'write the comparison to this file instead of stdout')
@@ -52,18 +52,25 @@ const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boole
 
 /**
  * One fault set per kind named: each a third of the way into the run, for a third of it (an
- * instant for kills, restarts and resets); a link fault once per link (latency: 1 s each way).
+ * instant for kills and resets); a link fault once per link, or on the one named
+ * (`latency#mysql`; latency: 1 s each way).
  */
 function faultsFor(names: string, runS: number): FaultSpec[][] {
   const kinds = names === 'all' ? [...FAULT_KINDS] : list(names);
   const at = Math.round((runS / 3) * 10) / 10;
   return kinds.flatMap((name) => {
-    if (!(FAULT_KINDS as readonly string[]).includes(name)) throw new UsageError(`unknown fault "${name}" (kinds: ${FAULT_KINDS.join(', ')})`);
-    const kind = name as FaultKind;
+    const [kindName, linkName] = name.split('#');
+    if (!(FAULT_KINDS as readonly string[]).includes(kindName!)) throw new UsageError(`unknown fault "${name}" (kinds: ${FAULT_KINDS.join(', ')})`);
+    const kind = kindName as FaultKind;
     const fault = FAULTS[kind];
     const duration = fault.instant ? 0 : at;
-    if (fault.actsOn !== 'link') return [[{ kind, at, duration }]];
-    return LINK_NAMES.map((link) => [{ kind, at, duration, link, ...(kind === 'latency' ? { amount: 1 } : {}) }]);
+    if (fault.actsOn !== 'link') {
+      if (linkName !== undefined) throw new UsageError(`"${name}": ${kind} acts on a process, not a link`);
+      return [[{ kind, at, duration }]];
+    }
+    if (linkName !== undefined && !(LINK_NAMES as readonly string[]).includes(linkName)) throw new UsageError(`"${name}": no link ${linkName} (links: ${LINK_NAMES.join(', ')})`);
+    const links = linkName ? [linkName as LinkName] : LINK_NAMES;
+    return links.map((link) => [{ kind, at, duration, link, ...(kind === 'latency' ? { amount: 1 } : {}) }]);
   });
 }
 
@@ -78,9 +85,11 @@ async function matrix(flags: Flags): Promise<number> {
   if (flags.out) await assertWritable(flags.out, '--out');
   assertCeilingMeasured(setup.thresholds, flags.calibrate && targets.length === 0, 'it is measured for --strategies unless --no-calibrate');
   const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario)) : undefined;
-  if (faultSets && targets.length > 0) throw new UsageError('--faults act on the processes couponbench starts; a target service is not one of them');
   const quiet = Boolean(flags.quiet || flags.format === 'json');
+  const skipped: string[] = [];
+  const serviceRuns = targets.length > 0 ? targetRuns({ targets, repeat: flags.repeat, base: setup.base, faultSets }, (line) => skipped.push(line)) : [];
   if (!quiet) setup.notes.forEach(say);
+  if (!flags.quiet) skipped.forEach(say);
   const written: LoadedReport[] = [];
   const onReport = async (report: Report) => {
     const { file } = await writeReport(report, undefined, flags.reportsDir);
@@ -89,7 +98,7 @@ async function matrix(flags: Flags): Promise<number> {
   };
   await withResources(quiet, (hooks) =>
     targets.length > 0
-      ? runTargetMatrix(targets, flags.repeat, setup.base, hooks, onReport)
+      ? runTargetMatrix(serviceRuns, { repeat: flags.repeat, base: setup.base }, hooks, onReport)
       : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base, faultSets, calibrate: flags.calibrate }, hooks, onReport),
   );
   await emit(renderComparison(written, flags.format), flags.out);

@@ -30,7 +30,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
   for (const spec of specs) {
     const run = async () => {
       due.delete(spec);
-      const record = { kind: spec.kind, startS: seconds(), endS: seconds(), target: '', events: [] as FaultEvent[] };
+      const record = { kind: spec.kind, ...(spec.link ? { link: spec.link } : {}), startS: seconds(), endS: seconds(), target: '', events: [] as FaultEvent[] };
       const slot = { ...record };
       records.push(slot);
       try {
@@ -53,7 +53,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
       timers.forEach(clearTimeout);
       await Promise.all(injecting);
       await Promise.all([...active].map(end));
-      for (const spec of due) records.push({ kind: spec.kind, startS: spec.at, endS: spec.at, target: '-', events: [{ type: 'not-run' }] });
+      for (const spec of due) records.push({ kind: spec.kind, ...(spec.link ? { link: spec.link } : {}), startS: spec.at, endS: spec.at, target: '-', events: [{ type: 'not-run' }] });
       return [...records].sort((a, b) => a.startS - b.startS);
     },
   };

@@ -3,7 +3,7 @@
  * report records about each. Faults live in this room only; the audit never sees them.
  */
 import { z } from 'zod';
-import { DurationSchema } from '../duration.js';
+import { DurationSchema, formatDuration } from '../duration.js';
 
 export const FAULT_KINDS = ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'restart-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall', 'reset', 'down'] as const;
 export const FaultKindSchema = z.enum(FAULT_KINDS);
@@ -53,18 +53,27 @@ export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 
 /**
  * `--fault KIND@AT:DURATION`, `KIND@AT` for an instant, `KIND#N@AT:DURATION` for server instance
- * N, `KIND#LINK@AT:DURATION` for a link (mysql, redis), `KIND#LINK=AMOUNT@...` with an amount.
+ * N, `KIND#LINK@AT:DURATION` for a link (mysql, redis), `KIND#LINK=AMOUNT@...` with an amount
+ * (`=AMOUNT~JITTER`: up to JITTER more, at random).
  */
 export function parseFaultFlag(text: string): FaultSpec {
   const m = /^([a-z-]+)(?:#(\w+)(?:=([^@]+))?)?@([^:]+)(?::(.+))?$/.exec(text.trim());
   const object = m?.[2];
   const on = object === undefined ? {} : /^\d+$/.test(object) ? { instance: Number(object) } : { link: object };
-  const parsed = m && FaultSpecSchema.safeParse({ kind: m[1], at: m[4], duration: m[5] ?? 0, ...on, ...(m[3] ? { amount: m[3] } : {}) });
+  const [amount, jitter] = m?.[3]?.split('~') ?? [];
+  const parsed = m && FaultSpecSchema.safeParse({ kind: m[1], at: m[4], duration: m[5] ?? 0, ...on, ...(amount ? { amount } : {}), ...(jitter ? { jitter } : {}) });
   if (!parsed || !parsed.success) {
     const why = parsed && !parsed.success ? `: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}` : '';
     throw new Error(`"${text}" is not KIND@AT:DURATION${why} (kinds: ${FAULT_KINDS.join(', ')}; e.g. pause-holder@5s:3s, latency#mysql=3s@5s:7s)`);
   }
   return parsed.data;
+}
+
+/** A fault spec written back as its flag: `latency#mysql=300ms@500ms:2s`, `kill-instance#2@1s`. */
+export function faultFlag(f: FaultSpec): string {
+  const object = f.link ?? f.instance;
+  const amount = f.amount !== undefined ? `=${formatDuration(f.amount)}${f.jitter ? `~${formatDuration(f.jitter)}` : ''}` : '';
+  return `${f.kind}${object !== undefined ? `#${object}` : ''}${amount}@${formatDuration(f.at)}${f.duration > 0 ? `:${formatDuration(f.duration)}` : ''}`;
 }
 
 /**
@@ -144,6 +153,8 @@ export function describeFaultEvent(e: FaultEvent): string {
 /** What a report keeps of one fault: when it really ran, on what, and what happened meanwhile. */
 export const FaultRecordSchema = z.object({
   kind: FaultKindSchema,
+  /** The link it acted on, for a link fault (`latency#mysql`). */
+  link: LinkNameSchema.optional(),
   /** Seconds since the load started. */
   startS: z.number(),
   endS: z.number(),
@@ -155,3 +166,6 @@ export const FaultRecordSchema = z.object({
   livenessS: z.number().nullable(),
 });
 export type FaultRecord = z.infer<typeof FaultRecordSchema>;
+
+/** A fault as rows and cells name it: its kind, and its link where it has one (`latency#mysql`). */
+export const faultLabel = (f: { kind: FaultKind; link?: LinkName }) => (f.link ? `${f.kind}#${f.link}` : f.kind);

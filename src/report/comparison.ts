@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { strategyNames } from '../../strategies/index.js';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { UsageError } from '../errors.js';
-import { describeFaultEvent, type FaultKind } from '../faults/spec.js';
+import { describeFaultEvent, faultLabel, type FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import { saleIssuedRate } from '../load/summary.js';
 import { efficiency, type Report } from './schema.js';
@@ -14,8 +14,16 @@ import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 
 /** The faults the nemesis really ran in this report (not those the load ended before). */
+const ranFaults = (report: Pick<Report, 'faults'>) => report.faults.filter((f) => !f.events.some((e) => e.type === 'not-run'));
+
+/** The kinds of fault that ran: what a promise (`survives`) is about. */
 export function faultsRun(report: Pick<Report, 'faults'>): FaultKind[] {
-  return [...new Set(report.faults.filter((f) => !f.events.some((e) => e.type === 'not-run')).map((f) => f.kind))];
+  return [...new Set(ranFaults(report).map((f) => f.kind))];
+}
+
+/** The faults that ran as rows name them, with their links (`latency#mysql`). */
+export function faultLabelsRun(report: Pick<Report, 'faults'>): string[] {
+  return [...new Set(ranFaults(report).map(faultLabel))];
 }
 
 /** What the nemesis and the server saw of the lock failing, in words (empty when nothing). */
@@ -46,7 +54,7 @@ export function promisesIntegrity(report: Pick<Report, 'config' | 'faults'>): bo
  */
 export function rowKey(report: Pick<Report, 'config' | 'faults'>): string {
   const { strategy, promise, instances } = report.config;
-  const faults = faultsRun(report);
+  const faults = faultLabelsRun(report);
   const fenced = report.config.options.fencing ? ' (fenced)' : '';
   return `${promise === 'single-instance' ? `${strategy} ×${instances}` : strategy}${fenced}${faults.length > 0 ? ` + ${faults.join(' + ')}` : ''}`;
 }
@@ -151,7 +159,7 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
   const l = report.load;
   const f = report.fairness;
   const share = (n: number) => (l.requests > 0 ? n / l.requests : 0);
-  const faults = faultsRun(report);
+  const faults = faultLabelsRun(report);
   const lockBroken = faults.length > 0 && lockFailures(report).length > 0;
   return {
     key: rowKey(report),

@@ -2,7 +2,7 @@ import { ExitCode } from '../errors.js';
 import { CLIENT_ENDINGS } from '../outcomes.js';
 import { connErrorCodes, int } from './format.js';
 import { writtenOrigin } from '../service/template.js';
-import { faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
+import { faultLabelsRun, faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
 
@@ -33,7 +33,7 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
   const strategy = report.config.strategy;
   const { instances, target } = report.config;
   const faults = faultsRun(report);
-  const under = faults.length > 0 ? ` under ${faults.join(' + ')}` : '';
+  const under = faults.length > 0 ? ` under ${faultLabelsRun(report).join(' + ')}` : '';
   const where = (target ? `at ${writtenOrigin(target.url)}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
   let integrity: IntegrityGate;
   let message: string;

@@ -4,7 +4,7 @@ import { describeShape } from '../config.js';
 import { cpuLimits } from '../cpu.js';
 import { phaseLabel, TOTAL_PHASE } from '../serverTiming.js';
 import { formatDuration } from '../duration.js';
-import { describeFaultEvent } from '../faults/spec.js';
+import { describeFaultEvent, faultFlag, faultLabel } from '../faults/spec.js';
 import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
 import { rowKey } from './comparison.js';
 import { connErrorCodes, int, ms, pct, rate } from './format.js';
@@ -26,7 +26,7 @@ function heading(report: Report): string {
     chalk.dim(
       `scenario ${c.scenario.name}${c.scenario.overrides.length > 0 ? ` (${c.scenario.overrides.join(' ')})` : ''}: ${int(c.scenario.quantity)} units, ${describeShape(c.scenario)}${c.scenario.arrival ? '' : `, think ${formatDuration(c.scenario.thinkTime)}`}, ` +
         `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}` +
-        (c.scenario.faults.length > 0 ? `, faults ${c.scenario.faults.map((f) => `${f.kind}@${formatDuration(f.at)}:${formatDuration(f.duration)}`).join(' ')}` : ''),
+        (c.scenario.faults.length > 0 ? `, faults ${c.scenario.faults.map(faultFlag).join(' ')}` : ''),
     ),
     chalk.dim(
       c.target
@@ -173,7 +173,7 @@ export function faultTimeline(report: Report): string {
     .map((f) => {
       const when = `${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s`;
       const liveness = f.livenessS === null ? chalk.red('no coupon issued after it') : `next coupon ${f.livenessS.toFixed(2)} s after`;
-      return `${chalk.bold(f.kind.padEnd(15))}${when.padEnd(16)}${f.target}: ${f.events.map(describeFaultEvent).join('; ')} · ${liveness}`;
+      return `${chalk.bold(faultLabel(f).padEnd(15))}${when.padEnd(16)}${f.target}: ${f.events.map(describeFaultEvent).join('; ')} · ${liveness}`;
     })
     .join('\n');
 }

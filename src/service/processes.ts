@@ -53,6 +53,8 @@ export async function startService(spec: ServiceStart, fileDir: string, links: L
     const log = join(logs, `instance-${i + 1}.log`);
     const number = i + 1;
     const launchReady = async (): Promise<Launched> => {
+      // Something else answering there would pass the readiness check in the instance's place.
+      if (await canConnect(port)) throw new InfraError(`service.ports: port ${port} is already in use by another process; stop it or choose another port`);
       const launched = launch(spec.command, cwd, env, log, logs);
       say(`service: instance ${number} (pid ${launched.pid}) on port ${port}: ${spec.command}`);
       await waitReady(spec, { number, port }, links, launched.exited, log);

@@ -141,16 +141,16 @@ export function targetState(loaded: LoadedTarget, quantity: number, hooks: RunHo
   return state;
 }
 
-/** What a fault needs of a service, checked before anything starts. */
-function assertFaultInReach(f: FaultSpec, target: TargetFile): void {
+/** Why a fault cannot act on this service (undefined: it can), known before anything starts. */
+export function faultProblem(f: FaultSpec, target: TargetFile): string | undefined {
   const actsOn = FAULTS[f.kind].actsOn;
-  if (actsOn === 'link' && !target.links[f.link!]) throw new UsageError(`${f.kind}#${f.link}: the target file declares no links.${f.link} (the service must reach ${f.link} through couponbench's proxy)`);
-  if (actsOn === 'infra') throw new UsageError(`${f.kind} stops a database couponbench started; a service's databases are its own: use a link fault (latency, stall, reset, down#mysql or #redis)`);
-  if (actsOn === 'server-hook') throw new UsageError(`${f.kind} reaches into couponbench's own server; on a service use pause-holder or latency#mysql`);
-  if (actsOn !== 'instance') return;
-  if (!target.service) throw new UsageError(`${f.kind} acts on the service's processes: add a "service" section so couponbench starts them (a service running elsewhere takes link faults only)`);
-  if (f.instance !== undefined && f.instance > target.service.ports.length) throw new UsageError(`${f.kind}: there is no instance ${f.instance} (service.ports has ${target.service.ports.length})`);
-  if (f.kind === 'pause-holder' && !target.service.lockHolder) throw new UsageError('pause-holder needs service.lockHolder: how to read who holds the lock (e.g. { redis: "GET lock:{couponId}", owner: "^(\\d+):", ownerIs: port })');
+  if (actsOn === 'link') return target.links[f.link!] ? undefined : `${f.kind}#${f.link}: the target file declares no links.${f.link} (the service must reach ${f.link} through couponbench's proxy)`;
+  if (actsOn === 'infra') return `${f.kind} stops a database couponbench started; a service's databases are its own: use a link fault (latency, stall, reset, down#mysql or #redis)`;
+  if (actsOn === 'server-hook') return `${f.kind} reaches into couponbench's own server; on a service use pause-holder or latency#mysql`;
+  if (!target.service) return `${f.kind} acts on the service's processes: add a "service" section so couponbench starts them (a service running elsewhere takes link faults only)`;
+  if (f.instance !== undefined && f.instance > target.service.ports.length) return `${f.kind}: there is no instance ${f.instance} (service.ports has ${target.service.ports.length})`;
+  if (f.kind === 'pause-holder' && !target.service.lockHolder) return 'pause-holder needs service.lockHolder: how to read who holds the lock (e.g. { redis: "GET lock:{couponId}", owner: "^(\\d+):", ownerIs: port })';
+  return undefined;
 }
 
 /** Who holds the service's lock now, read with its own connections (the nemesis polls it while probes may run). */
@@ -170,7 +170,10 @@ function serviceLockHolder(spec: LockHolderProbe, state: TargetState, instances:
 export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUnderTest {
   const { target } = loaded;
   const scenario = config.scenario;
-  scenario.faults.forEach((f) => assertFaultInReach(f, target));
+  for (const f of scenario.faults) {
+    const problem = faultProblem(f, target);
+    if (problem) throw new UsageError(problem);
+  }
   const values = { couponId: target.couponId, quantity: scenario.quantity };
   let state: TargetState | undefined;
   let baseline: Baseline | undefined;

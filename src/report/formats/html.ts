@@ -1,4 +1,4 @@
-import { describeFaultEvent } from '../../faults/spec.js';
+import { describeFaultEvent, faultLabel } from '../../faults/spec.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { rowKey } from '../comparison.js';
@@ -51,7 +51,7 @@ export function chartData(reports: Report[]): { seconds: number[]; series: Chart
     };
   });
   // Fault intervals, shaded on every chart (an instant gets a thin band).
-  const faults = reports.flatMap((r) => r.faults.map((f) => ({ label: `${rowKey(r)}: ${f.kind} on ${f.target}`, startS: f.startS, endS: f.endS })));
+  const faults = reports.flatMap((r) => r.faults.map((f) => ({ label: `${rowKey(r)}: ${faultLabel(f)} on ${f.target}`, startS: f.startS, endS: f.endS })));
   return { seconds, series, faults };
 }
 
