@@ -5,7 +5,7 @@
  * machine near 100% of all its cores means every component was sharing what was left.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
@@ -32,6 +32,8 @@ export interface CpuWatch {
   name: string;
   pid: number;
   singleThreaded: boolean;
+  /** Count every process in the group `pid` leads (a started service: the shell and what it runs). */
+  group?: boolean;
 }
 
 let ticksPerSecond: number | undefined;
@@ -46,16 +48,33 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** utime + stime of a process in clock ticks, or undefined when it is gone or /proc is absent. */
-function processTicks(pid: number): number | undefined {
+/** Fields 3 on of /proc/<pid>/stat, or undefined when it is gone or /proc is absent. */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** utime + stime (fields 14 and 15) in clock ticks. */
+const ticksOf = (fields: string[]) => Number(fields[11]) + Number(fields[12]);
+
+/** CPU ticks of a process, or of every live process in the group it leads (pgrp, field 5). */
+function processTicks(pid: number, group = false): number | undefined {
+  if (!group) {
+    const fields = statFields(pid);
+    return fields && ticksOf(fields);
+  }
+  let sum: number | undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields && Number(fields[2]) === pid) sum = (sum ?? 0) + ticksOf(fields);
+  }
+  return sum;
 }
 
 /** Busy and total ticks of all CPUs, from the first line of /proc/stat. */
@@ -77,7 +96,9 @@ function machineTicks(): { busy: number; total: number } | undefined {
  */
 export function watchCpu(components: CpuWatch[]): { stop(): CpuUsage | null } {
   const startedAt = performance.now();
-  const before = components.map((c) => processTicks(c.pid));
+  // The pids now: an instance restarted meanwhile is a new process, left out like a killed one.
+  const watched = components.map((c) => ({ ...c, pid: c.pid }));
+  const before = watched.map((c) => processTicks(c.pid, c.group));
   const machineBefore = machineTicks();
   return {
     stop() {
@@ -87,8 +108,8 @@ export function watchCpu(components: CpuWatch[]): { stop(): CpuUsage | null } {
       const cores = availableParallelism();
       const hz = clockTicks();
       const measured: CpuComponent[] = [];
-      components.forEach((c, i) => {
-        const after = processTicks(c.pid);
+      watched.forEach((c, i) => {
+        const after = processTicks(c.pid, c.group);
         const start = before[i];
         if (after === undefined || start === undefined) return;
         measured.push({ name: c.name, pid: c.pid, percent: ((after - start) / hz / seconds) * 100, singleThreaded: c.singleThreaded });

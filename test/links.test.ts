@@ -60,8 +60,12 @@ describe('the link proxy', () => {
       expect(proxy.resetAll()).toBe(1);
       expect(await closed).toBe('ECONNRESET');
 
+      // Down with a connection open (a pool's): new ones are refused, the open one goes on.
+      const open = await client(port);
       await proxy.setDown(true);
       await expect(client(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      expect(await open.roundTrip('e')).toBeLessThan(1000);
+      open.socket.destroy();
       await proxy.setDown(false);
       const again = await client(port);
       expect(await again.roundTrip('d')).toBeLessThan(1000);

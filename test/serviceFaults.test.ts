@@ -89,6 +89,10 @@ describe('a service couponbench starts, under link faults', () => {
     expect(report.config.survives).toEqual(['latency']);
     expect(report.audit).toMatchObject({ verdict: 'pass', violations: [] });
     expect(report.faults[0]!.events[0]).toMatchObject({ type: 'link-slowed', link: 'mysql', seconds: 0.3 });
+    // A started instance's CPU is its whole process group's (the shell's own is next to nothing).
+    const shops = report.cpu!.components.filter((c) => c.name.startsWith('service#'));
+    expect(shops).toHaveLength(2);
+    for (const shop of shops) expect(shop.percent).toBeGreaterThan(1);
   });
 
   it('the Redis lock released with an unconditional DEL breaks when its holder is frozen past its lease (pause-holder)', async () => {

@@ -2,10 +2,14 @@
  * The nemesis: runs the scenario's faults on the load's clock and keeps a record of each. It acts
  * on processes and never reads or writes what the audit judges.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestLog } from '../load/recorder.js';
 import { FAULTS } from './index.js';
 import type { FaultEvent, FaultRecord, FaultSpec } from './spec.js';
 import type { FaultTargets, Injected } from './targets.js';
+
+/** How long the end of a run waits for a fault still being started. */
+const INJECT_LIMIT_MS = 10_000;
 
 export interface Nemesis {
   /** End every fault still in effect (SIGCONT what is stopped); returns what happened, in order of start. */
@@ -51,7 +55,9 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
   return {
     async finish() {
       timers.forEach(clearTimeout);
-      await Promise.all(injecting);
+      // An injection that never returns must not hold up the end of the run (or a Ctrl-C).
+      const stuck = await Promise.race([Promise.all(injecting).then(() => false), sleep(INJECT_LIMIT_MS, true, { ref: false })]);
+      if (stuck) for (const r of records) if (!r.target) r.events.push({ type: 'failed', message: `still starting after ${INJECT_LIMIT_MS / 1000} s` });
       await Promise.all([...active].map(end));
       for (const spec of due) records.push({ kind: spec.kind, ...(spec.link ? { link: spec.link } : {}), startS: spec.at, endS: spec.at, target: '-', events: [{ type: 'not-run' }] });
       return [...records].sort((a, b) => a.startS - b.startS);

@@ -202,7 +202,7 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUn
       if (plan.login) await plan.login(1, 0); // a login that yields no token ends here, before any load
       say(`load: ${target.name} at ${target.request.url}`);
       // The service is not ours to watch; the driver's own CPU still says whether it limited the run.
-      const cpu = [{ name: 'driver', pid: process.pid, singleThreaded: true }, ...(instances ?? []).map((i) => ({ name: `service#${i.instance}`, pid: i.pid, singleThreaded: false }))];
+      const cpu = [{ name: 'driver', pid: process.pid, singleThreaded: true }, ...(instances ?? []).map((i) => ({ name: `service#${i.instance}`, pid: i.pid, singleThreaded: false, group: true }))];
       const lockHolder = instances && target.service?.lockHolder && serviceLockHolder(target.service.lockHolder, targetState(loaded, scenario.quantity, hooks), instances);
       const faults = { instances: instances ?? [], links, ...(lockHolder ? { lockHolder } : {}) };
       return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, faults, cpu } };

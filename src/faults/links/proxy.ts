@@ -85,7 +85,7 @@ export class LinkProxy {
 
   async stop(): Promise<void> {
     for (const c of this.connections) this.close(c, false);
-    await this.unlisten();
+    this.unlisten();
   }
 
   delayFor(direction: 'upstream' | 'downstream'): number {
@@ -114,7 +114,7 @@ export class LinkProxy {
   async setDown(down: boolean): Promise<void> {
     if (down === this.down) return;
     this.down = down;
-    if (down) await this.unlisten();
+    if (down) this.unlisten();
     else await this.listen(this.port);
   }
 
@@ -127,10 +127,13 @@ export class LinkProxy {
     });
   }
 
-  private unlisten(): Promise<void> {
-    const listener = this.listener;
+  /**
+   * Stop accepting: the listening socket closes at once and its port is free again. Not awaited:
+   * `close`'s callback waits for every accepted connection to end, and under `down` the open ones go on.
+   */
+  private unlisten(): void {
+    this.listener?.close();
     this.listener = undefined;
-    return new Promise((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
   }
 
   private accept(client: net.Socket): void {
