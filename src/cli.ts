@@ -8,6 +8,7 @@ import { registerDown } from './commands/down.js';
 import { registerGate } from './commands/gate.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerReport } from './commands/report.js';
+import { registerReset } from './commands/reset.js';
 import { registerRun } from './commands/run.js';
 import { registerScenarios } from './commands/scenarios.js';
 import { registerStrategies } from './commands/strategies.js';
@@ -20,7 +21,7 @@ function buildProgram(): Command {
     .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
     .version(couponbenchVersion())
     .exitOverride();
-  const commands = [registerRun, registerMatrix, registerAudit, registerCompare, registerGate, registerReport, registerCalibrate, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
+  const commands = [registerRun, registerMatrix, registerAudit, registerReset, registerCompare, registerGate, registerReport, registerCalibrate, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
   for (const register of commands) register(program);
   return program;
 }

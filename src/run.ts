@@ -42,35 +42,51 @@ interface Extras {
 
 /** Run `system` once: the one sequence. Returns the report (not yet written). */
 export async function runSystem(system: SystemUnderTest, config: RunConfig, outer: RunHooks, extras: Extras = {}): Promise<Report> {
-  // What this run starts stops when it ends, so the next run of a matrix finds its ports free.
+  return scoped(config, outer, async (hooks) => {
+    const { prepared, run, faults, cpu, loadMs } = await prepareAndLoad(system, config, hooks);
+    const auditStarted = Date.now();
+    const observation = await system.observe(run, hooks);
+    return buildReport({
+      system: system.describe(),
+      config,
+      baseline: prepared.baseline,
+      run,
+      observation,
+      faults,
+      cpu,
+      timings: { infraMs: extras.infraMs ?? 0, seedMs: prepared.seedMs, serverStartMs: prepared.serverStartMs, loadMs, auditMs: Date.now() - auditStarted },
+      calibration: extras.calibration,
+    });
+  });
+}
+
+/**
+ * The first half of the sequence only: prepare, load, hand the load to `onLoadDone` (a history
+ * file). For one part of a load made by several machines, audited together later
+ * (`run --no-audit`, then `audit --history parts/`).
+ */
+export function driveSystem(system: SystemUnderTest, config: RunConfig, outer: RunHooks): Promise<LoadRun> {
+  return scoped(config, outer, async (hooks) => (await prepareAndLoad(system, config, hooks)).run);
+}
+
+/** What this run starts stops when it ends, so the next run of a matrix finds its ports free. */
+async function scoped<T>(config: RunConfig, outer: RunHooks, body: (hooks: RunHooks) => Promise<T>): Promise<T> {
   const scope = outer.resources.scope(`run of ${config.strategy}`);
   try {
-    return await runScoped(system, config, { ...outer, resources: scope.resources }, extras);
+    return await body({ ...outer, resources: scope.resources });
   } finally {
     for (const failure of await scope.release()) outer.onStage?.(`could not stop ${failure}`);
   }
 }
 
-async function runScoped(system: SystemUnderTest, config: RunConfig, hooks: RunHooks, extras: Extras): Promise<Report> {
+async function prepareAndLoad(system: SystemUnderTest, config: RunConfig, hooks: RunHooks) {
   const prepared = await system.prepare(hooks);
   const started = Date.now();
   const { run, faults, cpu } = await load(prepared.load, config, hooks);
   const loadMs = prepared.load.kind === 'recorded' ? run.durationMs : Date.now() - started;
   faults.forEach((f) => hooks.onStage?.(`fault ${f.kind} ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s on ${f.target}: ${f.events.map(describeFaultEvent).join('; ')}`));
   await hooks.onLoadDone?.(run, prepared.baseline);
-  const auditStarted = Date.now();
-  const observation = await system.observe(run, hooks);
-  return buildReport({
-    system: system.describe(),
-    config,
-    baseline: prepared.baseline,
-    run,
-    observation,
-    faults,
-    cpu,
-    timings: { infraMs: extras.infraMs ?? 0, seedMs: prepared.seedMs, serverStartMs: prepared.serverStartMs, loadMs, auditMs: Date.now() - auditStarted },
-    calibration: extras.calibration,
-  });
+  return { prepared, run, faults, cpu, loadMs };
 }
 
 /** The load: driven now (the nemesis on its clock, CPU watched), or the one recorded elsewhere. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { readHistory } from '../history/read.js';
+import { readHistories } from '../history/read.js';
 import { parseThreshold } from '../report/thresholds.js';
 import { compileOutcomeRules } from '../service/outcomeRules.js';
 import { loadTarget } from '../service/file.js';
@@ -12,7 +12,7 @@ import { say, withResources } from './session.js';
 
 interface Flags {
   target: string;
-  history: string;
+  history: string[];
   quantity?: number;
   userTag: string;
   onePerUser: boolean;
@@ -28,7 +28,7 @@ export function registerAudit(program: Command): void {
     .command('audit')
     .description("audit a target's databases against a history made elsewhere (run --history, or k6 --out json)")
     .requiredOption('-t, --target <file>', 'the target file: its outcome rules and audit probes')
-    .requiredOption('--history <file>', "couponbench's NDJSON history, or k6's --out json output (.gz too)")
+    .requiredOption('--history <file|dir>', "couponbench's NDJSON history, or k6's --out json output (.gz too); repeatable, or a folder of them: parts of one load, merged by wall-clock time", collect)
     .option('--quantity <n>', 'the stock before the load (Q0); a couponbench history of a target run records it', nonNegativeInt)
     .option('--user-tag <name>', 'k6: the tag that holds the user id of each request', 'userId')
     .option('--one-per-user', 'a user may hold at most one coupon (default)', true)
@@ -49,15 +49,16 @@ async function audit(flags: Flags): Promise<number> {
   await assertOutputsWritable({ out: flags.out });
   // k6 keeps no response bodies, so its statuses are read by the rules' statuses alone.
   const byStatus = compileOutcomeRules(loaded.target.outcomes.map(({ bodyMatches: _ignored, ...rule }) => rule));
-  const history = await readHistory(flags.history, { userTag: flags.userTag, readStatus: (status) => byStatus(status, '') });
+  const history = await readHistories(flags.history, { userTag: flags.userTag, readStatus: (status) => byStatus(status, '') });
   const baseline = history.header?.baseline ?? (flags.quantity !== undefined ? { quantity: flags.quantity } : undefined);
   if (!baseline) throw new UsageError('give --quantity Q0, the stock before the load: this history does not record it');
   if (flags.quantity !== undefined) baseline.quantity = flags.quantity;
-  const config = historyConfig(loaded, history, flags.history, baseline.quantity, flags.onePerUser);
+  const config = historyConfig(loaded, history, flags.history.join(', '), baseline.quantity, flags.onePerUser);
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet) {
-    say(`history: ${history.run.log.length} requests from ${history.source === 'k6' ? "k6's JSON output" : `a couponbench run of ${history.header?.name ?? 'unknown'}`}`);
-    if (history.source === 'k6' && loaded.target.outcomes.some((r) => r.bodyMatches !== undefined)) say('k6 keeps no response bodies: outcome rules are matched by status alone');
+    const from = history.source === 'k6' ? "k6's JSON output" : history.source === 'mixed' ? "k6's JSON output and couponbench histories" : `a couponbench run of ${history.header?.name ?? 'unknown'}`;
+    say(`history: ${history.run.log.length} requests from ${from}${history.parts ? ` (${history.parts} parts, lined up by wall-clock time)` : ''}`);
+    if (history.source !== 'couponbench' && loaded.target.outcomes.some((r) => r.bodyMatches !== undefined)) say('k6 keeps no response bodies: outcome rules are matched by status alone');
   }
   const report = await withResources(quiet, (hooks) => runSystem(historySystem(loaded, history.run, baseline), config, hooks));
   return finishRun(report, flags, thresholds);

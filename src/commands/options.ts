@@ -24,7 +24,7 @@ export function nonNegativeInt(value: string): number {
 }
 
 /** A positive whole number up to `max`; `why` says where the bound comes from. */
-function positiveIntAtMost(max: number, why: string): (value: string) => number {
+export function positiveIntAtMost(max: number, why: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max.toLocaleString('en-US')} (${why})`);

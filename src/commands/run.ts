@@ -6,7 +6,8 @@ import { writeHistory } from '../history/write.js';
 import type { LoadRun } from '../load/driver.js';
 import { progressPrinter } from '../report/progress.js';
 import type { Report } from '../report/schema.js';
-import { runOnce, runSystem, type RunHooks } from '../run.js';
+import { driveSystem, runOnce, runSystem, type RunHooks } from '../run.js';
+import { int } from '../report/format.js';
 import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import { serviceSystem, targetConfig } from '../system/service.js';
 import { addRunOptions, type RunFlags } from './options.js';
@@ -22,6 +23,8 @@ interface Flags extends RunFlags {
   json?: boolean;
   history?: string;
   calibrate?: boolean;
+  audit: boolean;
+  reset: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -37,6 +40,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the JSON report to stdout instead of tables')
     .option('--history <file>', 'also write every request as NDJSON (user, sent time, latency, status, outcome), for `couponbench audit`')
     .option('--calibrate', 'measure the hot-row ceiling first (about 5 s), for the efficiency figure')
+    .option('--no-audit', '--target: drive and write --history only; one part of a load several drivers make, audited together with `couponbench audit --history`')
+    .option('--no-reset', "--target: skip the file's reset steps (the service was reset once, e.g. by `couponbench reset`)")
     .action(async (flags: Flags) => {
       process.exitCode = await run(flags);
     });
@@ -45,7 +50,9 @@ export function registerRun(program: Command): void {
 async function run(flags: Flags): Promise<number> {
   if (Boolean(flags.strategy) === Boolean(flags.target)) throw new UsageError('give either --strategy NAME|FILE or --target FILE');
   if (flags.target && flags.calibrate) throw new UsageError("--calibrate measures couponbench's own schema; a target's database is not ours to load");
-  const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote)) : undefined;
+  if (!flags.target && (!flags.audit || !flags.reset)) throw new UsageError(`${flags.audit ? '--no-reset' : '--no-audit'} is for --target: a strategy's run seeds its own coupon and audits it`);
+  if (!flags.audit && !flags.history) throw new UsageError('--no-audit needs --history FILE: the requests it writes are what `couponbench audit` audits later');
+  const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote), flags.reset) : undefined;
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
   await assertOutputsWritable(flags);
@@ -54,28 +61,40 @@ async function run(flags: Flags): Promise<number> {
   if (!quiet && ref) setup.notes.forEach(say);
   const onTick = quiet ? undefined : progressPrinter(process.stderr, setup.base.scenario.quantity);
   const history = flags.history;
-  const report = await withResources(quiet, (hooks) => {
+  const withHistory = (hooks: RunHooks): RunHooks => {
     const onLoadDone = history
       ? async (loadRun: LoadRun, baseline?: Baseline) => {
           await writeHistory(history, loadRun, ref?.strategy ?? runner!.name, baseline);
           hooks.onStage?.(`history: ${history} (${loadRun.log.length} requests)`);
         }
       : undefined;
-    const withTick = { ...hooks, onTick, onLoadDone };
-    return runner ? runner.run(setup.base, withTick) : runOnce(setup.infra, { ...setup.base, ...ref! }, withTick, Boolean(flags.calibrate));
-  });
+    return { ...hooks, onTick, onLoadDone };
+  };
+  if (!flags.audit) {
+    const loadRun = await withResources(quiet, (hooks) => runner!.drive(setup.base, withHistory(hooks)));
+    if (!flags.quiet) say(`load: ${int(loadRun.log.length)} requests in ${(loadRun.durationMs / 1000).toFixed(1)} s, written to ${history}; not audited (--no-audit): audit every part with \`couponbench audit --target ${flags.target} --history PART --history PART ...\``);
+    return 0;
+  }
+  const report = await withResources(quiet, (hooks) =>
+    runner ? runner.run(setup.base, withHistory(hooks)) : runOnce(setup.infra, { ...setup.base, ...ref! }, withHistory(hooks), Boolean(flags.calibrate)),
+  );
   return finishRun(report, flags, setup.thresholds);
 }
 
 /** Read and check the target file before anything is sent; returns the run to make. */
-async function targetRunner(path: string, allowRemote: boolean) {
+async function targetRunner(path: string, allowRemote: boolean, reset: boolean) {
   const loaded = await loadTarget(path);
   assertLoopbackTarget(loaded.target, allowRemote);
+  type Base = Parameters<typeof targetConfig>[1];
   return {
     name: loaded.target.name,
-    run: (base: Parameters<typeof targetConfig>[1], hooks: RunHooks): Promise<Report> => {
+    run: (base: Base, hooks: RunHooks): Promise<Report> => {
       const config = targetConfig(loaded, base);
-      return runSystem(serviceSystem(loaded, config), config, hooks);
+      return runSystem(serviceSystem(loaded, config, { reset }), config, hooks);
+    },
+    drive: (base: Base, hooks: RunHooks): Promise<LoadRun> => {
+      const config = targetConfig(loaded, base);
+      return driveSystem(serviceSystem(loaded, config, { reset }), config, hooks);
     },
   };
 }

@@ -2,18 +2,22 @@
  * Read a history into the request log the audit works on: couponbench's own NDJSON, or k6's
  * `--out json` output (plain or .gz), whose `http_reqs` Points carry the user id as a tag.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { UsageError } from '../errors.js';
 import type { LoadRun } from '../load/driver.js';
 import { RequestLog } from '../load/recorder.js';
 import { CLIENT_ENDINGS, type Observation } from '../outcomes.js';
+import { mergeHistories } from './merge.js';
 import { HISTORY_TYPE, HistoryHeaderSchema, HistoryLineSchema, type HistoryHeader } from './format.js';
 
 export interface LoadedHistory {
-  source: 'couponbench' | 'k6';
+  /** Who wrote it; `mixed` for parts of both kinds merged. */
+  source: 'couponbench' | 'k6' | 'mixed';
+  /** How many files it was read from (merged parts). */
+  parts?: number;
   run: LoadRun;
   /** Present for couponbench histories. */
   header?: HistoryHeader;
@@ -24,6 +28,25 @@ export interface K6Options {
   userTag: string;
   /** How to read a response from its status (k6 keeps no bodies): the target's outcome rules. */
   readStatus: (status: number) => Observation;
+}
+
+/** Each path is a history file or a folder of them (`.ndjson`, `.jsonl`, `.json`, and those `.gz`), read and merged into one run. */
+export async function readHistories(paths: string[], k6: K6Options): Promise<LoadedHistory> {
+  const files = paths.flatMap(historyFiles);
+  const parts: LoadedHistory[] = [];
+  for (const file of files) parts.push(await readHistory(file, k6));
+  return mergeHistories(parts);
+}
+
+const HISTORY_FILE = /\.(ndjson|jsonl|json)(\.gz)?$/;
+
+function historyFiles(path: string): string[] {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new UsageError(`history ${full} does not exist`);
+  if (!statSync(full).isDirectory()) return [full];
+  const files = readdirSync(full).filter((name) => HISTORY_FILE.test(name)).sort().map((name) => join(full, name));
+  if (files.length === 0) throw new UsageError(`history folder ${full} holds no history files (.ndjson, .jsonl, .json, or those .gz)`);
+  return files;
 }
 
 export async function readHistory(path: string, k6: K6Options): Promise<LoadedHistory> {

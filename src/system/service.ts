@@ -167,7 +167,12 @@ function serviceLockHolder(spec: LockHolderProbe, state: TargetState, instances:
   };
 }
 
-export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUnderTest {
+export interface ServiceRunOptions {
+  /** Run the file's reset steps first (false: one part of a load several drivers make, reset once beforehand). */
+  reset: boolean;
+}
+
+export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: ServiceRunOptions = { reset: true }): SystemUnderTest {
   const { target } = loaded;
   const scenario = config.scenario;
   for (const f of scenario.faults) {
@@ -192,10 +197,11 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig): SystemUn
       }
       state = targetState(loaded, scenario.quantity, hooks);
       const started = Date.now();
-      if (target.reset) await runReset(target.reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say });
+      const reset = options.reset ? target.reset : undefined;
+      if (reset) await runReset(reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say });
       const before = await read(state, target);
       baseline = { quantity: before.quantity, ...(before.issued ? { issued: before.issued } : {}) };
-      if (!target.reset) say(`no reset steps: nothing was reset; Q0 = ${before.quantity} read with audit.quantity`);
+      if (!reset) say(`${options.reset ? 'no reset steps' : '--no-reset'}: nothing was reset; Q0 = ${before.quantity} read with audit.quantity`);
       else if (before.quantity !== scenario.quantity) say(`after the reset audit.quantity reads ${before.quantity}, not --quantity ${scenario.quantity}; the audit uses ${before.quantity}`);
       if (before.issued && before.issued.count > 0) say(`${before.issued.count} issued records before the load; the audit counts only those added`);
       const plan = targetPlan(target, values, scenario.timeout * 1000, instances?.map((i) => i.port));
