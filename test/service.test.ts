@@ -5,7 +5,7 @@
  */
 import { execa } from 'execa';
 import mysql from 'mysql2/promise';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +219,20 @@ describe('target runs against real services', () => {
       expect(good.load).toMatchObject({ requests: 7, results: { issued: 4, sold_out: 1, already_issued: 1, timeout: 1 }, peakVUs: 3 });
       expect(good.audit).toMatchObject({ verdict: 'pass', initialQuantity: 10, finalQuantity: 5, rows: 5, clientIssued: 4, clientUnknown: 1, unconfirmedRows: 1 });
       expect(good.audit.identity).toMatchObject({ ok: 4, recovered: 1, lost: 0, unexpected: 0 });
+
+      // The same requests from two k6-operator pods, each with its own --out json file, audited as one run.
+      const pods = join(dir, 'k6-pods');
+      mkdirSync(pods);
+      const lines = readFileSync(k6, 'utf8').trim().split('\n');
+      const user = (line: string) => Number(/"userId":"(\d+)"/.exec(line)?.[1] ?? 0);
+      writeFileSync(join(pods, 'pod-0.json'), lines.filter((l) => user(l) === 0 || user(l) <= 3).join('\n'));
+      writeFileSync(join(pods, 'pod-1.json'), lines.filter((l) => !l.includes('"metric":"vus"') && (user(l) === 0 || user(l) > 3)).join('\n'));
+      const merged = await cli(['audit', '--target', file, '--history', pods, '--quantity', '10', '--out', join(dir, 'k6-pods.json')]);
+      expect(merged.exitCode, merged.stderr).toBe(0);
+      expect(merged.stderr).toContain("history: 7 requests from k6's JSON output (2 parts, lined up by wall-clock time)");
+      const fromPods = await readReport(join(dir, 'k6-pods.json'));
+      expect(fromPods.audit).toEqual(good.audit);
+      expect(fromPods.load.results).toEqual(good.load.results);
 
       // Same counts (4 rows, 4 successes, stock fell by 4), wrong people: user 4 lost its coupon, user 5 holds one.
       await state(6, [1, 2, 3, 5]);
