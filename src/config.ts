@@ -149,6 +149,8 @@ export const RunConfigSchema = z.object({
   database: z.string(),
   seed: z.number().int(),
   options: StrategyOptionsSchema,
+  /** Driver threads (--workers); absent: one per core, less one when the system under test shares this machine. */
+  workers: z.number().int().positive().optional(),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 

@@ -99,7 +99,8 @@ export const TARGET_FAILED: Observation = 'failed:service';
 /**
  * success: the client was told it got a coupon. refusal: told a definite "no" (sold out, already
  * issued, gave up waiting for a lock). failure: the service failed (5xx, an answer outside the
- * contract). unknown: the client never learnt what happened (timeout, connection error, cut).
+ * contract). unknown: the client never learnt what happened (timeout, connection error, cut), or
+ * the server could not know (its database connection was lost mid-request: a 500 db_connection).
  */
 export const OUTCOME_CLASSES = ['success', 'refusal', 'failure', 'unknown'] as const;
 export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
@@ -143,6 +144,8 @@ export function classify(observation: Observation): Classification {
   const fixed = FIXED[observation];
   if (fixed) return fixed;
   if (observation === 'failed:deadlock') return { class: 'failure', group: 'deadlock' };
+  // The database connection was lost mid-request: a COMMIT may have landed. The server cannot know, so neither can the audit.
+  if (observation === 'failed:db_connection') return { class: 'unknown', group: 'errors_5xx' };
   if (observation.startsWith('failed:')) return { class: 'failure', group: 'errors_5xx' };
   const status = /^http_(\d{3})$/.exec(observation);
   if (status && Number(status[1]) >= 500) return { class: 'failure', group: 'errors_5xx' };

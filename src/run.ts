@@ -17,6 +17,7 @@ import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import type { Resources } from './lifecycle.js';
 import { drive, loadShape, type DriveTick, type LoadRun } from './load/driver.js';
 import { perSecondSeries, summarise } from './load/summary.js';
+import { defaultWorkers } from './load/workers/pool.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
 import { embeddedSystem, preflight } from './system/embedded.js';
 import type { Load, Observation, SystemDescription, SystemUnderTest } from './system/types.js';
@@ -104,6 +105,7 @@ async function load(how: Load, config: RunConfig, hooks: RunHooks): Promise<{ ru
     plan: how.plan,
     ...loadShape(scenario),
     seed: config.seed,
+    workers: config.workers ?? defaultWorkers(how.plan.hostname),
     onTick: hooks.onTick,
   });
   const usage = cpu.stop();

@@ -126,6 +126,7 @@ export interface RunFlags extends InfraFlags {
   host: string;
   port: number;
   seed: number;
+  workers?: number;
   gate?: boolean;
   threshold?: string[];
   quiet?: boolean;
@@ -139,7 +140,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--pool-size <n>', 'MySQL connections per instance', positiveInt, 10)
     .option('--host <addr>', 'address the server binds', '127.0.0.1')
     .option('--port <n>', 'server port (0 picks a free one)', portNumber, 0);
-  addInfraOptions(cmd).option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1);
+  addInfraOptions(cmd)
+    .option('--seed <n>', 'seed of the user-id sequence', nonNegativeInt, 1)
+    .option('--workers <n>', 'driver threads, each with its own connections (default: one per core, less one when the system under test runs on this machine)', positiveIntAtMost(256, 'more threads than that is not load'));
   for (const f of STRATEGY_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.attribute, f.parse));
   return cmd
     .option('--fencing', 'give the lock a fencing token the coupon row checks (redis-pubsub, redis-fair)')

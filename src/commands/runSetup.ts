@@ -31,6 +31,7 @@ export async function runSetup(flags: RunFlags): Promise<RunSetup> {
       port: flags.port,
       database,
       seed: flags.seed,
+      ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
       options: strategyOptions(flags),
     },
     thresholds,

@@ -4,8 +4,8 @@
  * the order their answers came back, the VU curves added. A user id seen in several parts is one
  * user, so the identity audit treats them as the service did.
  */
-import type { LoadRun, VuSample } from '../load/driver.js';
-import { RequestLog } from '../load/recorder.js';
+import type { LoadRun } from '../load/driver.js';
+import { addedVus, mergedLog } from '../load/merge.js';
 import type { LoadedHistory } from './read.js';
 
 export function mergeHistories(parts: LoadedHistory[]): LoadedHistory {
@@ -26,32 +26,4 @@ export function mergeHistories(parts: LoadedHistory[]): LoadedHistory {
     run,
     ...(parts[0]!.header ? { header: { ...parts[0]!.header, startedAt: run.startedAt, durationMs, ...(first?.header?.baseline ? { baseline: first.header.baseline } : {}) } } : {}),
   };
-}
-
-/** Every request of every part, each part's times moved by its offset, in the order the answers came. */
-function mergedLog(logs: RequestLog[], offsets: number[]): RequestLog {
-  const order: Array<{ part: number; i: number; endMs: number }> = [];
-  logs.forEach((log, part) => {
-    for (let i = 0; i < log.length; i++) order.push({ part, i, endMs: log.sentAtMs.get(i) + offsets[part]! + log.latencyMs.get(i) });
-  });
-  order.sort((a, b) => a.endMs - b.endMs);
-  const merged = new RequestLog();
-  for (const { part, i } of order) {
-    const log = logs[part]!;
-    merged.add({ sentAtMs: log.sentAtMs.get(i) + offsets[part]!, latencyMs: log.latencyMs.get(i), status: log.status.get(i), observation: log.observationOf(i), userId: log.userId.get(i) });
-  }
-  return merged;
-}
-
-/** The sum of step curves: at each moment any part changed, every part's last value (0 before its first sample). */
-function addedVus(curves: VuSample[][]): VuSample[] {
-  const times = [...new Set(curves.flatMap((c) => c.map((s) => s.atMs)))].sort((a, b) => a - b);
-  const next = curves.map(() => 0);
-  const now = curves.map(() => 0);
-  return times.map((atMs) => {
-    curves.forEach((curve, k) => {
-      while (next[k]! < curve.length && curve[next[k]!]!.atMs <= atMs) now[k] = curve[next[k]!++]!.vus;
-    });
-    return { atMs, vus: now.reduce((a, b) => a + b, 0) };
-  });
 }

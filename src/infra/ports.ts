@@ -43,3 +43,11 @@ export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 500): P
     socket.once('error', () => done(false));
   });
 }
+
+/** A name or address of this machine's loopback interface. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (net.isIP(host) === 4) return host.startsWith('127.');
+  if (net.isIP(host) === 6) return host === '::1';
+  return false;
+}

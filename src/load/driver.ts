@@ -6,6 +6,7 @@ import { ArrivalSchedule } from './arrivals.js';
 import { scheduleDuration, vusAt, type StageSchedule } from './stages.js';
 import { userPicker } from './userIds.js';
 import { VirtualUser } from './virtualUser.js';
+import { driveOnWorkers } from './workers/pool.js';
 
 export interface DriveRequest extends StageSchedule {
   plan: RequestPlan;
@@ -20,6 +21,13 @@ export interface DriveRequest extends StageSchedule {
   onStart?: (clock: () => number) => void;
   /** An arrival-rate executor: `stages` targets are then iterations per timeUnit. */
   arrival?: Arrival;
+  /** Split the load over this many worker threads, each with its own connections (src/load/workers/); needs a plan with a `source`. */
+  workers?: number;
+  /** VU numbers are vuOffset + 1, vuOffset + 1 + vuStride, ...: unique across workers (default 0 and 1). */
+  vuOffset?: number;
+  vuStride?: number;
+  /** When the load's clock starts, as performance.timeOrigin + performance.now() (a worker starts on its main thread's clock). */
+  startAtMs?: number;
 }
 
 /** The part of a scenario the driver reads; a scenario (src/config.ts) has these fields under these names. */
@@ -51,6 +59,8 @@ export interface LoadRun {
   droppedIterations?: number;
   /** Connection errors by socket error code (ECONNREFUSED, EMFILE, ECLOSED: closed by the server). */
   connErrors?: Record<string, number>;
+  /** A driver on several threads: what each worker sent, and the CPU its thread used (null where /proc cannot say). */
+  workers?: Array<{ worker: number; requests: number; cpuMs: number | null }>;
 }
 
 const TICK_MS = 10;
@@ -72,21 +82,23 @@ interface Executor {
  * arrival-rate executors start iterations on their own clock, on free VUs.
  */
 export async function drive(req: DriveRequest): Promise<LoadRun> {
+  if ((req.workers ?? 1) > 1 && req.plan.source) return driveOnWorkers(req, req.workers!, req.plan.source);
   const log = new RequestLog();
   const nextUserId = userPicker(req.userPool, req.seed);
   const totalMs = scheduleDuration(req) * 1000;
-  const t0 = performance.now();
+  const t0 = req.startAtMs !== undefined ? req.startAtMs - performance.timeOrigin : performance.now();
   const clock = () => performance.now() - t0;
-  const startedAt = new Date().toISOString();
+  const startedAt = new Date(performance.timeOrigin + t0).toISOString();
+  const vuNumber = (count: number) => (req.vuOffset ?? 0) + (count - 1) * (req.vuStride ?? 1) + 1;
   req.onStart?.(clock);
   const vuSamples: VuSample[] = [];
   let lastSampleMs = -SAMPLE_MS;
   let lastTickS = 0;
   let fatal: Error | undefined;
   const connErrors: Record<string, number> = {};
-  const vuOptions = (vu: number, onFree?: (vu: VirtualUser) => void) => ({
+  const vuOptions = (count: number, onFree?: (vu: VirtualUser) => void) => ({
     plan: req.plan,
-    vu,
+    vu: vuNumber(count),
     thinkMs: req.thinkTime * 1000,
     timeoutSec: req.timeout,
     nextUserId,
@@ -141,7 +153,8 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   return { startedAt, durationMs: clock(), log, vuSamples, connErrors, ...(executor.dropped ? { droppedIterations: executor.dropped() } : {}) };
 }
 
-type VuOptions = (vu: number, onFree?: (vu: VirtualUser) => void) => ConstructorParameters<typeof VirtualUser>[0];
+/** The options of the `count`-th VU this driver starts (1-based). */
+type VuOptions = (count: number, onFree?: (vu: VirtualUser) => void) => ConstructorParameters<typeof VirtualUser>[0];
 
 /** k6's ramping-vus: the active VU count follows the stages; each VU loops request, think, request. */
 function rampingVus(schedule: StageSchedule, options: VuOptions): Executor {

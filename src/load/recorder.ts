@@ -64,6 +64,24 @@ export class RequestLog {
     return this.lags ? this.lags.get(i) : 0;
   }
 
+  /** Request i as it was added (its Server-Timing as a header of the phases kept): to copy it into another log. */
+  record(i: number): RequestRecord {
+    const timing = this.timingPhases.flatMap((phase, k) => {
+      const ms = this.timingColumns[k]!.get(i);
+      return Number.isNaN(ms) ? [] : [`${phase};dur=${ms}`];
+    });
+    const lag = this.scheduleLagMs(i);
+    return {
+      sentAtMs: this.sentAtMs.get(i),
+      latencyMs: this.latencyMs.get(i),
+      status: this.status.get(i),
+      observation: this.observationOf(i),
+      userId: this.userId.get(i),
+      ...(lag ? { scheduleLagMs: lag } : {}),
+      ...(timing.length > 0 ? { serverTiming: timing.join(', ') } : {}),
+    };
+  }
+
   /** Milliseconds the server said request i spent in `phase` (NaN when it did not say). */
   timing(phase: string, i: number): number {
     const index = this.timingPhases.indexOf(phase);

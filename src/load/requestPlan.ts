@@ -3,6 +3,8 @@
  * its HTTP contract; a target's plan comes from its file (src/service/requestPlan.ts).
  */
 import { decodeResponse, type Observation } from '../outcomes.js';
+import type { TargetFile } from '../service/schema.js';
+import type { RunValues } from '../service/requestPlan.js';
 
 /** What one request is about: the user it is for, and k6's __VU / __ITER. */
 export interface RequestContext {
@@ -24,7 +26,17 @@ export interface OutgoingRequest {
   body?: string;
 }
 
+/**
+ * What a plan is built from, kept so a driver worker (another thread) can build it again: the
+ * plan itself holds functions, which cannot cross threads.
+ */
+export type PlanSource =
+  | { kind: 'embedded'; baseUrl: string; path: string }
+  | { kind: 'target'; target: TargetFile; run: RunValues; timeoutMs: number; ports?: number[] };
+
 export interface RequestPlan {
+  /** Absent for a plan made in place (a test's, a benchmark's): it then runs on one thread. */
+  source?: PlanSource;
   hostname: string;
   port: number;
   /** Instances on several ports (a started service): VU k is bound to ports[(k - 1) % n]. */
@@ -48,6 +60,7 @@ export function embeddedPlan(baseUrl: string, path: string): RequestPlan {
   const url = new URL(baseUrl);
   const headers = { 'content-type': 'application/json' };
   return {
+    source: { kind: 'embedded', baseUrl, path },
     hostname: url.hostname,
     port: Number(url.port),
     build: ({ userId }) => ({ method: 'POST', path, headers, body: `{"userId":${userId}}` }),

@@ -49,6 +49,10 @@ export const LoadSummarySchema = z.object({
   latencyFromIntended: LatencySchema.optional(),
   /** Connection errors by socket error code (EMFILE: this machine ran out of file descriptors; ECLOSED: the server closed the socket). */
   connErrors: counts.optional(),
+  /** A driver on several threads (--workers): what each sent and the CPU its thread used (null where /proc cannot say). */
+  workers: z
+    .array(z.object({ worker: z.number().int(), requests: z.number().int(), cpuPercent: z.number().nullable(), cpuUsPerRequest: z.number().nullable() }))
+    .optional(),
   /** Where the sale phase's time went, from Server-Timing headers (null: the service sent none). */
   breakdown: TimeBreakdownSchema.nullable().optional(),
 });
@@ -135,6 +139,16 @@ export function summarise(run: LoadRun): LoadSummary {
     distinctUsers: users.size,
     phases,
     ...(run.connErrors && Object.keys(run.connErrors).length > 0 ? { connErrors: run.connErrors } : {}),
+    ...(run.workers
+      ? {
+          workers: run.workers.map((w) => ({
+            worker: w.worker,
+            requests: w.requests,
+            cpuPercent: w.cpuMs === null || run.durationMs <= 0 ? null : (w.cpuMs / run.durationMs) * 100,
+            cpuUsPerRequest: w.cpuMs === null || w.requests === 0 ? null : (w.cpuMs * 1000) / w.requests,
+          })),
+        }
+      : {}),
     ...(open ? { droppedIterations: run.droppedIterations, latencyFromIntended: fromIntended.stats() } : {}),
     breakdown: breakDown(log, phases.sale.startS * 1000, phases.sale.endS * 1000 + 1e-6),
   };

@@ -66,8 +66,17 @@ export function loadTable(report: Report): string {
     ['client errors', `timeouts ${count(CLIENT_ENDINGS.timeout)}  connection ${count(CLIENT_ENDINGS.connError)}${connErrorCodes(l.connErrors)}  interrupted ${count(CLIENT_ENDINGS.interrupted)}`],
     ['releases failed', releaseFailures(report)],
     ['vus', `peak ${int(l.peakVUs)}  distinct users ${int(l.distinctUsers)}  duration ${l.durationS.toFixed(1)}s`],
+    ...workerRows(l),
   );
   return t.toString();
+}
+
+/** A driver on several threads: each worker's requests, and its thread's CPU (of one core, and per request). */
+function workerRows(l: Report['load']): string[][] {
+  if (!l.workers) return [];
+  const cpu = (w: NonNullable<Report['load']['workers']>[number]) =>
+    w.cpuPercent === null ? '' : `, cpu ${w.cpuPercent.toFixed(0)}%${w.cpuUsPerRequest === null ? '' : ` (${w.cpuUsPerRequest.toFixed(0)} µs/req)`}`;
+  return [['driver workers', l.workers.map((w) => `#${w.worker} ${int(w.requests)} req${cpu(w)}`).join('  ')]];
 }
 
 /** The open model's own figures: what it could not start, and latency as the arrivals saw it. */

@@ -1,10 +1,10 @@
 /** Reading a target file (JSON or YAML) and the checks that come before anything is sent. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
+import { isLoopback } from '../infra/ports.js';
 import { describeIssues, TargetFileSchema, type TargetFile } from './schema.js';
 import { templateUrl } from './template.js';
 
@@ -46,9 +46,3 @@ export function assertLoopbackTarget(target: TargetFile, allowRemote: boolean): 
   }
 }
 
-function isLoopback(host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
-}

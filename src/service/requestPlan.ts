@@ -50,6 +50,7 @@ export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number
   const request = compileRequest(target.request);
   const decode = compileOutcomeRules(target.outcomes);
   const plan: RequestPlan = {
+    source: { kind: 'target', target, run, timeoutMs, ...(ports ? { ports } : {}) },
     hostname: request.origin.hostname.replace(/^\[|\]$/g, ''),
     port: Number(request.origin.port || 80),
     ...(ports && target.request.url.includes(PORT_PLACEHOLDER) ? { ports } : {}),
