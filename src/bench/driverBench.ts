@@ -28,6 +28,8 @@ interface Row {
   what: string;
   rate: number;
   latency: Pick<LatencyStats, 'med' | 'p95' | 'p99' | 'max'>;
+  /** CPU time the generator used per request, in µs (user + system, all its threads; from the kernel). */
+  cpuUsPerRequest?: number;
 }
 
 export function startNoopServer(): Promise<{ child: ChildProcess; url: string }> {
@@ -38,8 +40,10 @@ export function startNoopServer(): Promise<{ child: ChildProcess; url: string }>
   });
 }
 
-async function ourDriver(url: string, vus: number, thinkTime: number, seconds: number, rampS: number): Promise<Row> {
+async function ourDriver(url: string, vus: number, thinkTime: number, seconds: number, rampS: number, workers = 1): Promise<Row> {
+  const cpuBefore = process.cpuUsage();
   const run = await drive({
+    workers,
     plan: embeddedPlan(url, '/noop'),
     startVUs: 0,
     stages: [
@@ -52,8 +56,10 @@ async function ourDriver(url: string, vus: number, thinkTime: number, seconds: n
     userPool: 1000,
     seed: 1,
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const s = summarise(run);
-  return { what: `couponbench driver, ${vus} VUs, think ${thinkTime}s`, rate: s.rate, latency: s.latency };
+  const threads = workers > 1 ? `, ${workers} workers` : ', 1 worker';
+  return { what: `couponbench driver, ${vus} VUs, think ${thinkTime}s${threads}`, rate: s.rate, latency: s.latency, cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, s.requests) };
 }
 
 async function autocannonRun(url: string, connections: number, seconds: number, connectionRate?: number): Promise<Row> {
@@ -76,17 +82,28 @@ request = function()
 end
 `;
 
-async function wrkRun(url: string, connections: number, seconds: number): Promise<Row | undefined> {
+async function wrkRun(url: string, connections: number, seconds: number, threads = 1): Promise<Row | undefined> {
   const wrk = which('wrk');
   if (!wrk) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'couponbench-wrk-'));
   try {
     const script = join(dir, 'post.lua');
     await writeFile(script, WRK_SCRIPT);
-    const r = await execa(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, '--latency', `${url}/noop`], { reject: false });
+    // The shell waits for wrk, then prints its own /proc stat: cutime + cstime are wrk's CPU (clock ticks).
+    const line = `"$0" -t${threads} -c${connections} -d${seconds}s -s "$1" --latency "$2"; echo; cat /proc/$$/stat`;
+    const r = await execa('sh', ['-c', line, wrk, script, `${url}/noop`], { reject: false });
     const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+    const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
     const pick = (p: string) => parseWrkMs(new RegExp(`\\s${p}%\\s+(\\S+)`).exec(r.stdout)?.[1]);
-    return { what: `wrk -t1 -c${connections}, the same POST (Lua body per request)`, rate, latency: { med: pick('50'), p95: pick('90'), p99: pick('99'), max: parseWrkMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(r.stdout)?.[1]) } };
+    const stat = r.stdout.trim().split('\n').pop() ?? '';
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[13]) + Number(fields[14]);
+    return {
+      what: `wrk -t${threads} -c${connections}, the same POST (Lua body per request)`,
+      rate,
+      latency: { med: pick('50'), p95: pick('90'), p99: pick('99'), max: parseWrkMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(r.stdout)?.[1]) },
+      ...(requests > 0 && Number.isFinite(cpuTicks) ? { cpuUsPerRequest: (cpuTicks * 10_000) / requests } : {}),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -101,10 +118,11 @@ function parseWrkMs(text: string | undefined): number {
 
 function print(out: NodeJS.WritableStream, title: string, rows: Row[]): void {
   out.write(`\n${title}\n`);
-  out.write(`${'load generator'.padEnd(58)} ${'req/s'.padStart(9)} ${'med'.padStart(9)} ${'p95'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)}\n`);
+  out.write(`${'load generator'.padEnd(62)} ${'req/s'.padStart(9)} ${'med'.padStart(9)} ${'p95'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)} ${'cpu/req'.padStart(9)}\n`);
   for (const r of rows) {
     const l = r.latency;
-    out.write(`${r.what.padEnd(58)} ${int(r.rate).padStart(9)} ${ms(l.med).padStart(9)} ${ms(l.p95).padStart(9)} ${ms(l.p99).padStart(9)} ${ms(l.max).padStart(9)}\n`);
+    const cpu = r.cpuUsPerRequest === undefined ? '-' : `${r.cpuUsPerRequest.toFixed(0)}µs`;
+    out.write(`${r.what.padEnd(62)} ${int(r.rate).padStart(9)} ${ms(l.med).padStart(9)} ${ms(l.p95).padStart(9)} ${ms(l.p99).padStart(9)} ${ms(l.max).padStart(9)} ${cpu.padStart(9)}\n`);
   }
 }
 
@@ -119,14 +137,19 @@ export async function runDriverBenchmark(opts: DriverBenchOptions, out: NodeJS.W
     print(out, 'paced load (what a coupon run looks like): latency here is what the generator adds', paced);
     out.write('(autocannon p95 column is its p97.5: run() reports no p95)\n');
 
-    const closed = [await ourDriver(url, 100, 0, 10, 0), await autocannonRun(url, 100, 10)];
-    const wrk = await wrkRun(url, 100, 10);
-    if (wrk) closed.push(wrk);
-    print(out, 'closed loop, 100 connections, no think time, one thread each, every request the same POST: throughput ceiling of each generator', closed);
-    const base = closed[closed.length - 1]!;
-    out.write(`couponbench driver throughput = ${(closed[0]!.rate / base.rate).toFixed(2)} × ${wrk ? 'wrk (POST for POST)' : 'autocannon run()'}\n`);
-    if (wrk) out.write('(wrk p95 column is its p90: wrk --latency reports 50/75/90/99)\n');
-    else out.write('(wrk not installed: apt-get install wrk to compare against it)\n');
+    const one = await ourDriver(url, 100, 0, 10, 0);
+    const two = await ourDriver(url, 100, 0, 10, 0, 2);
+    const closed = [one, two, await autocannonRun(url, 100, 10)];
+    const wrk1 = await wrkRun(url, 100, 10, 1);
+    const wrk2 = await wrkRun(url, 100, 10, 2);
+    for (const w of [wrk1, wrk2]) if (w) closed.push(w);
+    print(out, 'closed loop, 100 connections, no think time, every request the same POST: throughput ceiling of each generator, and its CPU per request', closed);
+    if (wrk1 && wrk2) {
+      out.write(`couponbench driver throughput: 1 worker = ${(one.rate / wrk1.rate).toFixed(2)} × wrk -t1, 2 workers = ${(two.rate / wrk2.rate).toFixed(2)} × wrk -t2 (POST for POST)\n`);
+      out.write('(wrk p95 column is its p90: wrk --latency reports 50/75/90/99; cpu/req is user + system time from the kernel, all threads)\n');
+    } else {
+      out.write(`couponbench driver throughput: 1 worker = ${(one.rate / closed[2]!.rate).toFixed(2)} × autocannon run()\n(wrk not installed: apt-get install wrk to compare against it)\n`);
+    }
   } finally {
     child.kill();
   }

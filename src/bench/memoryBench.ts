@@ -7,6 +7,7 @@
  * which this exercises with the same code, beside the live connections.
  */
 import { drive } from '../load/driver.js';
+import { assertOpenFiles, openFilesLimit } from '../load/limits.js';
 import type { RequestLog } from '../load/recorder.js';
 import { embeddedPlan } from '../load/requestPlan.js';
 import { perSecondSeries, summarise } from '../load/summary.js';
@@ -48,6 +49,8 @@ function copyInto(log: RequestLog, target: number): void {
 }
 
 export async function runMemoryBenchmark(opts: MemoryBenchOptions, out: NodeJS.WritableStream): Promise<void> {
+  // Each VU holds a socket here and one in the no-op server (a child with the same limit): one line now, not a failure mid-run.
+  assertOpenFiles(opts.vus, openFilesLimit());
   const { child, url } = await startNoopServer();
   const rss = rssSampler();
   try {

@@ -33,7 +33,7 @@ export const pauseHolder: Fault = {
         continue;
       }
       const injected = frozen(targets, thaw, `instance ${instance} (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid, instance, holding: holder.key }]);
-      watch(targets, holder, injected);
+      watch(targets, holder, instance, injected);
       return injected;
     }
     const target = instanceOf(targets, spec);
@@ -42,17 +42,26 @@ export const pauseHolder: Fault = {
   },
 };
 
-/** Note when the frozen owner's lock is gone, and who takes it next. */
-function watch(targets: FaultTargets, stopped: LockHolder, injected: Frozen): void {
+/**
+ * Note when the frozen instance's lock is gone, and who takes it next. Commands the instance had
+ * already sent still land while it is frozen (a release, then its next acquire): an owner of the
+ * frozen instance is still the frozen instance holding the lock.
+ */
+function watch(targets: FaultTargets, stopped: LockHolder, frozenInstance: number, injected: Frozen): void {
   let expired = false;
   let busy = false;
+  let held = stopped.owner;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     targets
       .lockHolder!()
       .then((now) => {
-        if (now?.owner === stopped.owner) return;
+        if (now?.owner === held) return;
+        if (now && now.instance === frozenInstance) {
+          held = now.owner;
+          return;
+        }
         if (!expired) {
           expired = true;
           injected.events.push({ type: 'lease-expired', atS: at(targets) });

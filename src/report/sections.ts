@@ -145,7 +145,8 @@ function faultSection(rows: ComparisonRow[]): ComparisonSection | undefined {
       if (r.expected || r.faults.length === 0) {
         const broke = violationSummary(r);
         const locks = r.runs.filter((run) => run.lockBroken).length;
-        return `${verdictCell(r)}${broke ? `: ${broke}` : ''}${locks > 0 ? `; lock broke in ${locks} of ${r.runs.length}, the data held` : ''}`;
+        const held = r.runs.filter((run) => run.lockBroken && run.verdict === 'pass').length === locks ? ', the data held' : '';
+        return `${verdictCell(r)}${broke ? `: ${broke}` : ''}${locks > 0 ? `; lock broke in ${locks} of ${r.runs.length}${held}` : ''}`;
       }
       return faultEffect(r);
     })]),
