@@ -96,8 +96,11 @@ describe('a service couponbench starts, under link faults', () => {
   });
 
   it('the Redis lock released with an unconditional DEL breaks when its holder is frozen past its lease (pause-holder)', async () => {
-    const file = writeTarget(dir, 'holder.yaml', await startedShop('shop-holder', 'redis-lock', 'shop_redis_lock_holder'));
-    const FREEZE = ['--fault', 'pause-holder@0.5s:1s', '--fault', 'pause-holder@1.8s:1s'];
+    // A freeze breaks the data when it lands between the holder's read and its write, so the
+    // holder here checks for 20 ms in between, as services do, and is frozen three times.
+    const shop = await startedShop('shop-holder', 'redis-lock', 'shop_redis_lock_holder');
+    const file = writeTarget(dir, 'holder.yaml', { ...shop, service: { ...shop.service, env: { ...shop.service.env, SHOP_CHECK_MS: '20' } } });
+    const FREEZE = ['--fault', 'pause-holder@0.3s:0.8s', '--fault', 'pause-holder@1.2s:0.8s', '--fault', 'pause-holder@2.1s:0.8s'];
     const r = await cli(['run', '--target', file, '--quantity', '100000', ...LOAD, ...FREEZE, '--gate', '-q', '--out', join(dir, 'holder.json')]);
     expect(r.exitCode, r.stderr).toBe(1);
     const report = await readReport(join(dir, 'holder.json'));
