@@ -23,6 +23,28 @@ export interface RequestRecord {
   serverTiming?: string | string[];
 }
 
+/**
+ * Requests i..j of a log as typed columns: what a driver worker sends its main thread (the
+ * buffers are moved, not copied), a few bytes a request rather than an object each.
+ */
+export interface RecordBatch {
+  sentAtMs: Float64Array;
+  latencyMs: Float32Array;
+  status: Uint16Array;
+  userId: Uint32Array;
+  /** Index into `observations`. */
+  observation: Uint8Array;
+  observations: Observation[];
+  lags?: Float32Array;
+  /** Per Server-Timing phase, ms (NaN where a request did not name it). */
+  timings: Array<{ phase: string; ms: Float32Array }>;
+}
+
+/** The buffers of a batch, to move them to another thread. */
+export function batchBuffers(b: RecordBatch): ArrayBuffer[] {
+  return [b.sentAtMs, b.latencyMs, b.status, b.userId, b.observation, ...(b.lags ? [b.lags] : []), ...b.timings.map((t) => t.ms)].map((a) => a.buffer as ArrayBuffer);
+}
+
 export class RequestLog {
   length = 0;
   readonly sentAtMs = new Column((n) => new Float64Array(n));
@@ -52,6 +74,45 @@ export class RequestLog {
     // Columns start as NaN and each row is written once, so phases a response did not name stay NaN.
     if (r.serverTiming !== undefined) {
       parseServerTiming(r.serverTiming, (name, ms) => this.timingColumn(name)?.set(i, ms));
+    }
+  }
+
+  /** Requests from..length-1 as a batch. */
+  batch(from: number): RecordBatch {
+    const n = Math.max(0, this.length - from);
+    const fill = <T extends Float64Array | Float32Array | Uint16Array | Uint32Array | Uint8Array>(to: T, column: { get(i: number): number }) => {
+      for (let k = 0; k < n; k++) to[k] = column.get(from + k);
+      return to;
+    };
+    return {
+      sentAtMs: fill(new Float64Array(n), this.sentAtMs),
+      latencyMs: fill(new Float32Array(n), this.latencyMs),
+      status: fill(new Uint16Array(n), this.status),
+      userId: fill(new Uint32Array(n), this.userId),
+      observation: fill(new Uint8Array(n), this.observationIndex),
+      observations: [...this.observations],
+      ...(this.lags ? { lags: fill(new Float32Array(n), this.lags) } : {}),
+      timings: this.timingPhases.map((phase, k) => ({ phase, ms: fill(new Float32Array(n), this.timingColumns[k]!) })),
+    };
+  }
+
+  /** Add every request of a batch, in its order. */
+  append(b: RecordBatch): void {
+    const observation = b.observations.map((o) => this.intern(o));
+    const timings = b.timings.map((t) => ({ column: this.timingColumn(t.phase), ms: t.ms }));
+    for (let k = 0; k < b.sentAtMs.length; k++) {
+      const i = this.length++;
+      this.sentAtMs.set(i, b.sentAtMs[k]!);
+      this.latencyMs.set(i, b.latencyMs[k]!);
+      this.status.set(i, b.status[k]!);
+      this.observationIndex.set(i, observation[b.observation[k]!]!);
+      this.userId.set(i, b.userId[k]!);
+      const lag = b.lags?.[k];
+      if (lag) {
+        this.lags ??= new Column((n) => new Float32Array(n));
+        this.lags.set(i, lag);
+      }
+      for (const t of timings) if (t.column && !Number.isNaN(t.ms[k])) t.column.set(i, t.ms[k]!);
     }
   }
 

@@ -1,5 +1,5 @@
 import { CLIENT_ENDINGS, type Observation } from '../outcomes.js';
-import { PacedConnection } from './autocannonClient.js';
+import { PacedConnection } from './httpConnection.js';
 import type { RequestLog } from './recorder.js';
 import { portOf, type RequestPlan, type VuSession } from './requestPlan.js';
 

@@ -44,7 +44,7 @@ export async function driveOnWorkers(req: DriveRequest, count: number, plan: Pla
         new Promise<void>((resolve, reject) => {
           worker.on('message', (message: WorkerMessage) => {
             if (message.type === 'records') {
-              for (const r of message.records) live.add(r);
+              live.append(message.batch);
               vusNow[k] = message.vus;
             } else if (message.type === 'done') {
               done[k] = message;

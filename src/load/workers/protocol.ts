@@ -4,7 +4,7 @@
  * a second, and its totals at the end.
  */
 import type { DriveRequest, VuSample } from '../driver.js';
-import type { RequestRecord } from '../recorder.js';
+import type { RecordBatch } from '../recorder.js';
 import type { PlanSource } from '../requestPlan.js';
 
 /** The part of a DriveRequest that crosses to a worker: no functions, the plan as its inputs. */
@@ -21,6 +21,6 @@ export type MainMessage = { type: 'start'; startAtMs: number };
 export type WorkerMessage =
   | { type: 'ready' }
   /** Requests recorded since the last batch, and the VUs busy now. */
-  | { type: 'records'; records: RequestRecord[]; vus: number }
+  | { type: 'records'; batch: RecordBatch; vus: number }
   | { type: 'done'; durationMs: number; vuSamples: VuSample[]; connErrors: Record<string, number>; droppedIterations?: number; requests: number; cpuMs: number | null }
   | { type: 'fatal'; message: string; usage: boolean };

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { UsageError } from '../../errors.js';
 import { drive } from '../driver.js';
-import type { RequestLog } from '../recorder.js';
+import { batchBuffers, type RequestLog } from '../recorder.js';
 import { planFrom } from './plan.js';
 import type { MainMessage, WorkerData, WorkerMessage } from './protocol.js';
 
@@ -28,12 +28,11 @@ function threadCpuMs(): number | null {
 }
 
 let sent = 0;
-/** The records added since the last batch, as plain objects the main thread adds to its log. */
+/** The requests recorded since the last batch, as typed columns moved (not copied) to the main thread. */
 function flush(log: RequestLog, vus: number): void {
-  const records = [];
-  for (let i = sent; i < log.length; i++) records.push(log.record(i));
+  const batch = log.batch(sent);
   sent = log.length;
-  post({ type: 'records', records, vus });
+  port.postMessage({ type: 'records', batch, vus } satisfies WorkerMessage, batchBuffers(batch));
 }
 
 port.once('message', (message: MainMessage) => {
