@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { expect, inject } from 'vitest';
 import type { Infra } from '../src/infra/types.js';
 import { Resources } from '../src/lifecycle.js';
@@ -6,6 +6,10 @@ import { runOnInfra, type RunConfig } from '../src/run.js';
 import type { Scenario } from '../src/config.js';
 import { DEFAULT_STRATEGY_OPTIONS } from '../strategies/index.js';
 import type { Report } from '../src/report/schema.js';
+import { packageRoot } from '../src/paths.js';
+
+/** The command as users run it. */
+export const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 
 /** The suite's shared infra, as a run sees it (never stopped by a run). */
 export function sharedInfra(): Infra {

@@ -42,11 +42,31 @@ describe('HTML report', () => {
   it('plots issued and stock as shares of the initial stock, readable whatever its size, and marks each sell-out', () => {
     const { atomic } = fixtureCast();
     const huge = { ...atomic, config: { ...atomic.config, scenario: { ...atomic.config.scenario, quantity: 10_000_000 } } };
-    const [series] = chartData([huge]).series;
+    const data = chartData([huge]);
+    const [series] = data.series;
     expect(Math.max(...series!.stock)).toBeLessThanOrEqual(100);
     expect(series!.stock[0]).toBeGreaterThan(99);
+    // 0.01% of ten million is a flat line at 0: the issued count gets its own axis instead.
+    expect(Math.max(...series!.issued)).toBeLessThan(1);
+    expect(data.issuedAxis).toBe('count');
+    expect(series!.issuedCount.at(-1)).toBe(huge.load.issued);
+    expect(chartData([atomic]).issuedAxis).toBe('share');
     const soldOut = { ...atomic, load: { ...atomic.load, phases: { ...atomic.load.phases!, soldOutAtS: 3.2 } } };
     expect(chartData([soldOut]).series[0]!.soldOutAtS).toBe(3.2);
+  });
+
+  it('draws the issued count on its own axis when the stock dwarfs it', async () => {
+    const { atomic } = fixtureCast();
+    const huge = { ...atomic, config: { ...atomic.config, scenario: { ...atomic.config.scenario, quantity: 10_000_000 } } };
+    const file = join(dir, 'huge.html');
+    writeFileSync(file, EXPORTERS.html.render({ scenario: 'fixture', rows: [comparisonRow(huge)], reports: [huge] }));
+    const dom = await renderedDom(file, mkdtempSync(join(tmpdir(), 'cb-chromium-')));
+    expect(dom).toContain('issued so far (solid, count, left axis)');
+    const painted = /data-painted-pixels="([\d,]+)"/.exec(dom)![1]!.split(',').map(Number);
+    expect(painted[3]).toBeGreaterThan(500);
+    // Three axes on the issued chart: seconds, the count, the stock's %.
+    const issuedChart = dom.slice(dom.indexOf('id="chart-issued"'));
+    expect((issuedChart.match(/class="u-axis"/g) ?? []).length).toBe(3);
   });
 
   it('takes a screenshot a person can look at', async () => {

@@ -1,6 +1,6 @@
 import { ExitCode } from '../errors.js';
 import type { LoadedReport } from '../report/files.js';
-import { formatGate, gateExitCode, gateReport, nothingServed } from '../report/gate.js';
+import { formatGate, gateExitCode, gateReports, nothingServed } from '../report/gate.js';
 import type { Threshold } from '../report/thresholds.js';
 
 /**
@@ -10,7 +10,7 @@ import type { Threshold } from '../report/thresholds.js';
  */
 export function exitByVerdict(reports: LoadedReport[], opts: { gate?: boolean; thresholds: Threshold[] }, stream: NodeJS.WritableStream): number {
   if (opts.gate || opts.thresholds.length > 0) {
-    const results = reports.map((r) => gateReport(r.report, opts.thresholds, r.file));
+    const results = gateReports(reports, opts.thresholds);
     stream.write(`${formatGate(results)}\n`);
     return gateExitCode(results);
   }

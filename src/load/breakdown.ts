@@ -45,8 +45,8 @@ export function breakDown(log: RequestLog, fromMs: number, toMs: number): TimeBr
     const sent = log.sentAtMs.get(i);
     return sent >= fromMs && sent < toMs && log.status.get(i) !== 0 && log.timingPhases.some((p) => !Number.isNaN(log.timing(p, i)));
   };
-  const histograms = log.timingPhases.map(() => new LatencyHistogram());
-  const latencies = new LatencyHistogram();
+  const histograms = log.timingPhases.map(() => LatencyHistogram.empty());
+  const latencies = LatencyHistogram.empty();
   for (let i = 0; i < log.length; i++) {
     if (!inWindow(i)) continue;
     latencies.record(log.latencyMs.get(i));

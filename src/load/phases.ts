@@ -21,6 +21,9 @@ export const PhaseSchema = z.object({
   p99: z.number(),
   /** Arrival-rate executors: p95 measured from each request's intended start (absent for VUs). */
   p95FromIntended: z.number().optional(),
+  /** The HDR histograms behind p50..p99 and p95FromIntended, encoded, so repeats merge; absent in older reports. */
+  hdr: z.string().optional(),
+  hdrFromIntended: z.string().optional(),
 });
 export type Phase = z.infer<typeof PhaseSchema>;
 
@@ -47,8 +50,8 @@ export function splitPhases(run: LoadRun): Phases {
   const phase = (fromMs: number, toMs: number): Phase => {
     let requests = 0;
     let issued = 0;
-    const latencies = new LatencyHistogram();
-    const fromIntended = new LatencyHistogram();
+    const latencies = LatencyHistogram.empty();
+    const fromIntended = LatencyHistogram.empty();
     for (let i = 0; i < log.length; i++) {
       const sent = log.sentAtMs.get(i);
       if (sent < fromMs || sent >= toMs) continue;
@@ -69,7 +72,8 @@ export function splitPhases(run: LoadRun): Phases {
       p50: latencies.at(50),
       p95: latencies.at(95),
       p99: latencies.at(99),
-      ...(open ? { p95FromIntended: fromIntended.at(95) } : {}),
+      hdr: latencies.encode(),
+      ...(open ? { p95FromIntended: fromIntended.at(95), hdrFromIntended: fromIntended.encode() } : {}),
     };
   };
   // Requests sent up to the moment the last unit was answered belong to the sale (inclusive).

@@ -17,6 +17,8 @@ export const LatencySchema = z.object({
   p95: z.number(),
   p99: z.number(),
   max: z.number(),
+  /** The HDR histogram behind these figures, encoded (src/load/latencyHistogram.ts); absent in older reports. */
+  hdr: z.string().optional(),
 });
 export type LatencyStats = z.infer<typeof LatencySchema>;
 
@@ -104,9 +106,9 @@ export function summarise(run: LoadRun): LoadSummary {
   const statusCounts: Record<string, number> = {};
   const results: Record<string, number> = {};
   const users = new UserSet();
-  const latency = new LatencyHistogram();
+  const latency = LatencyHistogram.empty();
   const open = run.droppedIterations !== undefined;
-  const fromIntended = new LatencyHistogram();
+  const fromIntended = LatencyHistogram.empty();
   let responses = 0;
   for (let i = 0; i < log.length; i++) {
     const status = log.status.get(i);
@@ -131,7 +133,7 @@ export function summarise(run: LoadRun): LoadSummary {
     rate: durationS > 0 ? log.length / durationS : 0,
     issued,
     issuedRate: durationS > 0 ? issued / durationS : 0,
-    latency: latency.stats(),
+    latency: latency.kept(),
     statusCounts,
     results,
     outcomes,
@@ -149,7 +151,7 @@ export function summarise(run: LoadRun): LoadSummary {
           })),
         }
       : {}),
-    ...(open ? { droppedIterations: run.droppedIterations, latencyFromIntended: fromIntended.stats() } : {}),
+    ...(open ? { droppedIterations: run.droppedIterations, latencyFromIntended: fromIntended.kept() } : {}),
     breakdown: breakDown(log, phases.sale.startS * 1000, phases.sale.endS * 1000 + 1e-6),
   };
 }
@@ -162,7 +164,7 @@ export function perSecondSeries(run: LoadRun): SeriesPoint[] {
   const latencies: LatencyHistogram[] = [];
   for (let s = 0; s < seconds; s++) {
     points.push({ second: s, vus: 0, sent: 0, responses: 0, issued: 0, failed: 0, p50: 0, p95: 0, p99: 0 });
-    latencies.push(new LatencyHistogram());
+    latencies.push(LatencyHistogram.empty());
   }
   for (let i = 0; i < log.length; i++) {
     const sent = log.sentAtMs.get(i);

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { describeFaultEvent, faultLabel, type FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import { saleIssuedRate } from '../load/summary.js';
+import { LatencyHistogram } from '../load/latencyHistogram.js';
 import { efficiency, type Report } from './schema.js';
 import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
@@ -114,6 +115,9 @@ export const ComparisonRowSchema = z.object({
     /** Arrival-rate executors only: iterations dropped (whole run), and p95 from the intended start (sale phase). */
     dropped: z.number().optional(),
     p95FromIntended: z.number().optional(),
+    /** The sale phase's latency histograms, HDR-encoded: what repeats merge their percentiles from. */
+    hdr: z.string().optional(),
+    hdrFromIntended: z.string().optional(),
   }),
   /** Share of requests, 0..1, by failure group (src/outcomes.ts). */
   failures: failureShares,
@@ -138,7 +142,7 @@ function saleThroughput(l: Report['load']): ComparisonRow['throughput'] {
   const sale = l.phases?.sale;
   const open =
     l.droppedIterations !== undefined && l.latencyFromIntended
-      ? { dropped: l.droppedIterations, p95FromIntended: sale?.p95FromIntended ?? l.latencyFromIntended.p95 }
+      ? { dropped: l.droppedIterations, p95FromIntended: sale?.p95FromIntended ?? l.latencyFromIntended.p95, ...definedHdr(sale?.hdrFromIntended ?? l.latencyFromIntended.hdr, 'hdrFromIntended') }
       : {};
   return {
     rate: l.rate,
@@ -148,7 +152,28 @@ function saleThroughput(l: Report['load']): ComparisonRow['throughput'] {
     p99: sale?.p99 ?? l.latency.p99,
     max: l.latency.max,
     requests: l.requests,
+    ...definedHdr(sale?.hdr ?? l.latency.hdr, 'hdr'),
     ...open,
+  };
+}
+
+const definedHdr = <K extends string>(hdr: string | undefined, key: K) => (hdr === undefined ? {} : ({ [key]: hdr } as Record<K, string>));
+
+/**
+ * The throughput of K runs: latency percentiles from the runs' histograms added together (as if
+ * one run had made every request), the slowest request of all, and rates and counts as medians.
+ * Reports older than HDR-encoded histograms fall back to the median of each percentile.
+ */
+function repeatThroughput(rows: ComparisonRow[]): ComparisonRow['throughput'] {
+  const all = rows.map((r) => r.throughput);
+  const figures = medians(all.map(({ hdr: _hdr, hdrFromIntended: _intended, ...rest }) => rest));
+  const sale = all.every((t) => t.hdr) ? LatencyHistogram.merged(all.map((t) => t.hdr!)) : undefined;
+  const intended = all.every((t) => t.hdrFromIntended) ? LatencyHistogram.merged(all.map((t) => t.hdrFromIntended!)) : undefined;
+  return {
+    ...figures,
+    max: Math.max(...all.map((t) => t.max)),
+    ...(sale ? { p50: sale.at(50), p95: sale.at(95), p99: sale.at(99), hdr: sale.encode() } : {}),
+    ...(intended ? { p95FromIntended: intended.at(95), hdrFromIntended: intended.encode() } : {}),
   };
 }
 
@@ -208,9 +233,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-function medians<T extends Record<string, number>>(objects: T[]): T {
+/** The median of each field; a field some objects lack is left out. */
+function medians<T extends Record<string, number | undefined>>(objects: T[]): T {
   const keys = Object.keys(objects[0]!) as Array<keyof T>;
-  return Object.fromEntries(keys.map((k) => [k, median(objects.map((o) => o[k] as number))])) as T;
+  return Object.fromEntries(keys.filter((k) => objects.every((o) => typeof o[k] === 'number')).map((k) => [k, median(objects.map((o) => o[k] as number))])) as T;
 }
 
 /**
@@ -232,7 +258,7 @@ export function aggregateRows(rows: ComparisonRow[]): ComparisonRow {
     runs: rows.flatMap((r) => r.runs),
     lockBroken: rows.every((r) => r.lockBroken),
     integrity: { ...medians(rows.map((r) => integrityCounts(r))), verdict: worst },
-    throughput: medians(rows.map((r) => r.throughput)),
+    throughput: repeatThroughput(rows),
     failures: medians(rows.map((r) => r.failures)),
     fairness: {
       earlyWinnerShare: median(rows.map((r) => r.fairness.earlyWinnerShare)),

@@ -2,7 +2,8 @@ import { ExitCode } from '../errors.js';
 import { CLIENT_ENDINGS } from '../outcomes.js';
 import { connErrorCodes, int } from './format.js';
 import { writtenOrigin } from '../service/template.js';
-import { faultLabelsRun, faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
+import { faultLabelsRun, faultsRun, lockFailures, promisesIntegrity, rowKey } from './comparison.js';
+import { combinable, combineRepeats } from './repeats.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
 
@@ -21,6 +22,8 @@ export interface GateResult {
   message: string;
   thresholds: ThresholdCheck[];
   passed: boolean;
+  /** Runs of one configuration judged together: integrity run by run, thresholds on their merged figures. */
+  runs?: number;
 }
 
 /**
@@ -68,6 +71,31 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
 
 const GATE_FAILURES: IntegrityGate[] = ['violated', 'race-not-reproduced', 'nothing-served'];
 
+/**
+ * The gate over many reports. Runs of one configuration (the same scenario and comparison row:
+ * `matrix --repeat`, or a folder of runs) are one result: every run must pass the integrity
+ * gate, and thresholds are checked once, on the runs combined (histograms merged, counts added),
+ * as k6 checks a threshold over the whole test. Reports older than HDR-encoded histograms are
+ * judged one by one.
+ */
+export function gateReports(reports: Array<{ report: Report; file?: string }>, thresholds: Threshold[]): GateResult[] {
+  const groups = new Map<string, Array<{ report: Report; file?: string }>>();
+  for (const r of reports) {
+    const key = `${r.report.config.scenario.name}\u0000${rowKey(r.report)}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].flatMap((runs) => {
+    if (runs.length === 1 || !combinable(runs.map((r) => r.report))) return runs.map((r) => gateReport(r.report, thresholds, r.file));
+    const each = runs.map((r) => gateReport(r.report, [], r.file));
+    const failing = each.findIndex((g) => GATE_FAILURES.includes(g.integrity));
+    const shown = each[Math.max(failing, 0)]!;
+    const combined = combineRepeats(runs.map((r) => r.report));
+    const checks = thresholds.map((t) => checkThreshold(t, combined));
+    const which = failing >= 0 ? `run ${failing + 1} of ${runs.length}` : `each of ${runs.length} runs`;
+    return [{ ...shown, file: undefined, runs: runs.length, message: `${which}: ${shown.message}`, thresholds: checks, passed: failing < 0 && checks.every((c) => c.ok) }];
+  });
+}
+
 /** How each client observation that is neither a coupon nor a refusal is said in a count. */
 function describeEnding(observation: string, n: number, report: Report): string {
   const plural = n === 1 ? '' : 's';
@@ -108,10 +136,12 @@ export function formatGate(results: GateResult[]): string {
     lines.push(`${r.passed ? '✓' : '✗'} ${r.strategy}: ${r.message}`);
     for (const t of r.thresholds) {
       const unit = metricUnit(t.metric);
-      lines.push(`    ${t.ok ? '✓' : '✗'} ${t.expression}  (actual ${t.actual.toFixed(2)}${unit === '/s' ? '/s' : unit})`);
+      const merged = r.runs ? `, ${r.runs} runs merged` : '';
+      lines.push(`    ${t.ok ? '✓' : '✗'} ${t.expression}  (actual ${t.actual.toFixed(2)}${unit === '/s' ? '/s' : unit}${merged})`);
     }
   }
-  const failed = results.filter((r) => !r.passed).length;
-  lines.push(failed === 0 ? `gate passed: ${results.length} report(s)` : `gate FAILED: ${failed} of ${results.length} report(s)`);
+  const reports = (rs: GateResult[]) => rs.reduce((n, r) => n + (r.runs ?? 1), 0);
+  const failed = reports(results.filter((r) => !r.passed));
+  lines.push(failed === 0 ? `gate passed: ${reports(results)} report(s)` : `gate FAILED: ${failed} of ${reports(results)} report(s)`);
   return lines.join('\n');
 }

@@ -28,12 +28,23 @@ interface ChartSeries {
   /** Issued so far and stock left, as % of the initial stock: readable whatever the stock's size. */
   issued: number[];
   stock: number[];
+  /** Issued so far, as a count: plotted instead of the share when the stock dwarfs what was issued. */
+  issuedCount: number[];
   /** When the last unit went (null: never sold out): a mark on every chart. */
   soldOutAtS: number | null;
 }
 
 /** Per-second series of each report, as the page's charts read them. */
-export function chartData(reports: Report[]): { seconds: number[]; series: ChartSeries[]; faults: Array<{ label: string; startS: number; endS: number }> } {
+/** Below this share of the stock issued by every run, a share of it is a flat line: the count gets its own axis. */
+const FLAT_SHARE = 10;
+
+export function chartData(reports: Report[]): {
+  seconds: number[];
+  series: ChartSeries[];
+  /** How the issued chart plots issued so far: as % of the stock (beside stock left), or as a count on its own axis. */
+  issuedAxis: 'share' | 'count';
+  faults: Array<{ label: string; startS: number; endS: number }>;
+} {
   const length = Math.max(...reports.map((r) => r.series.length));
   const seconds = Array.from({ length }, (_, i) => i);
   const series = reports.map((r) => {
@@ -46,13 +57,15 @@ export function chartData(reports: Report[]): { seconds: number[]; series: Chart
       sent: r.series.map((p) => p.sent),
       p95: r.series.map((p) => p.p95),
       issued: cumulative.map(share),
+      issuedCount: cumulative,
       stock: cumulative.map((n) => share(Math.max(0, r.config.scenario.quantity - n))),
       soldOutAtS: r.load.phases?.soldOutAtS ?? null,
     };
   });
   // Fault intervals, shaded on every chart (an instant gets a thin band).
   const faults = reports.flatMap((r) => r.faults.map((f) => ({ label: `${rowKey(r)}: ${faultLabel(f)} on ${f.target}`, startS: f.startS, endS: f.endS })));
-  return { seconds, series, faults };
+  const issuedAxis = series.every((s) => Math.max(0, ...s.issued) < FLAT_SHARE) ? 'count' : 'share';
+  return { seconds, series, issuedAxis, faults };
 }
 
 function sectionHtml(section: ComparisonSection): string {
@@ -74,7 +87,9 @@ const PAGE_SCRIPT = `
     { id: 'vus', title: 'virtual users', key: 'vus' },
     { id: 'sent', title: 'requests sent per second', key: 'sent' },
     { id: 'p95', title: 'p95 latency (ms) of responses in each second', key: 'p95' },
-    { id: 'issued', title: 'issued so far (solid) and stock left (dashed), % of the initial stock', key: 'issued', dashed: 'stock', range: [0, 100] }
+    data.issuedAxis === 'share'
+      ? { id: 'issued', title: 'issued so far (solid) and stock left (dashed), % of the initial stock', key: 'issued', dashed: 'stock', range: [0, 100] }
+      : { id: 'issued', title: 'issued so far (solid, count, left axis) and stock left (dashed, % of the initial stock, right axis)', key: 'issuedCount', dashed: 'stock', dashedScale: '%' }
   ];
   var painted = charts.map(function () { return 0; });
   function shadeFaults(u) {
@@ -139,18 +154,24 @@ const PAGE_SCRIPT = `
       series.push({ label: s.label, stroke: palette[k % palette.length], width: 2, points: { show: false } });
       columns.push(s[c.key]);
       if (c.dashed) {
-        series.push({ label: s.label + ' stock', stroke: palette[k % palette.length], width: 1, dash: [6, 4], points: { show: false } });
+        series.push({ label: s.label + ' stock', stroke: palette[k % palette.length], width: 1, dash: [6, 4], points: { show: false }, scale: c.dashedScale || 'y' });
         columns.push(s[c.dashed]);
       }
     });
     var y = c.range ? { range: c.range } : { range: function (u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; } };
+    var scales = { x: { time: false }, y: y };
+    // A y axis wide enough for "24,000" or "1.5k": labels are never cut.
+    var axes = [{ label: 'second' }, { size: 72 }];
+    if (c.dashedScale) {
+      scales[c.dashedScale] = { range: [0, 100] };
+      axes.push({ scale: c.dashedScale, side: 1, size: 56, grid: { show: false } });
+    }
     new uPlot({
       title: c.title, width: 920, height: 260, series: series,
       // One legend for all charts (above them), not one per chart: uPlot's lays out tall and mostly empty.
       legend: { show: false },
-      scales: { x: { time: false }, y: y },
-      // A y axis wide enough for "24,000" or "1.5k": labels are never cut.
-      axes: [{ label: 'second' }, { size: 72 }],
+      scales: scales,
+      axes: axes,
       hooks: { drawClear: [shadeFaults], draw: [markSoldOut, function (u) { countPainted(i, u); }] }
     }, columns, el);
   });
