@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { packageRoot } from '../src/paths.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InfraError } from '../src/errors.js';
@@ -30,9 +35,16 @@ async function withStateDir(body: () => Promise<void>): Promise<void> {
 }
 
 describe('local infra', () => {
-  it('starts private mariadbd and redis-server on free ports and stops them, leaving nothing behind', async () => {
-    const infra = await startLocalInfra(2);
+  it('starts private mariadbd, redis-server and postgres on free ports and stops them, leaving nothing behind', async () => {
+    const infra = await startLocalInfra(2, false, undefined, { postgres: true });
     try {
+      expect(infra.postgresUrl).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+      expect(new URL(infra.postgresUrl!).port).not.toBe('5432');
+      const client = new pg.Client(infra.postgresUrl);
+      await client.connect();
+      expect((await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v).toMatch(/^PostgreSQL \d+/);
+      // An open client must not hold up the stop: postgres is asked for its fast shutdown.
+      client.on('error', () => {});
       expect(infra.mysqlUrl).toMatch(/^mysql:\/\/root@127\.0\.0\.1:\d+\/$/);
       expect(new URL(infra.mysqlUrl).port).not.toBe('3306');
       expect(infra.redisUrls).toHaveLength(2);
@@ -44,6 +56,23 @@ describe('local infra', () => {
     }
     expect(infra.daemons.some((d) => isAlive(d.pid))).toBe(false);
     expect(existsSync(infra.dir)).toBe(false);
+  });
+
+  it('leaves no postgres behind when the process that started it is killed with SIGKILL', async () => {
+    const local = pathToFileURL(join(packageRoot(), 'dist', 'src', 'infra', 'local.js')).href;
+    const script = `const { startLocalInfra } = await import(${JSON.stringify(local)});
+      const infra = await startLocalInfra(1, false, undefined, { postgres: true });
+      console.log(JSON.stringify({ dir: infra.dir, pids: infra.daemons.map((d) => d.pid) }));
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = await new Promise<{ dir: string; pids: number[] }>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()))));
+    expect(started.pids).toHaveLength(3);
+    expect(started.pids.every(isAlive)).toBe(true);
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (started.pids.some(isAlive) || existsSync(started.dir))) await sleep(100);
+    expect(started.pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(started.dir)).toBe(false);
   });
 });
 

@@ -80,8 +80,8 @@ describe('the link proxy', () => {
     expect(parseFaultFlag('stall#redis@5s:3s')).toEqual({ kind: 'stall', link: 'redis', at: 5, duration: 3 });
     expect(parseFaultFlag('reset#mysql@6s')).toEqual({ kind: 'reset', link: 'mysql', at: 6, duration: 0 });
     expect(parseFaultFlag('pause-instance#2@3s:2s')).toEqual({ kind: 'pause-instance', instance: 2, at: 3, duration: 2 });
-    expect(() => parseFaultFlag('latency@1s:1s')).toThrow(/link latency acts on a link: name it \(mysql, redis\)/);
-    expect(() => parseFaultFlag('stall#postgres@1s:1s')).toThrow(/link/);
+    expect(() => parseFaultFlag('latency@1s:1s')).toThrow(/link latency acts on a link: name it \(mysql, postgres, redis\)/);
+    expect(() => parseFaultFlag('stall#mongodb@1s:1s')).toThrow(/link/);
   });
 });
 

@@ -8,6 +8,8 @@ import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/f
 import type { Format } from '../report/formats/index.js';
 import type { Report } from '../report/schema.js';
 import { assertLoopbackTarget, loadTarget } from '../service/file.js';
+import type { TargetFile } from '../service/schema.js';
+import { assertEmbeddedLinks, EMBEDDED_LINKS } from '../system/embedded.js';
 import { addRunOptions, positiveInt, type RunFlags } from './options.js';
 import { assertWritable } from '../atomicFile.js';
 import { FAULTS } from '../faults/index.js';
@@ -55,7 +57,7 @@ const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boole
  * instant for kills and resets); a link fault once per link, or on the one named
  * (`latency#mysql`; latency: 1 s each way).
  */
-function faultsFor(names: string, runS: number): FaultSpec[][] {
+function faultsFor(names: string, runS: number, reachable: readonly LinkName[]): FaultSpec[][] {
   const kinds = names === 'all' ? [...FAULT_KINDS] : list(names);
   const at = Math.round((runS / 3) * 10) / 10;
   return kinds.flatMap((name) => {
@@ -69,9 +71,15 @@ function faultsFor(names: string, runS: number): FaultSpec[][] {
       return [[{ kind, at, duration }]];
     }
     if (linkName !== undefined && !(LINK_NAMES as readonly string[]).includes(linkName)) throw new UsageError(`"${name}": no link ${linkName} (links: ${LINK_NAMES.join(', ')})`);
-    const links = linkName ? [linkName as LinkName] : LINK_NAMES;
+    const links = linkName ? [linkName as LinkName] : reachable;
     return links.map((link) => [{ kind, at, duration, link, ...(kind === 'latency' ? { amount: 1 } : {}) }]);
   });
+}
+
+/** The links some target declares (all of them when none does, so that each skipped run says why). */
+function declaredLinks(targets: TargetFile[]): readonly LinkName[] {
+  const declared = LINK_NAMES.filter((name) => targets.some((t) => t.links[name]));
+  return declared.length > 0 ? declared : LINK_NAMES;
 }
 
 async function matrix(flags: Flags): Promise<number> {
@@ -84,7 +92,8 @@ async function matrix(flags: Flags): Promise<number> {
   await assertOutputsWritable({}, flags.reportsDir);
   if (flags.out) await assertWritable(flags.out, '--out');
   assertCeilingMeasured(setup.thresholds, flags.calibrate && targets.length === 0, 'it is measured for --strategies unless --no-calibrate');
-  const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario)) : undefined;
+  const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario), targets.length > 0 ? declaredLinks(targets.map((t) => t.target)) : EMBEDDED_LINKS) : undefined;
+  if (targets.length === 0) [setup.base.scenario.faults, ...(faultSets ?? [])].forEach(assertEmbeddedLinks);
   const quiet = Boolean(flags.quiet || flags.format === 'json');
   const skipped: string[] = [];
   const serviceRuns = targets.length > 0 ? targetRuns({ targets, repeat: flags.repeat, base: setup.base, faultSets }, (line) => skipped.push(line)) : [];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
 import { UsageError } from '../errors.js';
+import { assertEmbeddedLinks } from '../system/embedded.js';
 import type { Baseline } from '../history/format.js';
 import { writeHistory } from '../history/write.js';
 import type { LoadRun } from '../load/driver.js';
@@ -55,6 +56,7 @@ async function run(flags: Flags): Promise<number> {
   const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote), flags.reset) : undefined;
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
+  if (ref) assertEmbeddedLinks(setup.base.scenario.faults);
   await assertOutputsWritable(flags);
   assertCeilingMeasured(setup.thresholds, Boolean(flags.calibrate), 'add --calibrate');
   const quiet = Boolean(flags.quiet || flags.json);

@@ -21,7 +21,7 @@ export function survivedFaults(survives: Survives | undefined): FaultKind[] {
 export const LINK_FAULTS = ['latency', 'stall', 'reset', 'down'] as const satisfies readonly FaultKind[];
 
 /** The dependencies a link fault can act on, through couponbench's proxy (src/faults/links/). */
-export const LINK_NAMES = ['mysql', 'redis'] as const;
+export const LINK_NAMES = ['mysql', 'postgres', 'redis'] as const;
 export const LinkNameSchema = z.enum(LINK_NAMES);
 export type LinkName = z.infer<typeof LinkNameSchema>;
 

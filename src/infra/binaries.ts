@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
@@ -29,3 +29,29 @@ export function firstAvailable(names: string[]): string | undefined {
 
 export const MYSQL_SERVER_BINARIES = ['mariadbd', 'mysqld'];
 export const REDIS_SERVER_BINARIES = ['redis-server'];
+
+/** Where Debian keeps each PostgreSQL major version's server binaries (not on PATH). */
+const POSTGRES_LIB = '/usr/lib/postgresql';
+
+/** The directory holding `initdb` and `postgres`: on PATH, else the newest of /usr/lib/postgresql/<major>/bin. */
+export function postgresBinDir(): string | undefined {
+  const onPath = which('initdb');
+  if (onPath && which('postgres')) return onPath.slice(0, onPath.lastIndexOf('/'));
+  let majors: string[] = [];
+  try {
+    majors = readdirSync(POSTGRES_LIB).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  } catch {
+    return undefined;
+  }
+  for (const major of majors) {
+    const bin = join(POSTGRES_LIB, major, 'bin');
+    try {
+      accessSync(join(bin, 'initdb'), constants.X_OK);
+      accessSync(join(bin, 'postgres'), constants.X_OK);
+      return bin;
+    } catch {
+      /* an older or partial install: keep looking */
+    }
+  }
+  return undefined;
+}

@@ -6,6 +6,7 @@ import type { Infra, InfraProcesses } from './types.js';
 import { freePort } from './ports.js';
 import { startLocalMysql } from './mysqlServer.js';
 import { startLocalRedis } from './redisServer.js';
+import { startLocalPostgres } from './postgresServer.js';
 import { INFRA_DIR_PREFIX, sweepStaleInfra, thisProcess, writeOwner } from './ownership.js';
 import type { Daemon } from './process.js';
 import { startReaper } from './reaper.js';
@@ -45,14 +46,14 @@ export interface LocalInfra extends Infra {
 }
 
 /**
- * Private mariadbd + redis-server(s) on free ports, data in a fresh temp directory. `down()`
+ * Private mariadbd + redis-server(s) (and postgres, when asked) on free ports, data in a fresh temp directory. `down()`
  * stops them and removes the directory. If any start fails, whatever did start is stopped.
  * Until they are kept (`couponbench up` calls `keep()` once it saved their state), the daemons'
  * lives are tied to ours: a reaper process stops them and removes the directory if couponbench
  * dies without doing so itself, and `resources` (given) stops them on Ctrl-C even mid-start.
  * Every start first sweeps what killed runs left behind.
  */
-export async function startLocalInfra(redisNodes: number, kept = false, resources?: Resources): Promise<LocalInfra> {
+export async function startLocalInfra(redisNodes: number, kept = false, resources?: Resources, opts: { postgres?: boolean } = {}): Promise<LocalInfra> {
   assertTempDirUsable();
   await sweepStaleInfra();
   const dir = mkdtempSync(join(tmpdir(), INFRA_DIR_PREFIX));
@@ -89,24 +90,33 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
     reaper.release();
   };
   try {
-    const mysqlPort = await freePort();
+    const taken: number[] = [];
+    const nextPort = async () => {
+      let port = await freePort();
+      while (taken.includes(port)) port = await freePort();
+      taken.push(port);
+      return port;
+    };
+    const mysqlPort = await nextPort();
     const redisPorts: number[] = [];
-    while (redisPorts.length < redisNodes) {
-      const port = await freePort();
-      if (port !== mysqlPort && !redisPorts.includes(port)) redisPorts.push(port);
-    }
+    while (redisPorts.length < redisNodes) redisPorts.push(await nextPort());
+    const postgresPort = opts.postgres ? await nextPort() : undefined;
     const startup = Promise.allSettled([
       startLocalMysql(dir, mysqlPort, kept, spawned, abort.signal),
       ...redisPorts.map((port, i) => startLocalRedis(dir, port, kept, i === 0 ? 'redis' : `redis-${i + 1}`, spawned, [], abort.signal)),
+      ...(postgresPort ? [startLocalPostgres(dir, postgresPort, kept, spawned, abort.signal)] : []),
     ]);
     starting = startup;
     const started = await startup;
     for (const s of started) if (s.status === 'fulfilled') daemons.push(s.value.daemon);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const [mysql, ...redis] = started.map((s) => (s as PromiseFulfilledResult<{ url: string }>).value);
+    const values = started.map((s) => (s as PromiseFulfilledResult<{ url: string; daemon: Daemon }>).value);
+    const [mysql, ...rest] = values;
+    const redis = rest.slice(0, redisNodes);
+    const postgres = postgresPort ? rest[redisNodes] : undefined;
     const redisUrls = redis.map((r) => r.url);
-    const redisDaemons = started.slice(1).map((s) => (s as PromiseFulfilledResult<{ daemon: Daemon }>).value.daemon);
+    const redisDaemons = redis.map((r) => r.daemon);
     const processes: InfraProcesses = {
       mysqlPid: daemons[0]!.pid,
       redisPids: () => redisDaemons.map((d) => d.pid),
@@ -119,7 +129,19 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
         redisDaemons[index] = again.daemon;
       },
     };
-    return { kind: 'local', shared: false, mysqlUrl: mysql!.url, redisUrl: redisUrls[0]!, redisUrls, dir, daemons, down, processes, ...(kept ? { keep } : {}) };
+    return {
+      kind: 'local',
+      shared: false,
+      mysqlUrl: mysql!.url,
+      redisUrl: redisUrls[0]!,
+      redisUrls,
+      ...(postgres ? { postgresUrl: postgres.url } : {}),
+      dir,
+      daemons,
+      down,
+      processes,
+      ...(kept ? { keep } : {}),
+    };
   } catch (err) {
     await down();
     throw err;

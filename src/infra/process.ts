@@ -23,14 +23,15 @@ export interface Daemon extends ProcessRef {
  * group (a terminal Ctrl-C reaches it too) and, through util-linux `setpriv --pdeathsig`, the
  * kernel sends it SIGTERM if couponbench dies without stopping it (kill -9).
  */
-export function startDaemon(name: string, bin: string, args: string[], logFile: string, detached = false): Daemon {
+export function startDaemon(name: string, bin: string, args: string[], logFile: string, detached = false, opts: DaemonOptions = {}): Daemon {
   const fd = openSync(logFile, 'a');
   const setpriv = detached ? undefined : which('setpriv');
+  const user = opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {};
   let child: ChildProcess;
   try {
     child = setpriv
-      ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args], { stdio: ['ignore', fd, fd] })
-      : spawn(bin, args, { stdio: ['ignore', fd, fd], detached });
+      ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args], { stdio: ['ignore', fd, fd], ...user })
+      : spawn(bin, args, { stdio: ['ignore', fd, fd], detached, ...user });
   } finally {
     closeSync(fd);
   }
@@ -49,14 +50,21 @@ export function startDaemon(name: string, bin: string, args: string[], logFile: 
     startTime: startTimeOf(pid) ?? '',
     logFile,
     exited: () => hasExited,
-    stop: (timeoutMs = 15_000) => stopChild(child, exit, timeoutMs),
+    stop: (timeoutMs = 15_000) => stopChild(child, exit, timeoutMs, opts.stopSignal ?? 'SIGTERM'),
   };
 }
 
-/** SIGTERM our own child and wait until Node has reaped it; SIGKILL if it will not go. */
-async function stopChild(child: ChildProcess, exit: Promise<void>, timeoutMs: number): Promise<void> {
+export interface DaemonOptions {
+  /** Run as this user (a server that refuses to run as root: postgres). */
+  user?: { uid: number; gid: number };
+  /** How to ask it to stop (postgres: SIGINT, its fast shutdown; SIGTERM waits for every client to leave). */
+  stopSignal?: NodeJS.Signals;
+}
+
+/** Signal our own child to stop and wait until Node has reaped it; SIGKILL if it will not go. */
+async function stopChild(child: ChildProcess, exit: Promise<void>, timeoutMs: number, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+  child.kill(signal);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   if ((await Promise.race([exit, timedOut])) === 'timeout') {

@@ -14,6 +14,8 @@ export interface Infra {
   redisUrl: string;
   /** All independent Redis nodes (redlock uses several). */
   redisUrls: string[];
+  /** A PostgreSQL server, where one was asked for (`--db postgres`, the test suite). */
+  postgresUrl?: string;
   /** redisUrl names a node of a Redis Cluster: clients are ioredis Cluster clients. */
   redisCluster?: boolean;
   /** The daemons themselves, where this run started them (local infra): what faults act on. */

@@ -4,10 +4,10 @@
  * becomes one line naming the probe, the statement and what the database said.
  */
 import { Redis } from 'ioredis';
-import mysql from 'mysql2/promise';
 import { InfraError, UsageError } from '../errors.js';
 import { redactUrl } from '../infra/clients.js';
 import type { IssuedProbe, Probe, TargetFile } from './schema.js';
+import { openSqlSession, type SqlRow, type SqlSession } from './sql/index.js';
 import { compileTemplate, type TemplateValues } from './template.js';
 
 /** What the issued probe found: a count, and the users in the order returned when it names them. */
@@ -18,48 +18,39 @@ export interface IssuedRead {
 
 export class TargetState {
   /** Reset steps run here: they may write. */
-  private resetConnection: Promise<mysql.Connection> | undefined;
+  private resetSession: Promise<SqlSession> | undefined;
   /** Probes run here: every transaction read-only, every statement under the probe time limit. */
-  private probeConnection: Promise<mysql.Connection> | undefined;
+  private probeSession: Promise<SqlSession> | undefined;
   private redisClient: Promise<Redis> | undefined;
   /** Statements on the wire: close() cuts them (Ctrl-C during a probe) instead of waiting. */
   private busy = 0;
 
   constructor(
-    private readonly target: Pick<TargetFile, 'mysql' | 'redis'> & { audit: Pick<TargetFile['audit'], 'timeout'> },
+    private readonly target: Pick<TargetFile, 'mysql' | 'postgres' | 'redis'> & { audit: Pick<TargetFile['audit'], 'timeout'> },
     private readonly values: TemplateValues,
   ) {}
 
-  /** Run a reset step's statement on the target's MySQL; `where` names it in errors. */
-  async sql(statement: string, where: string): Promise<mysql.RowDataPacket[]> {
-    this.resetConnection ??= this.openMysql(async () => {});
+  /** Run a reset step's statement on the target's database; `where` names it in errors. */
+  async sql(statement: string, where: string): Promise<SqlRow[]> {
+    this.resetSession ??= this.openSql(false);
     const text = compileTemplate(statement, 'text').render(this.values);
-    return this.query(await this.resetConnection, text, where);
+    return this.counted(async () => (await this.resetSession!).run(text, where));
   }
 
   /**
    * Run a probe: in a read-only transaction that is rolled back, under the probe time limit, so
    * an audit never changes what it audits (a function that deletes rows fails instead of deleting).
    */
-  async probeSql(statement: string, where: string): Promise<mysql.RowDataPacket[]> {
-    this.probeConnection ??= this.openMysql((conn) => limitStatements(conn, this.target.audit.timeout));
-    const conn = await this.probeConnection;
+  async probeSql(statement: string, where: string): Promise<SqlRow[]> {
+    this.probeSession ??= this.openSql(true);
     const text = compileTemplate(statement, 'text').render(this.values);
-    await conn.query('START TRANSACTION READ ONLY');
-    try {
-      return await this.query(conn, text, where);
-    } finally {
-      await conn.query('ROLLBACK').catch(() => {});
-    }
+    return this.counted(async () => (await this.probeSession!).probe(text, where));
   }
 
-  private async query(conn: mysql.Connection, text: string, where: string): Promise<mysql.RowDataPacket[]> {
+  private async counted<T>(work: () => Promise<T>): Promise<T> {
     this.busy++;
     try {
-      const [rows] = await conn.query<mysql.RowDataPacket[]>({ sql: text, rowsAsArray: false });
-      return Array.isArray(rows) ? rows : [];
-    } catch (err) {
-      throw new UsageError(`${where}: ${text}: ${mysqlProblem(err as Error & { errno?: number }, this.target.audit.timeout)}`);
+      return await work();
     } finally {
       this.busy--;
     }
@@ -106,33 +97,30 @@ export class TargetState {
   }
 
   async versions(): Promise<{ mysqlVersion: string; redisVersion: string }> {
-    const mysqlVersion = this.target.mysql ? String(Object.values((await this.probeSql('SELECT VERSION()', 'mysql version'))[0] ?? {})[0] ?? 'unknown') : 'n/a';
+    const hasSql = Boolean(this.target.mysql ?? this.target.postgres);
+    const mysqlVersion = hasSql ? await this.counted(async () => {
+      this.probeSession ??= this.openSql(true);
+      return (await this.probeSession).version();
+    }) : 'n/a';
     const redisVersion = this.target.redis ? (/redis_version:(\S+)/.exec(String(await this.redis('INFO server', 'redis version')))?.[1] ?? 'unknown') : 'n/a';
     return { mysqlVersion, redisVersion };
   }
 
   async close(): Promise<void> {
-    const conns = [this.resetConnection, this.probeConnection];
+    const sessions = [this.resetSession, this.probeSession];
     const client = this.redisClient;
     const cut = this.busy > 0;
-    this.resetConnection = this.probeConnection = undefined;
+    this.resetSession = this.probeSession = undefined;
     this.redisClient = undefined;
-    for (const conn of conns) await conn?.then((c) => (cut ? c.destroy() : c.end())).catch(() => {});
+    for (const session of sessions) await session?.then((s) => s.close(cut)).catch(() => {});
     await client?.then((c) => c.disconnect()).catch(() => {});
   }
 
-  private openMysql(setup: (conn: mysql.Connection) => Promise<void>): Promise<mysql.Connection> {
-    const url = this.target.mysql;
-    if (!url) throw new UsageError('the target file has no "mysql" URL');
-    return mysql
-      .createConnection({ uri: url, connectTimeout: 5000, multipleStatements: false, supportBigNumbers: true, bigNumberStrings: false })
-      .catch((err: Error) => {
-        throw new InfraError(`cannot reach the target's MySQL at ${redactUrl(url)}: ${err.message}`);
-      })
-      .then(async (conn) => {
-        await setup(conn);
-        return conn;
-      });
+  /** The file's SQL database: its "mysql" or its "postgres" URL (a file gives at most one). */
+  private openSql(forProbes: boolean): Promise<SqlSession> {
+    const url = this.target.mysql ?? this.target.postgres;
+    if (!url) throw new UsageError('the target file has no "mysql" or "postgres" URL');
+    return openSqlSession({ url, limitS: this.target.audit.timeout, forProbes });
   }
 
   private redisConnection(): Promise<Redis> {
@@ -153,25 +141,7 @@ export class TargetState {
   }
 }
 
-/** MariaDB's max_statement_time (seconds) or MySQL's max_execution_time (milliseconds, SELECT only). */
-async function limitStatements(conn: mysql.Connection, seconds: number): Promise<void> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
-  if (/mariadb/i.test(String(rows[0]?.v))) await conn.query('SET SESSION max_statement_time = ?', [seconds]);
-  else await conn.query('SET SESSION max_execution_time = ?', [Math.ceil(seconds * 1000)]);
-}
-
-/** ER_STATEMENT_TIMEOUT (MariaDB), ER_QUERY_TIMEOUT (MySQL). */
-const TIMED_OUT = new Set([1969, 3024]);
-/** ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION. */
-const WROTE_IN_READ_ONLY = 1792;
-
-function mysqlProblem(err: Error & { errno?: number }, limitS: number): string {
-  if (err.errno !== undefined && TIMED_OUT.has(err.errno)) return `still running after ${limitS} s, stopped (audit.timeout)`;
-  if (err.errno === WROTE_IN_READ_ONLY) return 'tried to write: a probe only reads (it runs in a read-only transaction, rolled back)';
-  return `MySQL says: ${err.message}`;
-}
-
-function firstValue(rows: mysql.RowDataPacket[], shown: string, where: string): unknown {
+function firstValue(rows: SqlRow[], shown: string, where: string): unknown {
   if (rows.length === 0) throw new UsageError(`${where} returned no row: ${shown}`);
   return Object.values(rows[0]!)[0];
 }

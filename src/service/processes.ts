@@ -29,7 +29,7 @@ export type LinkPorts = Partial<Record<LinkName, number>>;
 
 /** `{port}`, `{links.mysql.port}`, `{links.redis.port}` filled in. */
 export function fillServiceText(text: string, port: number, links: LinkPorts): string {
-  return text.replace(/\{(port|links\.(mysql|redis)\.port)\}/g, (_all, name: string, link?: LinkName) => String(link ? links[link] : port));
+  return text.replace(/\{(port|links\.(mysql|postgres|redis)\.port)\}/g, (_all, name: string, link?: LinkName) => String(link ? links[link] : port));
 }
 
 const STOP_GRACE_MS = 5000;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { DurationSchema } from '../duration.js';
-import { SurvivesSchema } from '../faults/spec.js';
+import { LINK_NAMES, SurvivesSchema } from '../faults/spec.js';
 import { PLACEHOLDERS, PORT_PLACEHOLDER, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, writtenOrigin, type PlaceholderName } from './template.js';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -136,9 +136,9 @@ export const OutcomeRuleSchema = z
   .strict();
 export type OutcomeRule = z.infer<typeof OutcomeRuleSchema>;
 
-/** `{port}`, `{links.mysql.port}`, `{links.redis.port}`: what a started service's environment and readiness check may name. */
+/** `{port}` and `{links.<link>.port}` (`{links.mysql.port}`, ...): what a started service's environment and readiness check may name. */
 const SERVICE_PLACEHOLDER = /\{([^}]*)\}/g;
-const SERVICE_PLACEHOLDERS = ['port', 'links.mysql.port', 'links.redis.port'];
+const SERVICE_PLACEHOLDERS = ['port', ...LINK_NAMES.map((name) => `links.${name}.port`)];
 const serviceText = z.string().superRefine((text, ctx) => {
   for (const [, name] of text.matchAll(SERVICE_PLACEHOLDER)) {
     if (!SERVICE_PLACEHOLDERS.includes(name!)) ctx.addIssue({ code: 'custom', message: `{${name}} cannot be used here (use ${SERVICE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})` });
@@ -198,6 +198,8 @@ export const TargetFileSchema = z
       .optional(),
     outcomes: z.array(OutcomeRuleSchema).min(1),
     mysql: z.string().regex(/^mysql:\/\//, 'a mysql:// URL').optional(),
+    /** Or PostgreSQL: sql probes and reset steps run on whichever of the two the file gives. */
+    postgres: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// (or postgresql://) URL').optional(),
     redis: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
     audit: z
       .object({
@@ -213,7 +215,7 @@ export const TargetFileSchema = z
     /** Started by couponbench (absent: the service runs elsewhere). */
     service: ServiceStartSchema.optional(),
     /** Dependencies reached through couponbench's proxy, for link faults. */
-    links: z.object({ mysql: LinkSchema.optional(), redis: LinkSchema.optional() }).strict().default({}),
+    links: z.object(Object.fromEntries(LINK_NAMES.map((name) => [name, LinkSchema.optional()])) as Record<(typeof LINK_NAMES)[number], z.ZodOptional<typeof LinkSchema>>).strict().default({}),
     /**
      * The faults the service promises to keep integrity under; the gate holds it to them. By
      * default every fault: a service that promises integrity is tested under the faults asked for.
@@ -224,14 +226,15 @@ export const TargetFileSchema = z
   .superRefine((t, ctx) => {
     if (t.request.url.includes(PORT_PLACEHOLDER) && !t.service) ctx.addIssue({ code: 'custom', path: ['request', 'url'], message: '{port} needs a "service" section (the ports couponbench starts it on)' });
     const linked = JSON.stringify(t.service?.env ?? {});
-    for (const name of ['mysql', 'redis'] as const) {
+    if (t.mysql && t.postgres) ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'give "mysql" or "postgres", not both: sql probes and reset steps run on one database' });
+    for (const name of LINK_NAMES) {
       if (linked.includes(`{links.${name}.port}`) && !t.links[name]) ctx.addIssue({ code: 'custom', path: ['service', 'env'], message: `{links.${name}.port} needs links.${name}` });
     }
     if (t.service && t.service.ports.length !== t.instances && t.instances !== 1) ctx.addIssue({ code: 'custom', path: ['instances'], message: 'with a "service" section the instances are its ports' });
     const usesToken = [t.request.url, t.request.body ?? '', ...Object.values(t.request.headers)].some((s) => s.includes('{token}'));
     if (usesToken && !t.login) ctx.addIssue({ code: 'custom', path: ['request'], message: '{token} needs a "login" request' });
     const need = (kind: 'sql' | 'redis', path: (string | number)[]) => {
-      if (kind === 'sql' && !t.mysql) ctx.addIssue({ code: 'custom', path, message: 'an sql step needs "mysql" (the service\'s MySQL URL)' });
+      if (kind === 'sql' && !t.mysql && !t.postgres) ctx.addIssue({ code: 'custom', path, message: 'an sql step needs "mysql" or "postgres" (the URL of the service\'s database)' });
       if (kind === 'redis' && !t.redis) ctx.addIssue({ code: 'custom', path, message: 'a redis step needs "redis" (the service\'s Redis URL)' });
     };
     const kindOf = (p: { sql?: string; redis?: string }) => (p.sql !== undefined ? 'sql' : p.redis !== undefined ? 'redis' : undefined);

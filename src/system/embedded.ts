@@ -52,6 +52,15 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
 }
 
 /** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
+/** The links the embedded server's dependencies are reached through, when link faults ask for them. */
+export const EMBEDDED_LINKS = ['mysql', 'redis'] as const satisfies readonly LinkName[];
+
+/** Refuse, before anything starts, a link fault on a link the embedded server does not have. */
+export function assertEmbeddedLinks(faults: Array<Pick<FaultSpec, 'kind' | 'link'>>): void {
+  const noLink = faults.find((f) => f.link && !(EMBEDDED_LINKS as readonly string[]).includes(f.link));
+  if (noLink) throw new UsageError(`${noLink.kind}#${noLink.link}: the embedded server reaches ${EMBEDDED_LINKS.join(' and ')} only`);
+}
+
 export function faultOutOfReach(infra: Infra, faults: FaultSpec[]): FaultSpec | undefined {
   return infra.processes ? undefined : faults.find((f) => FAULTS[f.kind].actsOn === 'infra');
 }
@@ -60,6 +69,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
   const strategy = await strategyOf(config);
   const scenario = config.scenario;
   if (infra.redisCluster && scenario.faults.some((f) => f.link === 'redis')) throw new UsageError('a redis link fault needs a single Redis node: a cluster redirects clients past the proxy');
+  assertEmbeddedLinks(scenario.faults);
   const needs = faultOutOfReach(infra, scenario.faults);
   if (needs) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
   const dbUrl = databaseUrl(infra.mysqlUrl, config.database);
@@ -161,8 +171,8 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
 }
 
 /** A proxy in front of MySQL and of the first Redis node, stopped with the run's resources. */
-async function startLinks(infra: Infra, hooks: RunHooks): Promise<Record<LinkName, LinkProxy>> {
-  const upstreams: Record<LinkName, string> = { mysql: new URL(infra.mysqlUrl).host, redis: new URL(infra.redisUrls[0]!).host };
+async function startLinks(infra: Infra, hooks: RunHooks): Promise<Record<(typeof EMBEDDED_LINKS)[number], LinkProxy>> {
+  const upstreams = { mysql: new URL(infra.mysqlUrl).host, redis: new URL(infra.redisUrls[0]!).host };
   return {
     mysql: await openLink('mysql', upstreams.mysql, hooks.resources, hooks.onStage),
     redis: await openLink('redis', upstreams.redis, hooks.resources, hooks.onStage),
