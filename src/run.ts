@@ -140,6 +140,7 @@ export function buildReport(p: ReportParts): Report {
     redisLedger: o.redisLedger,
     identity: o.holdings ? reconcileByUser(run.log, o.holdings) : undefined,
     probes: o.probes,
+    ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),
   });
   const fairness = checkFairness(run.log, o.issueOrder, q0, o.snapshot.rows ?? load.outcomes.classes.success);
   return {

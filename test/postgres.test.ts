@@ -72,7 +72,11 @@ beforeAll(async () => {
 
 describe('a coupon service on PostgreSQL', () => {
   it('a conditional UPDATE keeps integrity; the audit agrees with the database counted by hand', async () => {
-    const r = await cli(['run', '--target', await target('pg-correct', 'correct', 'pg_correct'), ...LOAD, '--gate', '-q', '--out', join(dir, 'correct.json'), '--history', join(dir, 'correct.ndjson')]);
+    // A probe may read one field of a JSON value: node-postgres hands a json column over parsed.
+    const file = await target('pg-correct', 'correct', 'pg_correct', (t) => {
+      t.audit.extra = { 'stock as json': { sql: "SELECT json_build_object('left', remaining) FROM coupon WHERE id = '{couponId}'", json: '$.left', equals: 'quantity' } };
+    });
+    const r = await cli(['run', '--target', file, ...LOAD, '--gate', '-q', '--out', join(dir, 'correct.json'), '--history', join(dir, 'correct.ndjson')]);
     expect(r.exitCode, r.stderr).toBe(0);
     const report = await readReport(join(dir, 'correct.json'));
     const [stock] = await sql<{ remaining: number }>(databaseUrl('pg_correct'), "SELECT remaining FROM coupon WHERE id = 'C1'");
@@ -80,6 +84,7 @@ describe('a coupon service on PostgreSQL', () => {
     expect(report.audit).toMatchObject({ verdict: 'pass', initialQuantity: 150, finalQuantity: stock!.remaining, rows: Number(held!.n), lostDecrements: 0, overIssue: 0 });
     expect(report.audit.rows).toBe(report.load.issued);
     expect(report.audit.rows).toBe(150); // 20 VUs for 2 s sell out 150
+    expect(report.audit.probes).toEqual([{ name: 'stock as json', value: stock!.remaining, equals: 'quantity', expected: stock!.remaining }]);
     expect(report.environment.mysqlVersion).toMatch(/^PostgreSQL 1\d/);
   });
 

@@ -17,6 +17,11 @@ export interface AuditInput {
   identity?: IdentityResult;
   /** A target's further probes, each against the figure it must equal. */
   probes?: ProbeCheck[];
+  /**
+   * The service keeps no stock number: it may issue this many in all, and the stock left in the
+   * snapshot is derived from it (capacity less the issued records), not read.
+   */
+  capacity?: number;
 }
 
 export const ProbeCheckSchema = z.object({
@@ -72,6 +77,8 @@ export const AuditSchema = z.object({
   redis: z.object({ stock: z.number().int().nullable(), winners: z.number().int() }).nullable(),
   /** A target's further probes, side by side with what they must equal. */
   probes: z.array(ProbeCheckSchema).default([]),
+  /** The capacity audited against, for a service that keeps no stock number (null: its stock was read). */
+  capacity: z.number().int().nullable().default(null),
   /** Checks the audit could not make, and why (a target without issued records, or with a count only). */
   notChecked: z.array(z.string()).default([]),
   violations: z.array(ViolationSchema),
@@ -95,7 +102,9 @@ export function checkIntegrity(input: AuditInput): AuditResult {
   const lostDecrements = Math.max(0, r - decrements);
   const phantomDecrements = Math.max(0, decrements - r - (rows === null ? unknown : 0));
   const overIssue = Math.max(0, r - q0);
-  const negativeStock = qf < 0;
+  const capacity = input.capacity;
+  // Derived from the capacity, the stock left cannot disagree with the records: over-issue says it all.
+  const negativeStock = capacity === undefined && qf < 0;
   const missingRows = rows === null ? 0 : Math.max(0, s - rows);
   const unconfirmedRows = rows === null ? 0 : Math.max(0, rows - s);
   const unexplainedRows = Math.max(0, unconfirmedRows - unknown);
@@ -105,6 +114,7 @@ export function checkIntegrity(input: AuditInput): AuditResult {
   if (rows === null) notChecked.push('rows against client successes (the service keeps no issued records)');
   if (input.onePerUser && snapshot.duplicateRows === null) notChecked.push('duplicate holders (issued records do not name users)');
   if (!input.identity) notChecked.push('by user (issued records do not name users)');
+  if (capacity !== undefined) notChecked.push('lost decrements (the service keeps no stock number: audited against its capacity)');
 
   const violations: Violation[] = [];
   const add = (kind: Violation['kind'], count: number, text: string) => violations.push({ kind, count, text });
@@ -126,7 +136,14 @@ export function checkIntegrity(input: AuditInput): AuditResult {
         : `stock fell by ${n(decrements)} but only ${n(r)} coupons exist: ${n(phantomDecrements)} units vanished`,
     );
   }
-  if (overIssue > 0) add('over_issue', overIssue, `${n(r)} coupons ${rows === null ? 'acknowledged' : 'issued'} from ${n(q0)} units: ${n(overIssue)} over-issued`);
+  if (overIssue > 0)
+    add(
+      'over_issue',
+      overIssue,
+      capacity !== undefined
+        ? `${n(r)} coupons issued where ${n(q0)} were left of a capacity of ${n(capacity)}: ${n(overIssue)} over-issued`
+        : `${n(r)} coupons ${rows === null ? 'acknowledged' : 'issued'} from ${n(q0)} units: ${n(overIssue)} over-issued`,
+    );
   if (negativeStock) add('negative_stock', -qf, `stock is negative: ${n(qf)}`);
   if (missingRows > 0) add('missing_rows', missingRows, `${n(s)} clients were told "issued" but only ${n(r)} rows exist: ${n(missingRows)} missing`);
   if (unexplainedRows > 0)
@@ -161,7 +178,8 @@ export function checkIntegrity(input: AuditInput): AuditResult {
       ? violations.map((v) => v.text).join('; ')
       : (rows === null
           ? `stock fell by ${n(decrements)} for ${n(s)} client successes` + (decrements > s ? ` and ${n(decrements - s)} of the ${n(unknown)} requests whose outcome the client never learnt` : '')
-          : `expected remaining ${n(expectedRemaining)}, found ${n(qf)}; ${n(r)} rows match ${n(s)} client successes` +
+          : (capacity !== undefined ? `capacity ${n(capacity)}, ${n(q0)} left before the load; ${n(r)} issued` : `expected remaining ${n(expectedRemaining)}, found ${n(qf)}`) +
+            `; ${n(r)} rows match ${n(s)} client successes` +
             (unconfirmedRows > 0 ? ` plus ${n(unconfirmedRows)} of the ${n(unknown)} requests whose outcome the client never learnt` : '')) +
         (identity ? `; by user: ${n(identity.ok)} held as told${identity.recovered > 0 ? `, ${n(identity.recovered)} recovered from unknown outcomes` : ''}` : '') +
         (ledger ? `; Redis agrees (stock ${n(ledger.stock ?? 0)}, ${n(ledger.winners)} winners)` : '') +
@@ -186,6 +204,7 @@ export function checkIntegrity(input: AuditInput): AuditResult {
     identity: identity ?? null,
     redis: ledger ?? null,
     probes,
+    capacity: capacity ?? null,
     notChecked,
     violations,
     verdict: violations.length === 0 ? 'pass' : 'fail',

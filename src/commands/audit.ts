@@ -48,7 +48,7 @@ async function audit(flags: Flags): Promise<number> {
   const loaded = await loadTarget(flags.target);
   await assertOutputsWritable({ out: flags.out });
   // k6 keeps no response bodies, so its statuses are read by the rules' statuses alone.
-  const byStatus = compileOutcomeRules(loaded.target.outcomes.map(({ bodyMatches: _ignored, ...rule }) => rule));
+  const byStatus = compileOutcomeRules(loaded.target.outcomes.map(({ bodyMatches: _text, body: _field, ...rule }) => rule));
   const history = await readHistories(flags.history, { userTag: flags.userTag, readStatus: (status) => byStatus(status, '') });
   const baseline = history.header?.baseline ?? (flags.quantity !== undefined ? { quantity: flags.quantity } : undefined);
   if (!baseline) throw new UsageError('give --quantity Q0, the stock before the load: this history does not record it');
@@ -58,7 +58,7 @@ async function audit(flags: Flags): Promise<number> {
   if (!quiet) {
     const from = history.source === 'k6' ? "k6's JSON output" : history.source === 'mixed' ? "k6's JSON output and couponbench histories" : `a couponbench run of ${history.header?.name ?? 'unknown'}`;
     say(`history: ${history.run.log.length} requests from ${from}${history.parts ? ` (${history.parts} parts, lined up by wall-clock time)` : ''}`);
-    if (history.source !== 'couponbench' && loaded.target.outcomes.some((r) => r.bodyMatches !== undefined)) say('k6 keeps no response bodies: outcome rules are matched by status alone');
+    if (history.source !== 'couponbench' && loaded.target.outcomes.some((r) => r.bodyMatches !== undefined || r.body !== undefined)) say('k6 keeps no response bodies: outcome rules are matched by status alone');
   }
   const report = await withResources(quiet, (hooks) => runSystem(historySystem(loaded, history.run, baseline), config, hooks));
   return finishRun(report, flags, thresholds);

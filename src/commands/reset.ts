@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { targetDir, loadTarget } from '../service/file.js';
 import { runReset } from '../service/reset.js';
-import { targetState } from '../system/service.js';
+import { readStockLeft, targetState } from '../system/service.js';
 import { MAX_QUANTITY } from '../db/schema.js';
 import { positiveIntAtMost } from './options.js';
 import { say, withResources } from './session.js';
@@ -33,7 +33,7 @@ async function reset(flags: Flags): Promise<number> {
     const state = targetState(loaded, flags.quantity, hooks);
     const values = { couponId: target.couponId, quantity: flags.quantity };
     await runReset(target.reset!, state, values, targetDir(loaded), { say: hooks.onStage ?? (() => {}), notice: say });
-    return state.readNumber(target.audit.quantity, 'audit.quantity');
+    return (await readStockLeft(state, target, flags.quantity)).quantity;
   });
   process.stdout.write(`${quantity}\n`);
   if (!flags.quiet) say(`Q0 = ${quantity}: give it to \`couponbench audit --quantity ${quantity}\` if the parts' histories do not record it`);

@@ -10,7 +10,10 @@ export const HISTORY_VERSION = 1;
 
 /** What was true before the load: the stock, and the issued records already there. */
 export const BaselineSchema = z.object({
+  /** The stock before the load (Q0): read, or what the capacity left. */
   quantity: z.number(),
+  /** A service with no stock number: how many it may issue in all (audit.capacity). */
+  capacity: z.number().optional(),
   issued: z.object({ count: z.number().int(), users: z.array(z.number().int()).optional() }).optional(),
 });
 export type Baseline = z.infer<typeof BaselineSchema>;

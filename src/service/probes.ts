@@ -9,6 +9,7 @@ import { redactUrl } from '../infra/clients.js';
 import type { IssuedProbe, Probe, TargetFile } from './schema.js';
 import { openSqlSession, type SqlRow, type SqlSession } from './sql/index.js';
 import { compileTemplate, type TemplateValues } from './template.js';
+import { atPath, atPathOfText } from './jsonPath.js';
 
 /** What the issued probe found: a count, and the users in the order returned when it names them. */
 export interface IssuedRead {
@@ -67,19 +68,38 @@ export class TargetState {
     }
   }
 
+  /** The probe's raw value: the first column of the first row, or the Redis reply; with `json`, that field of it. */
+  private async readValue(probe: Probe, where: string): Promise<unknown> {
+    const shown = probe.sql ?? probe.redis!;
+    const raw = probe.sql !== undefined ? firstValue(await this.probeSql(probe.sql, where), shown, where) : present(await this.redis(probe.redis!, where), shown, where);
+    return probe.json === undefined ? raw : jsonField(raw, probe.json, shown, where);
+  }
+
   async readNumber(probe: Probe, where: string): Promise<number> {
-    if (probe.sql !== undefined) return numberOf(firstValue(await this.probeSql(probe.sql, where), probe.sql, where), probe.sql, where);
-    return numberOf(present(await this.redis(probe.redis!, where), probe.redis!, where), probe.redis!, where);
+    return numberOf(await this.readValue(probe, where), probe.sql ?? probe.redis!, where);
   }
 
   /** One value as text (the first column of the first row, or the Redis reply); null when there is none. */
   async readText(probe: Probe, where: string): Promise<string | null> {
     const value = probe.sql !== undefined ? Object.values((await this.probeSql(probe.sql, where))[0] ?? {})[0] : await this.redis(probe.redis!, where);
-    return value === null || value === undefined ? null : Buffer.isBuffer(value) ? value.toString() : String(value);
+    if (value === null || value === undefined) return null;
+    const text = Buffer.isBuffer(value) ? value.toString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    if (probe.json === undefined) return text;
+    const field = atPathOfText(text, probe.json);
+    return field === null || field === undefined ? null : String(field);
   }
 
-  /** One read: the rows (or members) name the users, or a single value counts them; never read twice. */
+  /** One read: the rows (or members, or a JSON array) name the users, or a single value counts them; never read twice. */
   async readIssued(probe: IssuedProbe, where: string): Promise<IssuedRead> {
+    const shown = probe.sql ?? probe.redis!;
+    if (probe.json !== undefined) {
+      const value = await this.readValue(probe, where);
+      if (Array.isArray(value) && probe.returns !== 'count') {
+        const users = value.map((v) => userIdOf(v, where));
+        return { count: users.length, users };
+      }
+      return { count: numberOf(value, shown, where) };
+    }
     if (probe.sql !== undefined) {
       const rows = await this.probeSql(probe.sql, where);
       const firstColumn = rows[0] ? Object.keys(rows[0])[0]! : '';
@@ -161,4 +181,19 @@ function userIdOf(value: unknown, where: string): number {
   const n = Number(Buffer.isBuffer(value) ? value.toString() : value);
   if (!Number.isSafeInteger(n)) throw new UsageError(`${where} returned ${JSON.stringify(value)}, not a user id (user ids are whole numbers)`);
   return n;
+}
+
+/** Field `path` of a JSON value (text, or a column a driver already parsed: PostgreSQL's json and jsonb). */
+function jsonField(value: unknown, path: string, shown: string, where: string): unknown {
+  let document = value;
+  if (typeof value === 'string' || Buffer.isBuffer(value)) {
+    try {
+      document = JSON.parse(value.toString());
+    } catch {
+      throw new UsageError(`${where} returned ${JSON.stringify(value.toString().slice(0, 80))}, not JSON (it has "json": ${path}): ${shown}`);
+    }
+  }
+  const field = atPath(document, path);
+  if (field === undefined) throw new UsageError(`${where} returned JSON with nothing at ${path}: ${shown}`);
+  return field;
 }

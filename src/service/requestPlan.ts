@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { portOf, type OutgoingRequest, type RequestContext, type RequestPlan, type VuSession } from '../load/requestPlan.js';
 import { compileOutcomeRules } from './outcomeRules.js';
+import { atPathOfText } from './jsonPath.js';
 import { FORBIDDEN_IN_HEADER_VALUE, type TargetFile } from './schema.js';
 import { compileTemplate, PORT_PLACEHOLDER, templateUrl, writtenOrigin, type Template, type TemplateValues } from './template.js';
 
@@ -60,14 +61,14 @@ export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number
   };
   if (target.login) {
     const login = compileRequest(target.login.request);
-    const tokenPath = target.login.token.replace(/^\$\./, '').split('.');
+    const tokenPath = target.login.token;
     const loginPorts = ports && target.login.request.url.includes(PORT_PLACEHOLDER) ? ports : undefined;
     plan.login = (userId, vu) => signIn(login, tokenPath, { ...run, userId, vu }, timeoutMs, loginPorts && portOf({ ...plan, ports: loginPorts }, vu));
   }
   return plan;
 }
 
-async function signIn(login: CompiledRequest, tokenPath: string[], values: TemplateValues, timeoutMs: number, port?: number): Promise<VuSession> {
+async function signIn(login: CompiledRequest, tokenPath: string, values: TemplateValues, timeoutMs: number, port?: number): Promise<VuSession> {
   const req = render(login, values);
   const url = new URL(req.path, login.origin);
   if (port !== undefined) url.port = String(port);
@@ -81,16 +82,11 @@ async function signIn(login: CompiledRequest, tokenPath: string[], values: Templ
   } catch (err) {
     throw new UsageError(`${where} failed: ${(err as Error).message}`);
   }
-  let token: unknown;
-  try {
-    token = tokenPath.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), JSON.parse(text));
-  } catch {
-    token = undefined;
-  }
+  const token = atPathOfText(text, tokenPath);
   if (typeof token !== 'string' && typeof token !== 'number') {
-    throw new UsageError(`${where} yielded no token at ${tokenPath.join('.')}: ${status} ${text.slice(0, 120).replace(/\s+/g, ' ')}`);
+    throw new UsageError(`${where} yielded no token at ${tokenPath}: ${status} ${text.slice(0, 120).replace(/\s+/g, ' ')}`);
   }
   // A token goes into headers as it is: a line break in it would put a header of the service's choosing on the wire.
-  if (FORBIDDEN_IN_HEADER_VALUE.test(String(token))) throw new UsageError(`${where} yielded a token with a line break or another control character at ${tokenPath.join('.')}; it cannot go into a header`);
+  if (FORBIDDEN_IN_HEADER_VALUE.test(String(token))) throw new UsageError(`${where} yielded a token with a line break or another control character at ${tokenPath}; it cannot go into a header`);
   return { token: String(token) };
 }

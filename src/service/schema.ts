@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { DurationSchema } from '../duration.js';
 import { LINK_NAMES, SurvivesSchema } from '../faults/spec.js';
+import { JsonPathSchema } from './jsonPath.js';
 import { PLACEHOLDERS, PORT_PLACEHOLDER, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, writtenOrigin, type PlaceholderName } from './template.js';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -101,8 +102,9 @@ function oneOf<T extends object>(keys: Array<keyof T & string>) {
   };
 }
 
-const probeFields = { sql: sqlText.optional(), redis: redisRead.optional() };
-/** One read of the service's state: a SELECT on its MySQL or a read command on its Redis. */
+/** `json`: the value read is JSON (a Redis string, a SQL column holding JSON) and the figure is this field of it. */
+const probeFields = { sql: sqlText.optional(), redis: redisRead.optional(), json: JsonPathSchema.optional() };
+/** One read of the service's state: a SELECT on its database or a read command on its Redis. */
 export const ProbeSchema = z.object(probeFields).strict().superRefine(oneOf(['sql', 'redis']));
 export type Probe = z.infer<typeof ProbeSchema>;
 
@@ -131,8 +133,11 @@ const statusMatcher = z.union([
   z.string().regex(/^[1-5]xx$/, 'a status class is written like "2xx"'),
 ]);
 
+/** One field of a JSON answer, and the value it must hold: many services answer 400 to every refusal and put the reason in a code. */
+const BodyFieldSchema = z.object({ path: JsonPathSchema, equals: z.union([z.string(), z.number(), z.boolean()]) }).strict();
+
 export const OutcomeRuleSchema = z
-  .object({ status: statusMatcher, bodyMatches: regex.optional(), outcome: z.enum(TARGET_OUTCOMES) })
+  .object({ status: statusMatcher, bodyMatches: regex.optional(), body: BodyFieldSchema.optional(), outcome: z.enum(TARGET_OUTCOMES) })
   .strict();
 export type OutcomeRule = z.infer<typeof OutcomeRuleSchema>;
 
@@ -192,7 +197,7 @@ export const TargetFileSchema = z
       .object({
         request: requestSchema(LOGIN_PLACEHOLDERS),
         /** Where the token is in the JSON answer, e.g. "data.accessToken" (or "$.data.accessToken"). */
-        token: z.string().regex(/^(\$\.)?[\w-]+(\.[\w-]+)*$/, 'a JSON path such as data.accessToken'),
+        token: JsonPathSchema,
       })
       .strict()
       .optional(),
@@ -203,7 +208,14 @@ export const TargetFileSchema = z
     redis: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
     audit: z
       .object({
-        quantity: ProbeSchema,
+        /** The stock left: a number the service keeps. */
+        quantity: ProbeSchema.optional(),
+        /**
+         * Or, for a service that keeps no stock number, how many it may issue in all: a number,
+         * "{quantity}" (the run's --quantity), or a probe. The stock left is then the capacity
+         * less the issued records, and over-issue is records beyond the capacity.
+         */
+        capacity: z.union([z.number().int().nonnegative(), z.literal('{quantity}'), ProbeSchema]).optional(),
         issued: IssuedProbeSchema.optional(),
         extra: z.record(z.string().regex(/^[\w .:-]+$/, 'a probe name is letters, digits, spaces and . _ - :'), ExtraProbeSchema).default({}),
         /** The longest one SQL probe may run before the database stops it. */
@@ -237,9 +249,12 @@ export const TargetFileSchema = z
       if (kind === 'sql' && !t.mysql && !t.postgres) ctx.addIssue({ code: 'custom', path, message: 'an sql step needs "mysql" or "postgres" (the URL of the service\'s database)' });
       if (kind === 'redis' && !t.redis) ctx.addIssue({ code: 'custom', path, message: 'a redis step needs "redis" (the service\'s Redis URL)' });
     };
+    if ((t.audit.quantity === undefined) === (t.audit.capacity === undefined)) ctx.addIssue({ code: 'custom', path: ['audit'], message: 'give "quantity" (a probe of the stock left) or "capacity" (how many may be issued in all), not both' });
+    if (t.audit.capacity !== undefined && !t.audit.issued) ctx.addIssue({ code: 'custom', path: ['audit', 'issued'], message: 'a capacity is audited against the issued records: add audit.issued' });
     const kindOf = (p: { sql?: string; redis?: string }) => (p.sql !== undefined ? 'sql' : p.redis !== undefined ? 'redis' : undefined);
     const probes: Array<[{ sql?: string; redis?: string } | undefined, (string | number)[]]> = [
       [t.audit.quantity, ['audit', 'quantity']],
+      [typeof t.audit.capacity === 'object' ? t.audit.capacity : undefined, ['audit', 'capacity']],
       [t.audit.issued, ['audit', 'issued']],
       ...Object.entries(t.audit.extra).map(([name, p]): [ExtraProbe, string[]] => [p, ['audit', 'extra', name]]),
       ...(t.reset ?? []).map((s, i): [ResetStep, (string | number)[]] => [s, ['reset', i]]),

@@ -27,27 +27,46 @@ const SETTLE_POLL_MS = 250;
 
 /** What the probes read at one moment. */
 interface Reading {
+  /** The stock left: read (audit.quantity), or the capacity less the issued records. */
   quantity: number;
+  /** How many may be issued in all, for a service that keeps no stock number (audit.capacity). */
+  capacity?: number;
   issued?: IssuedRead;
   extra: Record<string, number>;
 }
 
-async function read(state: TargetState, target: TargetFile): Promise<Reading> {
-  const quantity = await state.readNumber(target.audit.quantity, 'audit.quantity');
-  const issued = target.audit.issued ? await state.readIssued(target.audit.issued, 'audit.issued') : undefined;
+/** The capacity a file gives: a number, the run's --quantity, or a probe's reading. */
+function readCapacity(state: TargetState, capacity: NonNullable<TargetFile['audit']['capacity']>, quantity: number): Promise<number> | number {
+  if (typeof capacity === 'number') return capacity;
+  if (capacity === '{quantity}') return quantity;
+  return state.readNumber(capacity, 'audit.capacity');
+}
+
+/** The stock left now: what audit.quantity reads, or what the capacity leaves after the issued records. */
+export async function readStockLeft(state: TargetState, target: TargetFile, quantity: number): Promise<Pick<Reading, 'quantity' | 'capacity' | 'issued'>> {
+  const { capacity } = target.audit;
+  if (capacity === undefined) return { quantity: await state.readNumber(target.audit.quantity!, 'audit.quantity') };
+  const total = await readCapacity(state, capacity, quantity);
+  const issued = await state.readIssued(target.audit.issued!, 'audit.issued');
+  return { quantity: total - issued.count, capacity: total, issued };
+}
+
+async function read(state: TargetState, target: TargetFile, runQuantity: number): Promise<Reading> {
+  const { quantity, capacity, issued: read } = await readStockLeft(state, target, runQuantity);
+  const issued = read ?? (target.audit.issued ? await state.readIssued(target.audit.issued, 'audit.issued') : undefined);
   const extra: Record<string, number> = {};
   for (const [name, probe] of Object.entries(target.audit.extra)) extra[name] = await state.readNumber(probe, `audit.extra.${name}`);
-  return { quantity, issued, extra };
+  return { quantity, ...(capacity !== undefined ? { capacity } : {}), issued, extra };
 }
 
 /** Poll until two reads in a row agree (at most `settleS`), for services that write after they answer. */
-async function settledRead(state: TargetState, target: TargetFile, settleS: number, say: (m: string) => void): Promise<Reading> {
-  let last = await read(state, target);
+async function settledRead(state: TargetState, target: TargetFile, quantity: number, settleS: number, say: (m: string) => void): Promise<Reading> {
+  let last = await read(state, target, quantity);
   if (settleS <= 0) return last;
   const deadline = Date.now() + settleS * 1000;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
-    const next = await read(state, target);
+    const next = await read(state, target, quantity);
     if (JSON.stringify(next) === JSON.stringify(last)) return next;
     last = next;
   }
@@ -109,7 +128,7 @@ export function describeService(loaded: LoadedTarget): SystemDescription {
  * since the baseline, their holders, duplicates, and each extra probe against its figure.
  */
 export async function observeService(state: TargetState, target: TargetFile, baseline: Baseline, hooks: RunHooks): Promise<Observation> {
-  const after = await settledRead(state, target, target.settle, hooks.onStage ?? (() => {}));
+  const after = await settledRead(state, target, baseline.capacity ?? baseline.quantity, target.settle, hooks.onStage ?? (() => {}));
   const versions = await state.versions();
   const users = after.issued?.users ? gained(baseline.issued?.users, after.issued.users) : undefined;
   const rows = after.issued ? after.issued.count - (baseline.issued?.count ?? 0) : null;
@@ -127,6 +146,7 @@ export async function observeService(state: TargetState, target: TargetFile, bas
   await state.close();
   return {
     snapshot: { finalQuantity: after.quantity, rows, ...duplicates },
+    ...(after.capacity !== undefined ? { capacity: after.capacity } : {}),
     ...(users ? { holdings: users.holdings } : {}),
     issueOrder: users?.order ?? [],
     probes,
@@ -199,10 +219,11 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: 
       const started = Date.now();
       const reset = options.reset ? target.reset : undefined;
       if (reset) await runReset(reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say });
-      const before = await read(state, target);
-      baseline = { quantity: before.quantity, ...(before.issued ? { issued: before.issued } : {}) };
-      if (!reset) say(`${options.reset ? 'no reset steps' : '--no-reset'}: nothing was reset; Q0 = ${before.quantity} read with audit.quantity`);
-      else if (before.quantity !== scenario.quantity) say(`after the reset audit.quantity reads ${before.quantity}, not --quantity ${scenario.quantity}; the audit uses ${before.quantity}`);
+      const before = await read(state, target, scenario.quantity);
+      baseline = { quantity: before.quantity, ...(before.capacity !== undefined ? { capacity: before.capacity } : {}), ...(before.issued ? { issued: before.issued } : {}) };
+      const stockRead = before.capacity === undefined ? 'read with audit.quantity' : `left of audit.capacity ${before.capacity}`;
+      if (!reset) say(`${options.reset ? 'no reset steps' : '--no-reset'}: nothing was reset; Q0 = ${before.quantity} ${stockRead}`);
+      else if (before.quantity !== scenario.quantity) say(`after the reset the stock is ${before.quantity} (${stockRead}), not --quantity ${scenario.quantity}; the audit uses ${before.quantity}`);
       if (before.issued && before.issued.count > 0) say(`${before.issued.count} issued records before the load; the audit counts only those added`);
       const plan = targetPlan(target, values, scenario.timeout * 1000, instances?.map((i) => i.port));
       if (plan.login) await plan.login(1, 0); // a login that yields no token ends here, before any load

@@ -40,6 +40,8 @@ export interface Observation {
   issueOrder: number[];
   redisLedger?: AuditInput['redisLedger'];
   probes?: ProbeCheck[];
+  /** The service keeps no stock number: its capacity, which the stock left is derived from. */
+  capacity?: number;
   persistence?: Report['persistence'];
   versions: { mysqlVersion: string; redisVersion: string };
   /** What the server instances counted per outcome (embedded only). */
