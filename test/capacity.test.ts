@@ -10,46 +10,22 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../src/infra/ports.js';
-import { packageRoot } from '../src/paths.js';
 import { readReport } from '../src/report/files.js';
+import { redisSetTarget } from './fixtures/redisSet.js';
 import { writeTarget } from './fixtures/shop.js';
 import { BIN } from './helpers.js';
 
-const SERVICE = join(packageRoot(), 'test', 'fixtures', 'services', 'redis-set.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'cb-capacity-'));
 const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
 // 300 users for 120 coupons, one each: some ask twice (ERR000004), most find it sold out (ERR000003).
 const LOAD = ['--quantity', '120', '--vus', '20', '--duration', '2s', '--think-time', '5ms', '--user-pool', '300'];
-const redis = new Redis(inject('redisUrls')[1]!);
+const REDIS = inject('redisUrls')[1]!;
+const redis = new Redis(REDIS);
 afterAll(() => redis.quit());
-
-/** The service as its team would describe it: no stock number, a capacity in a JSON value. */
-export async function redisSetTarget(name: string, mode: 'correct' | 'racy', couponId: string, change: (t: Record<string, any>) => void = () => {}): Promise<Record<string, any>> {
-  const t: Record<string, any> = {
-    name,
-    couponId,
-    request: { method: 'POST', url: 'http://127.0.0.1:{port}/api/coupons/{couponId}/issue', headers: { 'content-type': 'application/json' }, body: '{"userId": {userId}}' },
-    outcomes: [
-      { status: 200, outcome: 'issued' },
-      { status: 400, body: { path: '$.errorCode', equals: 'ERR000003' }, outcome: 'sold_out' },
-      { status: 400, body: { path: '$.errorCode', equals: 'ERR000004' }, outcome: 'already_issued' },
-    ],
-    redis: inject('redisUrls')[1]!,
-    audit: {
-      capacity: { redis: 'GET coupon-metadata:{couponId}', json: '$.quantity' },
-      issued: { redis: 'SMEMBERS coupon-winners:{couponId}' },
-    },
-    reset: [{ redis: 'SET coupon-metadata:{couponId} {"name":"welcome","quantity":{quantity}}' }, { redis: 'DEL coupon-winners:{couponId}' }],
-    service: { command: `node ${SERVICE}`, ports: [await freePort()], env: { PORT: '{port}', MODE: mode, REDIS_URL: inject('redisUrls')[1]! }, ready: { http: 'http://127.0.0.1:{port}/health' } },
-  };
-  change(t);
-  return t;
-}
 
 describe('a Redis-set service audited against a capacity', () => {
   it('a Lua script that checks and adds at once keeps integrity; refusals are told apart by their error code', async () => {
-    const file = writeTarget(dir, 'correct.yaml', await redisSetTarget('winners-correct', 'correct', 'W1'));
+    const file = writeTarget(dir, 'correct.yaml', await redisSetTarget('winners-correct', 'correct', 'W1', REDIS));
     const r = await cli(['run', '--target', file, ...LOAD, '--gate', '-q', '--out', join(dir, 'correct.json')]);
     expect(r.exitCode, r.stderr).toBe(0);
     const report = await readReport(join(dir, 'correct.json'));
@@ -66,7 +42,7 @@ describe('a Redis-set service audited against a capacity', () => {
   });
 
   it('check-then-add in separate round trips over-issues, and the audit counts exactly the records beyond the capacity', async () => {
-    const target = await redisSetTarget('winners-racy', 'racy', 'W2', (t) => {
+    const target = await redisSetTarget('winners-racy', 'racy', 'W2', REDIS, (t) => {
       t.audit.capacity = '{quantity}';
     });
     const file = writeTarget(dir, 'racy.yaml', target);
@@ -84,11 +60,11 @@ describe('a Redis-set service audited against a capacity', () => {
   });
 
   it('refuses a file that gives both a stock probe and a capacity, or a capacity without issued records, in one line', async () => {
-    const both = writeTarget(dir, 'both.yaml', await redisSetTarget('both', 'correct', 'W3', (t) => (t.audit.quantity = { redis: 'SCARD coupon-winners:{couponId}' })));
+    const both = writeTarget(dir, 'both.yaml', await redisSetTarget('both', 'correct', 'W3', REDIS, (t) => (t.audit.quantity = { redis: 'SCARD coupon-winners:{couponId}' })));
     const a = await cli(['run', '--target', both, ...LOAD]);
     expect(a.exitCode).toBe(2);
     expect(a.stderr.trim()).toMatch(/^couponbench: .*audit: give "quantity" \(a probe of the stock left\) or "capacity" \(how many may be issued in all\), not both$/);
-    const alone = writeTarget(dir, 'alone.yaml', await redisSetTarget('alone', 'correct', 'W4', (t) => delete t.audit.issued));
+    const alone = writeTarget(dir, 'alone.yaml', await redisSetTarget('alone', 'correct', 'W4', REDIS, (t) => delete t.audit.issued));
     const b = await cli(['run', '--target', alone, ...LOAD]);
     expect(b.exitCode).toBe(2);
     expect(b.stderr.trim()).toMatch(/audit\.issued: a capacity is audited against the issued records: add audit\.issued$/);

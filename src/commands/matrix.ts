@@ -23,6 +23,7 @@ interface Flags extends RunFlags {
   targets?: string;
   faults?: string;
   allowRemote?: boolean;
+  ca?: string;
   repeat: number;
   format: Format;
   out?: string;
@@ -37,7 +38,8 @@ export function registerMatrix(program: Command): void {
       .description('run several strategies (or target services) on fresh data, then compare them')
       .option('--strategies <list>', 'comma-separated strategy names or plugin files, or "all"')
       .option('--targets <list>', 'comma-separated target files: your services, each reset before each run')
-      .option('--allow-remote', 'let --targets load a host that is not this machine'),
+      .option('--allow-remote', 'let --targets load a host that is not this machine')
+      .option('--ca <file>', 'https:// targets: a certificate authority (PEM) to trust, instead of each file\'s tls.ca'),
   )
     .option('--faults <list>', `run each strategy or service once under each fault it can take (KIND, KIND#LINK, or "all": ${FAULT_KINDS.join(', ')}), a third of the way in for a third of the run`)
     .option('--repeat <k>', 'runs per strategy; figures are medians with their spread, the verdict the worst', positiveInt, 1)
@@ -84,7 +86,8 @@ function declaredLinks(targets: TargetFile[]): readonly LinkName[] {
 
 async function matrix(flags: Flags): Promise<number> {
   if (Boolean(flags.strategies) === Boolean(flags.targets)) throw new UsageError('give either --strategies LIST or --targets FILES');
-  const targets = await Promise.all(list(flags.targets ?? '').map(loadTarget));
+  if (flags.ca && !flags.targets) throw new UsageError('--ca is for --targets: the embedded server speaks plain HTTP');
+  const targets = await Promise.all(list(flags.targets ?? '').map((file) => loadTarget(file, { ca: flags.ca })));
   targets.forEach((t) => assertLoopbackTarget(t.target, Boolean(flags.allowRemote)));
   const names = flags.strategies === 'all' ? strategyNames() : list(flags.strategies ?? '');
   const strategies = await Promise.all(names.map(resolveStrategyRef));

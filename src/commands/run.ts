@@ -20,6 +20,7 @@ interface Flags extends RunFlags {
   strategy?: string;
   target?: string;
   allowRemote?: boolean;
+  ca?: string;
   out?: string;
   json?: boolean;
   history?: string;
@@ -35,7 +36,8 @@ export function registerRun(program: Command): void {
       .description('load one strategy (in the embedded server) or your own service (--target), then audit and report')
       .option('-s, --strategy <name|file>', `strategy under test: ${strategyNames().join(', ')}, or a plugin file (./my-strategy.js)`)
       .option('-t, --target <file>', 'your own service, described by a target file (JSON or YAML): load it and audit its database')
-      .option('--allow-remote', 'let --target load a host that is not this machine'),
+      .option('--allow-remote', 'let --target load a host that is not this machine')
+      .option('--ca <file>', "an https:// target's certificate authority (PEM) to trust, instead of the file's tls.ca"),
   )
     .option('--out <file>', 'report path (default reports/<time>-<strategy>-<scenario>.json)')
     .option('--json', 'print the JSON report to stdout instead of tables')
@@ -53,7 +55,8 @@ async function run(flags: Flags): Promise<number> {
   if (flags.target && flags.calibrate) throw new UsageError("--calibrate measures couponbench's own schema; a target's database is not ours to load");
   if (!flags.target && (!flags.audit || !flags.reset)) throw new UsageError(`${flags.audit ? '--no-reset' : '--no-audit'} is for --target: a strategy's run seeds its own coupon and audits it`);
   if (!flags.audit && !flags.history) throw new UsageError('--no-audit needs --history FILE: the requests it writes are what `couponbench audit` audits later');
-  const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote), flags.reset) : undefined;
+  if (flags.ca && !flags.target) throw new UsageError('--ca is for --target: the embedded server speaks plain HTTP');
+  const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote), flags.reset, flags.ca) : undefined;
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
   if (ref) assertEmbeddedLinks(setup.base.scenario.faults);
@@ -84,8 +87,8 @@ async function run(flags: Flags): Promise<number> {
 }
 
 /** Read and check the target file before anything is sent; returns the run to make. */
-async function targetRunner(path: string, allowRemote: boolean, reset: boolean) {
-  const loaded = await loadTarget(path);
+async function targetRunner(path: string, allowRemote: boolean, reset: boolean, ca?: string) {
+  const loaded = await loadTarget(path, { ca });
   assertLoopbackTarget(loaded.target, allowRemote);
   type Base = Parameters<typeof targetConfig>[1];
   return {

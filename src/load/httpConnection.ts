@@ -5,6 +5,8 @@
  * request is this file and the plan's build and decode.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { tlsConnectOptions, type TlsClientOptions } from '../service/tls.js';
 import { performance } from 'node:perf_hooks';
 import { ResponseReader, ResponseSyntaxError, type HttpResponse } from './httpResponse.js';
 import type { OutgoingRequest } from './requestPlan.js';
@@ -12,6 +14,8 @@ import type { OutgoingRequest } from './requestPlan.js';
 export interface PacedConnectionOptions {
   hostname: string;
   port: number;
+  /** HTTPS: a TLS connection with these options (the handshake is part of the first request's latency). */
+  tls?: TlsClientOptions;
   timeoutMs: number;
   /** Built for each request. */
   request: () => OutgoingRequest;
@@ -61,7 +65,10 @@ export class PacedConnection {
   }
 
   private open(): Socket {
-    const socket = connect({ host: this.opts.hostname, port: this.opts.port, noDelay: true });
+    const { tls } = this.opts;
+    // A TLS socket holds what is written until its handshake is done.
+    const socket = tls ? tlsConnect(tlsConnectOptions(this.opts.hostname, this.opts.port, tls)) : connect({ host: this.opts.hostname, port: this.opts.port, noDelay: true });
+    if (tls) socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.read(socket, chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => this.lost(socket, err.code ?? 'ERROR'));
     socket.on('close', () => this.lost(socket, 'ECLOSED'));

@@ -3,6 +3,7 @@
  * its HTTP contract; a target's plan comes from its file (src/service/requestPlan.ts).
  */
 import { decodeResponse, type Observation } from '../outcomes.js';
+import type { TlsClientOptions } from '../service/tls.js';
 import type { TargetFile } from '../service/schema.js';
 import type { RunValues } from '../service/requestPlan.js';
 
@@ -39,6 +40,8 @@ export interface RequestPlan {
   source?: PlanSource;
   hostname: string;
   port: number;
+  /** HTTPS: the TLS client's options (absent: plain HTTP). */
+  tls?: TlsClientOptions;
   /** Instances on several ports (a started service): VU k is bound to ports[(k - 1) % n]. */
   ports?: number[];
   build(ctx: RequestContext): OutgoingRequest;

@@ -52,6 +52,7 @@ export class VirtualUser {
     this.connection = new PacedConnection({
       hostname: plan.hostname,
       port: portOf(plan, opts.vu),
+      ...(plan.tls ? { tls: plan.tls } : {}),
       timeoutMs: opts.timeoutSec * 1000,
       request: () => {
         const userId = this.signedIn?.userId ?? opts.nextUserId();

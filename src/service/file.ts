@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { isLoopback } from '../infra/ports.js';
 import { describeIssues, TargetFileSchema, type TargetFile } from './schema.js';
 import { templateUrl } from './template.js';
+import { tlsClientOptions } from './tls.js';
 
 export interface LoadedTarget {
   /** Absolute path; shell reset steps run in its directory. */
@@ -14,7 +15,8 @@ export interface LoadedTarget {
   target: TargetFile;
 }
 
-export async function loadTarget(path: string): Promise<LoadedTarget> {
+/** `ca`: a CA certificate given on the command line (--ca), trusted instead of the file's tls.ca. */
+export async function loadTarget(path: string, opts: { ca?: string } = {}): Promise<LoadedTarget> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`target file ${file} does not exist`);
   const text = await readFile(file, 'utf8');
@@ -26,7 +28,13 @@ export async function loadTarget(path: string): Promise<LoadedTarget> {
   }
   const parsed = TargetFileSchema.safeParse(raw);
   if (!parsed.success) throw new UsageError(`target file ${file}: ${describeIssues(parsed.error)}`);
-  return { file, target: parsed.data };
+  const target = parsed.data;
+  if (opts.ca !== undefined) {
+    if (!target.request.url.startsWith('https://')) throw new UsageError(`--ca is for https:// targets; ${target.name} is at ${target.request.url}`);
+    target.tls = { ...target.tls, insecure: false, ca: resolve(opts.ca) };
+  } else if (target.tls?.ca) target.tls.ca = resolve(dirname(file), target.tls.ca);
+  tlsClientOptions(target.tls); // a missing or unreadable CA file is said now, before anything starts
+  return { file, target };
 }
 
 export function targetDir(loaded: LoadedTarget): string {

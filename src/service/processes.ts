@@ -10,13 +10,14 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InfraError } from '../errors.js';
+import { InfraError, UsageError } from '../errors.js';
 import { isAlive, logTail, whenWeAreGone } from '../infra/process.js';
 import { canConnect } from '../infra/ports.js';
 import type { Resources } from '../lifecycle.js';
 import type { LinkName } from '../faults/spec.js';
 import type { InstanceProcess } from '../faults/targets.js';
 import type { ServiceStart } from './schema.js';
+import { certificateProblem, isCertificateError, simpleRequest, type TlsClientOptions } from './tls.js';
 
 /** One instance of a started service; `pid` is its process group's leader (the shell), and the group is what is signalled. */
 export interface ServiceInstance extends InstanceProcess {
@@ -42,7 +43,14 @@ interface Launched {
 }
 
 /** Start every instance and wait until each is ready; everything started is stopped with `resources`. */
-export async function startService(spec: ServiceStart, fileDir: string, links: LinkPorts, resources: Resources, say: (line: string) => void): Promise<ServiceInstance[]> {
+export async function startService(
+  spec: ServiceStart,
+  fileDir: string,
+  links: LinkPorts,
+  resources: Resources,
+  say: (line: string) => void,
+  tls: TlsClientOptions = { rejectUnauthorized: true },
+): Promise<ServiceInstance[]> {
   const logs = mkdtempSync(join(tmpdir(), 'couponbench-service-'));
   resources.defer('service logs', () => rmSync(logs, { recursive: true, force: true }));
   const cwd = resolve(fileDir, spec.cwd);
@@ -57,7 +65,7 @@ export async function startService(spec: ServiceStart, fileDir: string, links: L
       if (await canConnect(port)) throw new InfraError(`service.ports: port ${port} is already in use by another process; stop it or choose another port`);
       const launched = launch(spec.command, cwd, env, log, logs);
       say(`service: instance ${number} (pid ${launched.pid}) on port ${port}: ${spec.command}`);
-      await waitReady(spec, { number, port }, links, launched.exited, log);
+      await waitReady(spec, { number, port }, links, launched.exited, log, tls);
       return launched;
     };
     let current: Launched | undefined;
@@ -101,24 +109,24 @@ function launch(command: string, cwd: string, env: NodeJS.ProcessEnv, log: strin
   return { pid, exited: () => child.exitCode !== null || child.signalCode !== null, callOffGuard };
 }
 
-async function waitReady(spec: ServiceStart, instance: { number: number; port: number }, links: LinkPorts, exited: () => boolean, log: string): Promise<void> {
+async function waitReady(spec: ServiceStart, instance: { number: number; port: number }, links: LinkPorts, exited: () => boolean, log: string, tls: TlsClientOptions): Promise<void> {
   const deadline = Date.now() + spec.readyTimeout * 1000;
   const check = 'http' in spec.ready ? fillServiceText(spec.ready.http, instance.port, links) : Number(fillServiceText(spec.ready.tcp, instance.port, links));
   while (Date.now() < deadline) {
     if (exited()) throw new InfraError(`service instance ${instance.number} exited before it was ready: ${logTail(log) || '(no output)'}`);
-    if (await isReady(check)) return;
+    if (await isReady(check, tls, `service instance ${instance.number} (${check})`)) return;
     await sleep(100);
   }
   throw new InfraError(`service instance ${instance.number} was not ready within ${spec.readyTimeout}s (${typeof check === 'number' ? `tcp ${check}` : check}): ${logTail(log) || '(no output)'}`);
 }
 
-async function isReady(check: string | number): Promise<boolean> {
+async function isReady(check: string | number, tls: TlsClientOptions, where: string): Promise<boolean> {
   if (typeof check === 'number') return canConnect(check);
   try {
-    const res = await fetch(check, { signal: AbortSignal.timeout(1000) });
-    await res.arrayBuffer();
-    return res.status < 500;
-  } catch {
+    return (await simpleRequest(new URL(check), { timeoutMs: 1000, tls })).status < 500;
+  } catch (err) {
+    // Waiting longer will not change a certificate: say so now.
+    if (isCertificateError(err as NodeJS.ErrnoException)) throw new UsageError(certificateProblem(err as NodeJS.ErrnoException, where));
     return false;
   }
 }

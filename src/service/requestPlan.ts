@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { portOf, type OutgoingRequest, type RequestContext, type RequestPlan, type VuSession } from '../load/requestPlan.js';
 import { compileOutcomeRules } from './outcomeRules.js';
 import { atPathOfText } from './jsonPath.js';
+import { certificateProblem, isCertificateError, simpleRequest, tlsClientOptions, type TlsClientOptions } from './tls.js';
 import { FORBIDDEN_IN_HEADER_VALUE, type TargetFile } from './schema.js';
 import { compileTemplate, PORT_PLACEHOLDER, templateUrl, writtenOrigin, type Template, type TemplateValues } from './template.js';
 
@@ -50,10 +51,13 @@ export interface RunValues {
 export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number, ports?: number[]): RequestPlan {
   const request = compileRequest(target.request);
   const decode = compileOutcomeRules(target.outcomes);
+  const secure = request.origin.protocol === 'https:';
+  const tls = tlsClientOptions(target.tls);
   const plan: RequestPlan = {
     source: { kind: 'target', target, run, timeoutMs, ...(ports ? { ports } : {}) },
     hostname: request.origin.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(request.origin.port || 80),
+    port: Number(request.origin.port || (secure ? 443 : 80)),
+    ...(secure ? { tls } : {}),
     ...(ports && target.request.url.includes(PORT_PLACEHOLDER) ? { ports } : {}),
     build: (ctx: RequestContext) =>
       render(request, { ...run, userId: ctx.userId, vu: ctx.vu, iteration: ctx.iteration, ...(ctx.session ? { token: ctx.session.token } : {}) }),
@@ -63,12 +67,12 @@ export function targetPlan(target: TargetFile, run: RunValues, timeoutMs: number
     const login = compileRequest(target.login.request);
     const tokenPath = target.login.token;
     const loginPorts = ports && target.login.request.url.includes(PORT_PLACEHOLDER) ? ports : undefined;
-    plan.login = (userId, vu) => signIn(login, tokenPath, { ...run, userId, vu }, timeoutMs, loginPorts && portOf({ ...plan, ports: loginPorts }, vu));
+    plan.login = (userId, vu) => signIn(login, tokenPath, { ...run, userId, vu }, timeoutMs, tls, loginPorts && portOf({ ...plan, ports: loginPorts }, vu));
   }
   return plan;
 }
 
-async function signIn(login: CompiledRequest, tokenPath: string, values: TemplateValues, timeoutMs: number, port?: number): Promise<VuSession> {
+async function signIn(login: CompiledRequest, tokenPath: string, values: TemplateValues, timeoutMs: number, tls: TlsClientOptions, port?: number): Promise<VuSession> {
   const req = render(login, values);
   const url = new URL(req.path, login.origin);
   if (port !== undefined) url.port = String(port);
@@ -76,10 +80,9 @@ async function signIn(login: CompiledRequest, tokenPath: string, values: Templat
   let status: number;
   let text: string;
   try {
-    const res = await fetch(url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(timeoutMs) });
-    status = res.status;
-    text = await res.text();
+    ({ status, text } = await simpleRequest(url, { method: req.method, headers: req.headers, body: req.body, timeoutMs, tls }));
   } catch (err) {
+    if (isCertificateError(err as NodeJS.ErrnoException)) throw new UsageError(certificateProblem(err as NodeJS.ErrnoException, where));
     throw new UsageError(`${where} failed: ${(err as Error).message}`);
   }
   const token = atPathOfText(text, tokenPath);

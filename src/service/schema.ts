@@ -7,6 +7,7 @@ import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { DurationSchema } from '../duration.js';
 import { LINK_NAMES, SurvivesSchema } from '../faults/spec.js';
 import { JsonPathSchema } from './jsonPath.js';
+import { TlsSchema } from './tls.js';
 import { PLACEHOLDERS, PORT_PLACEHOLDER, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, writtenOrigin, type PlaceholderName } from './template.js';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -59,7 +60,7 @@ const httpUrl = (allowed: readonly PlaceholderName[]) =>
       ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL` });
       return;
     }
-    if (url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: `only http:// is supported, not ${url.protocol}//` });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `only http:// and https:// are supported, not ${url.protocol}//` });
     const origin = writtenOrigin(text);
     if (/\{/.test(origin.replace(`:${PORT_PLACEHOLDER}`, ''))) ctx.addIssue({ code: 'custom', message: 'placeholders belong in the path or query, not the host (but for :{port}, the port of a service instance)' });
     if (text.slice(origin.length).includes(PORT_PLACEHOLDER)) ctx.addIssue({ code: 'custom', message: '{port} stands for the port, after the host' });
@@ -202,6 +203,8 @@ export const TargetFileSchema = z
       .strict()
       .optional(),
     outcomes: z.array(OutcomeRuleSchema).min(1),
+    /** For https:// URLs: the certificate to trust (a private CA), or none checked. */
+    tls: TlsSchema.optional(),
     mysql: z.string().regex(/^mysql:\/\//, 'a mysql:// URL').optional(),
     /** Or PostgreSQL: sql probes and reset steps run on whichever of the two the file gives. */
     postgres: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// (or postgresql://) URL').optional(),
@@ -236,6 +239,8 @@ export const TargetFileSchema = z
   })
   .strict()
   .superRefine((t, ctx) => {
+    const secure = [t.request.url, t.login?.request.url ?? ''].some((u) => u.startsWith('https://'));
+    if (t.tls && !secure) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is for https:// request URLs' });
     if (t.request.url.includes(PORT_PLACEHOLDER) && !t.service) ctx.addIssue({ code: 'custom', path: ['request', 'url'], message: '{port} needs a "service" section (the ports couponbench starts it on)' });
     const linked = JSON.stringify(t.service?.env ?? {});
     if (t.mysql && t.postgres) ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'give "mysql" or "postgres", not both: sql probes and reset steps run on one database' });

@@ -20,6 +20,7 @@ import { targetPlan } from '../service/requestPlan.js';
 import { runReset } from '../service/reset.js';
 import type { LockHolderProbe, TargetFile } from '../service/schema.js';
 import { templateUrl } from '../service/template.js';
+import { checkHandshake, tlsClientOptions, type TlsClientOptions } from '../service/tls.js';
 import type { RunConfig } from '../config.js';
 import type { Observation, SystemDescription, SystemUnderTest } from './types.js';
 
@@ -74,8 +75,10 @@ async function settledRead(state: TargetState, target: TargetFile, quantity: num
   return last;
 }
 
-export async function assertReachable(url: string, name: string, timeoutMs = 3000): Promise<void> {
-  const u = templateUrl(url);
+/** The service answers on its port; over HTTPS, its certificate passes too. */
+export async function assertReachable(url: string, name: string, tls: TlsClientOptions, port?: number, timeoutMs = 3000): Promise<void> {
+  const u = templateUrl(url, port);
+  if (u.protocol === 'https:') return checkHandshake(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 443), tls, `cannot reach ${name} at ${u.origin}`, timeoutMs);
   await new Promise<void>((resolve, reject) => {
     const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), timeout: timeoutMs });
     socket.once('connect', () => {
@@ -210,10 +213,15 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: 
       const say = hooks.onStage ?? (() => {});
       const links = await startLinks(target, hooks);
       const ports = Object.fromEntries(Object.entries(links).map(([name, proxy]) => [name, proxy.port]));
-      const instances = target.service ? await startService(target.service, targetDir(loaded), ports, hooks.resources, say) : undefined;
+      const tls = tlsClientOptions(target.tls);
+      if (target.tls?.insecure) (hooks.onNotice ?? say)(`warning: tls.insecure: ${target.name}'s certificate is not checked; anyone between couponbench and it could answer in its place`);
+      const instances = target.service ? await startService(target.service, targetDir(loaded), ports, hooks.resources, say, tls) : undefined;
       if (!instances) {
-        await assertReachable(target.request.url, target.name);
-        if (target.login) await assertReachable(target.login.request.url, `${target.name} (login)`);
+        await assertReachable(target.request.url, target.name, tls);
+        if (target.login) await assertReachable(target.login.request.url, `${target.name} (login)`, tls);
+      } else if (target.request.url.startsWith('https://')) {
+        // Ready on its port says nothing of its certificate: a refused one is said now, not as every request's error.
+        await assertReachable(target.request.url, target.name, tls, instances[0]!.port);
       }
       state = targetState(loaded, scenario.quantity, hooks);
       const started = Date.now();
