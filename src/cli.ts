@@ -11,6 +11,7 @@ import { registerReport } from './commands/report.js';
 import { registerReset } from './commands/reset.js';
 import { registerRun } from './commands/run.js';
 import { registerScenarios } from './commands/scenarios.js';
+import { registerSchema } from './commands/schema.js';
 import { registerStrategies } from './commands/strategies.js';
 import { registerUp } from './commands/up.js';
 import { couponbenchVersion } from './environment.js';
@@ -21,7 +22,7 @@ function buildProgram(): Command {
     .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
     .version(couponbenchVersion())
     .exitOverride();
-  const commands = [registerRun, registerMatrix, registerAudit, registerReset, registerCompare, registerGate, registerReport, registerCalibrate, registerStrategies, registerScenarios, registerUp, registerDown, registerBenchDriver];
+  const commands = [registerRun, registerMatrix, registerAudit, registerReset, registerCompare, registerGate, registerReport, registerCalibrate, registerStrategies, registerScenarios, registerSchema, registerUp, registerDown, registerBenchDriver];
   for (const register of commands) register(program);
   return program;
 }

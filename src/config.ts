@@ -72,6 +72,8 @@ export type Scenario = z.infer<typeof ScenarioSchema>;
  */
 export const ScenarioFileSchema = z
   .object({
+    /** The JSON Schema an editor checks the file with (`couponbench schema scenario`). */
+    $schema: z.string().optional(),
     name: z.string().min(1).optional(),
     ...scenarioSettings,
     executor: ExecutorSchema.default('ramping-vus'),
@@ -114,7 +116,7 @@ export const ScenarioFileSchema = z
   });
 
 export function normaliseScenario(file: z.infer<typeof ScenarioFileSchema>, fallbackName: string): Scenario {
-  const { name, executor, stages, startVUs, vus, duration, rate, startRate, timeUnit, preAllocatedVUs, maxVUs, ...settings } = file;
+  const { $schema: _editorSchema, name, executor, stages, startVUs, vus, duration, rate, startRate, timeUnit, preAllocatedVUs, maxVUs, ...settings } = file;
   const common = { overrides: [], name: name ?? fallbackName, ...settings, executor };
   if (executor !== 'ramping-vus') {
     // A constant rate is a ramp with one flat stage: one code path drives both.

@@ -23,7 +23,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /** A duration field of a scenario, target or fault file: a number of seconds or a k6 duration string, read as seconds. */
-export const DurationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+export const DurationSchema = z.union([z.number().nonnegative(), z.string().describe('a duration: "500ms", "5s", "1m30s", "1h" (a plain number is seconds)')]).transform((value, ctx) => {
   try {
     return parseDuration(value);
   } catch (err) {

@@ -188,6 +188,8 @@ const LinkSchema = z.object({ upstream: hostPort, listen: port.optional() }).str
 
 export const TargetFileSchema = z
   .object({
+    /** The JSON Schema an editor checks the file with (`couponbench schema target`). */
+    $schema: z.string().optional(),
     name: z.string().regex(/^[\w.-]+$/, 'a name is letters, digits and . _ -'),
     promise: IntegrityPromiseSchema.default('across-instances'),
     /** How many instances of the service run: with promise "single-instance", integrity is promised only on 1. */
