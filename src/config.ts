@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DATABASE_KINDS } from './db/kinds.js';
 import { DurationSchema, formatDuration, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { packageRoot } from './paths.js';
@@ -149,6 +150,8 @@ export const RunConfigSchema = z.object({
   host: z.string(),
   port: z.number().int().nonnegative(),
   database: z.string(),
+  /** What the embedded server issues on (absent for a target, whose databases are its own, and in older reports: MySQL). */
+  db: z.enum(DATABASE_KINDS).optional(),
   seed: z.number().int(),
   options: StrategyOptionsSchema,
   /** Driver threads (--workers); absent: one per core, less one when the system under test shares this machine. */

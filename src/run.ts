@@ -168,7 +168,8 @@ export async function bringUpInfra(request: InfraRequest, hooks: RunHooks): Prom
   hooks.onStage?.(`infra: ${request.choice}`);
   const infra = await infraUp(request);
   hooks.resources.defer(`${infra.kind} infra`, () => infra.down());
-  hooks.onStage?.(`infra: ${infra.kind}${infra.shared ? ' (kept running)' : ''}, mysql ${new URL(infra.mysqlUrl).host}, redis ${infra.redisUrls.map((u) => new URL(u).host).join(' ')}`);
+  const postgres = infra.postgresUrl ? `, postgres ${new URL(infra.postgresUrl).host}` : '';
+  hooks.onStage?.(`infra: ${infra.kind}${infra.shared ? ' (kept running)' : ''}, mysql ${new URL(infra.mysqlUrl).host}${postgres}, redis ${infra.redisUrls.map((u) => new URL(u).host).join(' ')}`);
   return infra;
 }
 

@@ -12,9 +12,15 @@ import { redisSpin } from './redisSpin.js';
 import { redisSpinFenced } from './redisSpinFenced.js';
 import { redisStream } from './redisStream.js';
 import { redlock } from './redlock.js';
+import { pgAdvisory } from './postgres/pgAdvisory.js';
+import { pgAtomic } from './postgres/pgAtomic.js';
+import { pgOptimistic } from './postgres/pgOptimistic.js';
+import { pgPessimistic } from './postgres/pgPessimistic.js';
+import { pgSerializable } from './postgres/pgSerializable.js';
 import { resolve } from 'node:path';
 import { isStrategyFile, loadPluginStrategy } from './plugin.js';
 import type { Strategy } from './types.js';
+import type { DatabaseKind } from '../src/db/kinds.js';
 
 export type * from './types.js';
 export { DEFAULT_STRATEGY_OPTIONS } from './types.js';
@@ -27,6 +33,11 @@ export const STRATEGIES: readonly Strategy[] = [
   mysqlOptimistic,
   mysqlAtomic,
   mysqlNamedLock,
+  pgPessimistic,
+  pgOptimistic,
+  pgAtomic,
+  pgAdvisory,
+  pgSerializable,
   redisSpin,
   redisSpinFenced,
   redisPubSub,
@@ -38,6 +49,11 @@ export const STRATEGIES: readonly Strategy[] = [
 
 export function strategyNames(): string[] {
   return STRATEGIES.map((s) => s.name);
+}
+
+/** The built-ins that issue on `db`: what `--strategies all` runs with `--db`. */
+export function strategiesFor(db: DatabaseKind): string[] {
+  return STRATEGIES.filter((s) => (s.databases ?? ['mysql']).includes(db)).map((s) => s.name);
 }
 
 export function getStrategy(name: string): Strategy {

@@ -4,6 +4,8 @@ import { failedOutcome } from './failure.js';
 import type { DistributedLock } from './locks/types.js';
 import { NO_TIMER } from '../src/serverTiming.js';
 import { inTransaction } from './transaction.js';
+import { pgReadModifyWrite } from './postgres/criticalSection.js';
+import { inPgTransaction } from './postgres/transaction.js';
 import type { IssueOutcome, IssueRequest, StrategyContext } from './types.js';
 
 let sequence = 0;
@@ -30,7 +32,7 @@ export async function issueUnderLock(
   lock: DistributedLock,
   req: IssueRequest,
   acquire: Acquire = acquireOnce(ctx.options.lockWaitMs),
-  section: CriticalSection = (conn) => readModifyWrite(conn, req, ctx.onePerUser),
+  section?: CriticalSection,
 ): Promise<IssueOutcome> {
   const owner = newOwner(ctx.instance);
   const timer = req.timer ?? NO_TIMER;
@@ -39,7 +41,11 @@ export async function issueUnderLock(
   } catch (err) {
     return failedOutcome(err);
   }
-  const outcome = await inTransaction(ctx.mysql, (conn) => section(conn, owner), timer);
+  // A custom section (fencing) is MySQL's; the default one runs on either database.
+  const outcome =
+    ctx.db === 'postgres' && !section
+      ? await inPgTransaction(ctx.pg!, (client) => pgReadModifyWrite(client, req, ctx.onePerUser), timer)
+      : await inTransaction(ctx.mysql, (conn) => (section ? section(conn, owner) : readModifyWrite(conn, req, ctx.onePerUser)), timer);
   let released = false;
   try {
     released = await timer.time('release', () => lock.unlock(owner));

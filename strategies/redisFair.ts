@@ -31,6 +31,9 @@ export const redisFair: Strategy = {
   name: 'redis-fair',
   summary: "port of Redisson's fair lock (wait queue, waiter timeouts), tryLock with retry/backoff",
   promise: 'across-instances',
+  databases: ['mysql', 'postgres'],
+  // Fencing checks its token in a MySQL statement: on PostgreSQL the plain lock only.
+  validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),
   ceiling: 'select-for-update',
   survives: LEASE_LOCK_SURVIVES,
   lockHolder: hashLockHolder(lockKey),

@@ -11,6 +11,9 @@ export const redisPubSub: Strategy = {
   name: 'redis-pubsub',
   summary: 'Redisson RLock: reentrant, waiters woken by pub/sub, watchdog renews the lease',
   promise: 'across-instances',
+  databases: ['mysql', 'postgres'],
+  // Fencing checks its token in a MySQL statement: on PostgreSQL the plain lock only.
+  validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),
   ceiling: 'select-for-update',
   // The watchdog renews the lease from inside the process, so it freezes with it: a pause longer than its timeout breaks it.
   survives: LEASE_LOCK_SURVIVES,

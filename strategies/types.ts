@@ -3,6 +3,8 @@ import type { Survives } from '../src/faults/spec.js';
 import type { RedisClient } from './locks/types.js';
 export type { RedisClient } from './locks/types.js';
 import type { Pool } from 'mysql2/promise';
+import type { Pool as PgPool } from 'pg';
+import type { DatabaseKind } from '../src/db/kinds.js';
 import { z } from 'zod';
 import type { IssueOutcome } from '../src/outcomes.js';
 import type { Timer } from '../src/serverTiming.js';
@@ -39,7 +41,10 @@ export const DEFAULT_STRATEGY_OPTIONS: StrategyOptions = StrategyOptionsSchema.p
 
 /** Handed to a strategy by the server instance that hosts it. */
 export interface StrategyContext {
+  /** What this run issues on (`--db`): `mysql` is the pool on MySQL runs, `pg` on PostgreSQL runs. */
+  db: DatabaseKind;
   mysql: Pool;
+  pg?: PgPool;
   /** For strategies that need connections of their own (named locks). */
   mysqlUrl: string;
   poolSize: number;
@@ -91,8 +96,10 @@ export interface Strategy {
   summary: string;
   promise: IntegrityPromise;
   create(ctx: StrategyContext): StrategyInstance;
+  /** The databases it issues on (absent: MySQL only). */
+  databases?: readonly DatabaseKind[];
   /** Refuse a configuration the strategy cannot run in; returns the reason. */
-  validate?(setup: { redisNodes: number; instances: number }): string | undefined;
+  validate?(setup: { redisNodes: number; instances: number; db: DatabaseKind; fencing: boolean }): string | undefined;
   /** Run once by the harness after seeding, before the server starts (e.g. load stock into Redis). */
   prepare?(redis: RedisClient, coupon: SeededCouponRef): Promise<void>;
   /**

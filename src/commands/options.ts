@@ -8,6 +8,7 @@ import { parseStagesFlag, type ScenarioOverrides } from '../config.js';
 import { parseDuration } from '../duration.js';
 import { MAX_QUANTITY } from '../db/schema.js';
 import { MAX_USER_POOL } from '../db/seed.js';
+import { DATABASE_KINDS, type DatabaseKind } from '../db/kinds.js';
 import type { InfraChoice } from '../infra/types.js';
 import { FAULT_KINDS, parseFaultFlag, type FaultSpec } from '../faults/spec.js';
 
@@ -108,6 +109,8 @@ export interface InfraFlags extends Record<string, unknown> {
   redisUrl?: string;
   redisNodes: number;
   database?: string;
+  db: DatabaseKind;
+  postgresUrl?: string;
 }
 
 export function addInfraOptions(cmd: Command): Command {
@@ -116,7 +119,9 @@ export function addInfraOptions(cmd: Command): Command {
     .option('--mysql-url <url>', 'external MySQL, e.g. mysql://root@127.0.0.1:3306/bench (or MYSQL_URL); its database is the one couponbench owns')
     .option('--redis-url <url[,url]>', 'external Redis node(s), e.g. redis://127.0.0.1:6379 (or REDIS_URL)')
     .option('--redis-nodes <n>', 'independent Redis nodes to start (local infra; redlock uses them all)', positiveInt, 1)
-    .option('--database <name>', "database couponbench owns on the MySQL server (default: the MySQL URL's, else couponbench)");
+    .option('--database <name>', "database couponbench owns on the MySQL server (default: the MySQL URL's, else couponbench)")
+    .addOption(new Option('--db <kind>', 'what the embedded server issues on: MySQL (or MariaDB) or PostgreSQL').choices(DATABASE_KINDS).default('mysql'))
+    .option('--postgres-url <url>', '--db postgres: an external PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres (or POSTGRES_URL); default: a private one');
 }
 
 export interface RunFlags extends InfraFlags {

@@ -3,6 +3,10 @@ import type { RedisClient } from '../../strategies/types.js';
 import { connect } from './connect.js';
 import { ensureSchema } from './schema.js';
 import { couponIdFor, resetIssuance, seedCoupon, seedUsers, type SeededCoupon } from './seed.js';
+import { claimDatabase, type DatabaseClaim } from './claim.js';
+import { claimPostgres, preparePostgres, snapshotPostgres } from './postgres.js';
+import { snapshotDatabase, type DbSnapshot } from '../audit/snapshot.js';
+import type { DatabaseKind } from './kinds.js';
 
 export { databaseUrl, createPool, connect, DEFAULT_DATABASE, assertIdentifier } from './connect.js';
 export type { SeededCoupon } from './seed.js';
@@ -57,4 +61,34 @@ export async function resetRedis(clients: RedisClient[], couponId: number): Prom
       cursor = next;
     } while (cursor !== '0');
   }
+}
+
+export { DATABASE_KINDS, type DatabaseKind } from './kinds.js';
+
+/** What a run does with its database, the same steps whichever kind it is. */
+export interface IssueDatabase {
+  kind: DatabaseKind;
+  serverUrl: string;
+  claim(database: string): Promise<DatabaseClaim>;
+  prepare(req: Omit<PrepareRequest, 'mysqlUrl'>): Promise<Prepared>;
+  snapshot(databaseUrl: string, couponId: number): Promise<DbSnapshot>;
+}
+
+export function issueDatabase(kind: DatabaseKind, serverUrl: string): IssueDatabase {
+  if (kind === 'postgres') {
+    return {
+      kind,
+      serverUrl,
+      claim: (database) => claimPostgres(serverUrl, database),
+      prepare: (req) => preparePostgres(serverUrl, req.database, req.quantity, req.userPool, couponIdFor(req.database)),
+      snapshot: snapshotPostgres,
+    };
+  }
+  return {
+    kind,
+    serverUrl,
+    claim: (database) => claimDatabase(serverUrl, database),
+    prepare: (req) => prepareDatabase({ ...req, mysqlUrl: serverUrl }),
+    snapshot: snapshotDatabase,
+  };
 }

@@ -1,5 +1,7 @@
 import { rmSync } from 'node:fs';
 import { InfraError, UsageError } from '../errors.js';
+import { redactUrl } from './clients.js';
+import { connectPostgres } from '../db/postgres.js';
 import { firstAvailable, MYSQL_SERVER_BINARIES, REDIS_SERVER_BINARIES } from './binaries.js';
 import { dockerEngineAnswers, startDockerInfra } from './docker.js';
 import { checkReachable, useExternalInfra } from './external.js';
@@ -13,21 +15,37 @@ export type { Infra, InfraRequest, InfraChoice, InfraKind } from './types.js';
 
 /** Bring up (or attach to) MySQL + Redis as the request says. The caller owns `down()`. */
 export async function infraUp(req: InfraRequest): Promise<Infra> {
+  const infra = await mysqlAndRedisUp(req);
+  if (!req.postgres || infra.postgresUrl) return infra;
+  if (req.postgres.url) {
+    await probePostgres(req.postgres.url).catch(async (err: Error) => {
+      await infra.down();
+      throw new InfraError(`cannot reach PostgreSQL at ${redactUrl(req.postgres!.url!)}: ${err.message}`);
+    });
+    return { ...infra, postgresUrl: req.postgres.url };
+  }
+  await infra.down();
+  throw new UsageError(`--db postgres on ${infra.kind} infra needs --postgres-url (or POSTGRES_URL): only local infra starts a private PostgreSQL`);
+}
+
+async function mysqlAndRedisUp(req: InfraRequest): Promise<Infra> {
   const urls = splitRedisUrls(req.redisUrl);
+  // A private PostgreSQL is started with the rest, on local infra, when no URL names one.
+  const postgres = { postgres: Boolean(req.postgres && !req.postgres.url) };
   if (req.choice === 'external' || (req.choice === 'auto' && (req.mysqlUrl || urls.length > 0))) {
     if (!req.mysqlUrl || urls.length === 0) {
       throw new UsageError('external infra needs both --mysql-url and --redis-url (or MYSQL_URL and REDIS_URL)');
     }
     return useExternalInfra(req.mysqlUrl, urls);
   }
-  if (req.choice === 'auto' || req.choice === 'local') {
+  if ((req.choice === 'auto' || req.choice === 'local') && !postgres.postgres) {
     const kept = await reuseKeptInfra(req.redisNodes);
     if (kept) return kept;
   }
-  if (req.choice === 'local') return startLocalInfra(req.redisNodes);
+  if (req.choice === 'local') return startLocalInfra(req.redisNodes, false, undefined, postgres);
   if (req.choice === 'docker') return startDockerInfra(req.redisNodes);
 
-  if (localBinariesPresent()) return startLocalInfra(req.redisNodes);
+  if (localBinariesPresent()) return startLocalInfra(req.redisNodes, false, undefined, postgres);
   if (await dockerEngineAnswers()) return startDockerInfra(req.redisNodes);
   throw new InfraError(
     'no database to run against: install mariadb-server and redis-server (apt-get install mariadb-server redis-server), ' +
@@ -84,4 +102,9 @@ export async function keepInfraDown(): Promise<InfraState | undefined> {
   rmSync(state.dir, { recursive: true, force: true });
   clearState();
   return state;
+}
+
+async function probePostgres(url: string): Promise<void> {
+  const client = await connectPostgres(url);
+  await client.end();
 }

@@ -35,4 +35,6 @@ export interface InfraRequest {
   mysqlUrl?: string;
   redisUrl?: string;
   redisNodes: number;
+  /** A PostgreSQL too (`--db postgres`): at this URL, else a private one started with the rest. */
+  postgres?: { url?: string };
 }

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { DATABASE_KINDS } from '../db/kinds.js';
 import { StrategyOptionsSchema } from '../../strategies/types.js';
 import type { ServerTally } from './app.js';
 
 /** Everything a server instance needs; passed to each cluster worker as JSON in its env, and checked there. */
 export const WorkerConfigSchema = z.object({
-  mysqlUrl: z.string(),
+  /** What the instance issues on, and the URL of our database there. */
+  db: z.enum(DATABASE_KINDS).default('mysql'),
+  databaseUrl: z.string(),
   redisUrls: z.array(z.string()).min(1),
   /** The one Redis URL names a node of a Redis Cluster. */
   redisCluster: z.boolean().default(false),

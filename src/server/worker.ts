@@ -5,12 +5,20 @@
 import http from 'node:http';
 import { stallNextHolder } from '../../strategies/faultHook.js';
 import { strategyOf } from '../../strategies/index.js';
+import type { Pool } from 'mysql2/promise';
 import { createPool } from '../db/connect.js';
+import { createPostgresPool } from '../db/postgres.js';
 import { connectRedis } from '../infra/clients.js';
 import { createIssueApp } from './app.js';
 import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, WorkerConfigSchema, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 const DRAIN_MS = 10_000;
+
+/** ctx.mysql on a PostgreSQL run: a strategy that reaches for it says so, instead of hanging on a pool of nothing. */
+function notOnThisRun(): Pool {
+  const refuse = () => Promise.reject(new Error('this run issues on PostgreSQL (--db postgres): ctx.pg is its pool, ctx.mysql is not there'));
+  return { getConnection: refuse, query: refuse, execute: refuse, end: () => Promise.resolve() } as unknown as Pool;
+}
 
 function tell(message: WorkerMessage): void {
   process.send?.(message);
@@ -20,12 +28,16 @@ async function main(): Promise<void> {
   const config = WorkerConfigSchema.parse(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? ''));
   const instance = Number(process.env[WORKER_INSTANCE_ENV] ?? '1');
   const strategy = await strategyOf(config);
-  const pool = createPool(config.mysqlUrl, config.poolSize);
+  // One pool per instance, of the run's database; on a PostgreSQL run `mysql` is a pool no built-in strategy for it touches.
+  const pool = config.db === 'mysql' ? createPool(config.databaseUrl, config.poolSize) : notOnThisRun();
+  const pg = config.db === 'postgres' ? createPostgresPool(config.databaseUrl, config.poolSize) : undefined;
   const redisNodes = config.redisUrls.map((url, i) => connectRedis(url, `couponbench-${instance}-${i}`, config.redisCluster));
   for (const r of redisNodes) r.on('error', () => {});
   const issuer = strategy.create({
+    db: config.db,
     mysql: pool,
-    mysqlUrl: config.mysqlUrl,
+    ...(pg ? { pg } : {}),
+    mysqlUrl: config.databaseUrl,
     poolSize: config.poolSize,
     redis: redisNodes[0]!,
     redisNodes,
@@ -55,6 +67,7 @@ async function main(): Promise<void> {
     tell({ type: 'stats', tally: app.tally });
     await issuer.close?.().catch(() => {});
     await pool.end().catch(() => {});
+    await pg?.end().catch(() => {});
     await Promise.all(redisNodes.map((r) => r.quit().catch(() => r.disconnect())));
     process.disconnect?.();
     process.exit(0);

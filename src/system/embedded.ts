@@ -3,13 +3,12 @@
  * on infra (private daemons, Docker or URLs) brought up beforehand. It owns its database for the
  * run, seeds a fresh coupon, starts the server, and hands the nemesis its processes.
  */
-import { strategyOf, type StrategyRef } from '../../strategies/index.js';
+import { strategiesFor, strategyOf, type StrategyRef } from '../../strategies/index.js';
 import type { RedisClient, Strategy } from '../../strategies/types.js';
-import { snapshotDatabase } from '../audit/index.js';
 import type { RunConfig } from '../config.js';
 import type { CpuWatch } from '../cpu.js';
-import { claimDatabase } from '../db/claim.js';
-import { databaseUrl, prepareDatabase, resetRedis } from '../db/index.js';
+import { databaseUrl, issueDatabase, resetRedis } from '../db/index.js';
+import type { DatabaseKind } from '../db/kinds.js';
 import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
@@ -35,7 +34,10 @@ const SETTLE_TIMEOUT_MS = 60_000;
 export async function preflight(request: InfraRequest, config: Omit<RunConfig, 'strategy'>, strategies: StrategyRef[]): Promise<void> {
   for (const ref of strategies) {
     const strategy = await strategyOf(ref);
-    const problem = strategy.validate?.({ redisNodes: request.redisNodes, instances: config.instances });
+    const db = config.db ?? 'mysql';
+    const databases = strategy.databases ?? ['mysql'];
+    if (!databases.includes(db)) throw new UsageError(`${strategy.name} issues on ${databases.join(' or ')}, not ${db} (strategies for --db ${db}: ${strategiesFor(db).join(', ')})`);
+    const problem = strategy.validate?.({ redisNodes: request.redisNodes, instances: config.instances, db, fencing: config.options.fencing });
     if (problem) throw new UsageError(strategies.length > 1 ? `${ref.strategy}: ${problem}` : problem);
     if (config.options.fencing && !strategy.fencing) {
       throw new UsageError(`${strategy.name} takes no --fencing (it fits redis-pubsub and redis-fair; redis-spin-fenced has it built in)`);
@@ -51,16 +53,21 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
   }
 }
 
-/** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
-/** The links the embedded server's dependencies are reached through, when link faults ask for them. */
-export const EMBEDDED_LINKS = ['mysql', 'redis'] as const satisfies readonly LinkName[];
+/** The links the embedded server's dependencies are reached through, when link faults ask for them: its database's and Redis's. */
+export const embeddedLinks = (db: DatabaseKind): LinkName[] => [db, 'redis'];
 
 /** Refuse, before anything starts, a link fault on a link the embedded server does not have. */
-export function assertEmbeddedLinks(faults: Array<Pick<FaultSpec, 'kind' | 'link'>>): void {
-  const noLink = faults.find((f) => f.link && !(EMBEDDED_LINKS as readonly string[]).includes(f.link));
-  if (noLink) throw new UsageError(`${noLink.kind}#${noLink.link}: the embedded server reaches ${EMBEDDED_LINKS.join(' and ')} only`);
+export function assertEmbeddedLinks(faults: Array<Pick<FaultSpec, 'kind' | 'link'>>, db: DatabaseKind = 'mysql'): void {
+  const links = embeddedLinks(db);
+  const noLink = faults.find((f) => f.link && !links.includes(f.link));
+  if (noLink) throw new UsageError(`${noLink.kind}#${noLink.link}: the embedded server on ${db} reaches ${links.join(' and ')} only`);
+  if (db === 'postgres') {
+    const paused = faults.find((f) => f.kind === 'pause-mysql');
+    if (paused) throw new UsageError('pause-mysql freezes MariaDB; a --db postgres run issues on PostgreSQL (use latency#postgres or stall#postgres)');
+  }
 }
 
+/** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
 export function faultOutOfReach(infra: Infra, faults: FaultSpec[]): FaultSpec | undefined {
   return infra.processes ? undefined : faults.find((f) => FAULTS[f.kind].actsOn === 'infra');
 }
@@ -69,10 +76,14 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
   const strategy = await strategyOf(config);
   const scenario = config.scenario;
   if (infra.redisCluster && scenario.faults.some((f) => f.link === 'redis')) throw new UsageError('a redis link fault needs a single Redis node: a cluster redirects clients past the proxy');
-  assertEmbeddedLinks(scenario.faults);
+  const db = config.db ?? 'mysql';
+  assertEmbeddedLinks(scenario.faults, db);
   const needs = faultOutOfReach(infra, scenario.faults);
   if (needs) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
-  const dbUrl = databaseUrl(infra.mysqlUrl, config.database);
+  const serverUrl = db === 'postgres' ? infra.postgresUrl : infra.mysqlUrl;
+  if (!serverUrl) throw new UsageError('--db postgres needs a PostgreSQL: local infra starts one, or give --postgres-url');
+  const database = issueDatabase(db, serverUrl);
+  const dbUrl = databaseUrl(serverUrl, config.database);
   let couponId = 0;
   const versions = { mysqlVersion: 'unknown', redisVersion: 'unknown' };
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -91,9 +102,9 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
     async prepare(hooks) {
       let started = Date.now();
       // Owned from before the reset to after the audit: a second run on this database is refused.
-      const claim = await claimDatabase(infra.mysqlUrl, config.database);
+      const claim = await database.claim(config.database);
       releaseClaim = hooks.resources.defer(`claim on database ${config.database}`, () => claim.release());
-      const prepared = await prepareDatabase({ mysqlUrl: infra.mysqlUrl, database: config.database, quantity: scenario.quantity, userPool: scenario.userPool });
+      const prepared = await database.prepare({ database: config.database, quantity: scenario.quantity, userPool: scenario.userPool });
       await claim.announce(`${strategy.name} on ${scenario.name}`);
       couponId = prepared.couponId;
       versions.mysqlVersion = prepared.mysqlVersion;
@@ -110,13 +121,14 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
 
       started = Date.now();
       // Link faults: the server reaches MySQL and Redis through our proxies; the audit goes around them.
-      const links = scenario.faults.some((f) => FAULTS[f.kind].actsOn === 'link') ? await startLinks(infra, hooks) : undefined;
+      const links = scenario.faults.some((f) => FAULTS[f.kind].actsOn === 'link') ? await startLinks(db, serverUrl, infra, hooks) : undefined;
       server = await startServer({
         instances: config.instances,
         host: config.host,
         port: config.port,
-        mysqlUrl: links ? throughLink(dbUrl, links.mysql) : dbUrl,
-        redisUrls: links ? [throughLink(infra.redisUrls[0]!, links.redis), ...infra.redisUrls.slice(1)] : infra.redisUrls,
+        db,
+        databaseUrl: links ? throughLink(dbUrl, links[db]!) : dbUrl,
+        redisUrls: links ? [throughLink(infra.redisUrls[0]!, links.redis!), ...infra.redisUrls.slice(1)] : infra.redisUrls,
         redisCluster: infra.redisCluster ?? false,
         strategy: strategy.name,
         strategyModule: config.strategyModule,
@@ -154,7 +166,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       // Stop the server before the audit so that nothing is still writing while we count.
       const tally = await server!.stop();
       await forgetServer?.(); // already stopped: this only forgets the deferred kill
-      const snapshot = await snapshotDatabase(dbUrl, couponId);
+      const snapshot = await database.snapshot(dbUrl, couponId);
       const redisLedger = strategy.ledger ? await readLedger(infra, (redis) => strategy.ledger!(redis, couponId)) : undefined;
       await releaseClaim?.();
       return {
@@ -170,12 +182,11 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
   };
 }
 
-/** A proxy in front of MySQL and of the first Redis node, stopped with the run's resources. */
-async function startLinks(infra: Infra, hooks: RunHooks): Promise<Record<(typeof EMBEDDED_LINKS)[number], LinkProxy>> {
-  const upstreams = { mysql: new URL(infra.mysqlUrl).host, redis: new URL(infra.redisUrls[0]!).host };
+/** A proxy in front of the run's database and of the first Redis node, stopped with the run's resources. */
+async function startLinks(db: DatabaseKind, serverUrl: string, infra: Infra, hooks: RunHooks): Promise<Partial<Record<LinkName, LinkProxy>>> {
   return {
-    mysql: await openLink('mysql', upstreams.mysql, hooks.resources, hooks.onStage),
-    redis: await openLink('redis', upstreams.redis, hooks.resources, hooks.onStage),
+    [db]: await openLink(db, new URL(serverUrl).host, hooks.resources, hooks.onStage),
+    redis: await openLink('redis', new URL(infra.redisUrls[0]!).host, hooks.resources, hooks.onStage),
   };
 }
 

@@ -1,0 +1,198 @@
+/**
+ * Our schema, seed, snapshot and run claim on PostgreSQL (`--db postgres`): the same tables and
+ * the same rules as on MySQL (src/db/schema.ts, seed.ts, claim.ts): a database holding tables we
+ * did not create is refused, only our tables are ever emptied, and a run owns its database
+ * through a lock the server drops with the connection (an advisory lock here).
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { DbSnapshot } from '../audit/snapshot.js';
+import { UsageError } from '../errors.js';
+import { databaseUrl } from './connect.js';
+import { META_TABLE, OUR_TABLES, SCHEMA_VERSION } from './schema.js';
+import type { SeededCoupon } from './seed.js';
+
+const USER_BATCH = 100_000;
+const OWNER_KEY = 'run_owner';
+
+export async function connectPostgres(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'couponbench' });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** The pool a server instance issues on (node-postgres: one client per checkout, released after). */
+export function createPostgresPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'couponbench-server' });
+  // An idle client whose server went away (a reset link) must not crash the instance: the next checkout fails instead.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export const POSTGRES_SCHEMA_STEPS = [
+  `CREATE TABLE IF NOT EXISTS ${META_TABLE} (k VARCHAR(64) PRIMARY KEY, v VARCHAR(255) NOT NULL)`,
+  `INSERT INTO ${META_TABLE} (k, v) VALUES ('schema_version', '${SCHEMA_VERSION}'), ('created_by', 'couponbench') ON CONFLICT (k) DO NOTHING`,
+  // quantity is signed on purpose: negative stock is one of the violations the audit looks for.
+  `CREATE TABLE IF NOT EXISTS coupons (
+     id BIGINT PRIMARY KEY,
+     name VARCHAR(100) NOT NULL,
+     quantity INT NOT NULL,
+     version BIGINT NOT NULL DEFAULT 0,
+     fence BIGINT NOT NULL DEFAULT 0
+   )`,
+  `CREATE TABLE IF NOT EXISTS users (id BIGINT PRIMARY KEY)`,
+  `CREATE TABLE IF NOT EXISTS user_coupon (
+     id BIGSERIAL PRIMARY KEY,
+     user_id BIGINT NOT NULL REFERENCES users (id),
+     coupon_id BIGINT NOT NULL REFERENCES coupons (id),
+     issued_at TIMESTAMPTZ NOT NULL,
+     stream_id VARCHAR(40) NULL UNIQUE
+   )`,
+  `CREATE INDEX IF NOT EXISTS idx_user_coupon_coupon_user ON user_coupon (coupon_id, user_id)`,
+];
+
+/** Create our database (when missing) and tables, refusing a database that holds tables we did not create. */
+export async function ensurePostgresSchema(serverUrl: string, database: string): Promise<void> {
+  const admin = await connectPostgres(serverUrl);
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  const conn = await connectPostgres(databaseUrl(serverUrl, database));
+  try {
+    const { rows } = await conn.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'");
+    const existing = rows.map((r) => r.name);
+    const foreign = existing.filter((t) => !(OUR_TABLES as readonly string[]).includes(t));
+    if (existing.length > 0 && (!existing.includes(META_TABLE) || foreign.length > 0)) {
+      throw new UsageError(`database "${database}" holds tables couponbench did not create (${(foreign.length ? foreign : existing).join(', ')}); pick another with --database`);
+    }
+    if (existing.includes(META_TABLE)) {
+      const meta = await conn.query<{ v: string }>(`SELECT v FROM ${META_TABLE} WHERE k = 'schema_version'`);
+      const version = meta.rows[0]?.v ?? SCHEMA_VERSION;
+      if (version !== SCHEMA_VERSION) throw new UsageError(`database "${database}" has couponbench schema version ${version}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
+    }
+    for (const step of POSTGRES_SCHEMA_STEPS) await conn.query(step);
+  } finally {
+    await conn.end();
+  }
+}
+
+export interface PostgresPrepared extends SeededCoupon {
+  mysqlVersion: string;
+  usersInserted: number;
+  seedMs: number;
+}
+
+/** A clean slate in our tables, users 1..userPool, and a fresh coupon of `quantity` units with id `couponId`. */
+export async function preparePostgres(serverUrl: string, database: string, quantity: number, userPool: number, couponId: number): Promise<PostgresPrepared> {
+  await ensurePostgresSchema(serverUrl, database);
+  const conn = await connectPostgres(databaseUrl(serverUrl, database));
+  try {
+    const started = Date.now();
+    await conn.query('TRUNCATE user_coupon, coupons');
+    const { rows } = await conn.query<{ maxid: string; n: string }>('SELECT COALESCE(MAX(id), 0) AS maxid, COUNT(*) AS n FROM users');
+    let maxId = Number(rows[0]!.maxid);
+    if (Number(rows[0]!.n) !== maxId) {
+      await conn.query('DELETE FROM users'); // not a dense 1..max range (someone edited it): rebuild
+      maxId = 0;
+    }
+    let usersInserted = 0;
+    for (let from = maxId + 1; from <= userPool; from += USER_BATCH) {
+      const to = Math.min(userPool, from + USER_BATCH - 1);
+      await conn.query('INSERT INTO users (id) SELECT g FROM generate_series($1::bigint, $2::bigint) AS g', [from, to]);
+      usersInserted += to - from + 1;
+    }
+    await conn.query("INSERT INTO coupons (id, name, quantity, version) VALUES ($1, 'first-come coupon', $2, 0)", [couponId, quantity]);
+    const seedMs = Date.now() - started;
+    const version = await conn.query<{ server_version: string }>('SHOW server_version');
+    return { couponId, quantity, usersInserted, seedMs, mysqlVersion: `PostgreSQL ${version.rows[0]!.server_version.split(' ')[0]}` };
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function snapshotPostgres(url: string, couponId: number): Promise<DbSnapshot> {
+  const conn = await connectPostgres(url);
+  try {
+    const coupon = await conn.query<{ quantity: number }>('SELECT quantity FROM coupons WHERE id = $1', [couponId]);
+    if (coupon.rowCount === 0) throw new Error(`coupon ${couponId} disappeared before the audit`);
+    const byUser = await conn.query<{ u: string; n: string }>(
+      'SELECT user_id AS u, COUNT(*) AS n, MIN(id) AS first FROM user_coupon WHERE coupon_id = $1 GROUP BY user_id ORDER BY first',
+      [couponId],
+    );
+    const holdings = new Map<number, number>(byUser.rows.map((r) => [Number(r.u), Number(r.n)]));
+    let rows = 0;
+    let duplicateUsers = 0;
+    let duplicateRows = 0;
+    for (const n of holdings.values()) {
+      rows += n;
+      if (n > 1) {
+        duplicateUsers++;
+        duplicateRows += n - 1;
+      }
+    }
+    return { finalQuantity: Number(coupon.rows[0]!.quantity), rows, duplicateUsers, duplicateRows, issueOrder: [...holdings.keys()], holdings };
+  } finally {
+    await conn.end();
+  }
+}
+
+/** The advisory lock key of a database's claim: 63 bits of a hash of its name. */
+function claimKey(database: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${createHash('sha1').update(`couponbench.run.${database}`).digest('hex').slice(0, 16)}`)).toString();
+}
+
+/** Take `database` for this run (a session advisory lock on a connection of its own), or refuse naming who has it. */
+export async function claimPostgres(serverUrl: string, database: string): Promise<{ announce(what: string): Promise<void>; release(): Promise<void> }> {
+  const conn = await connectPostgres(serverUrl);
+  const key = claimKey(database);
+  try {
+    const got = await conn.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS got', [key]);
+    if (!got.rows[0]!.got) throw new UsageError(await refusal(serverUrl, database));
+  } catch (err) {
+    await conn.end().catch(() => {});
+    throw err;
+  }
+  let released = false;
+  return {
+    async announce(what) {
+      const owner = { pid: process.pid, host: hostname(), what, since: new Date().toISOString() };
+      const db = await connectPostgres(databaseUrl(serverUrl, database));
+      try {
+        await db.query(`INSERT INTO ${META_TABLE} (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`, [OWNER_KEY, JSON.stringify(owner).slice(0, 255)]);
+      } finally {
+        await db.end();
+      }
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      const db = await connectPostgres(databaseUrl(serverUrl, database)).catch(() => undefined);
+      await db?.query(`DELETE FROM ${META_TABLE} WHERE k = $1`, [OWNER_KEY]).catch(() => {});
+      await db?.end().catch(() => {});
+      await conn.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => {});
+      await conn.end().catch(() => {});
+    },
+  };
+}
+
+async function refusal(serverUrl: string, database: string): Promise<string> {
+  let who = 'another session';
+  try {
+    const db = await connectPostgres(databaseUrl(serverUrl, database));
+    try {
+      const { rows } = await db.query<{ v: string }>(`SELECT v FROM ${META_TABLE} WHERE k = $1`, [OWNER_KEY]);
+      const owner = rows[0] ? (JSON.parse(rows[0].v) as { what: string; pid: number; host: string; since: string }) : undefined;
+      if (owner) who = `${owner.what}, pid ${owner.pid} on ${owner.host}, since ${owner.since.slice(11, 19)} UTC`;
+    } finally {
+      await db.end();
+    }
+  } catch {
+    /* no meta table yet: the holder is creating it */
+  }
+  return `database "${database}" is in use by another couponbench run (${who}); wait for it to end, or give this run its own with --database`;
+}
