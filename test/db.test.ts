@@ -1,9 +1,10 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { databaseUrl, prepareDatabase } from '../src/db/index.js';
+import { databaseUrl, issueDatabase, prepareDatabase } from '../src/db/index.js';
 import { UsageError } from '../src/errors.js';
 import { SCHEMA_STEPS } from '../src/db/schema.js';
+import { pgRows } from './helpers.js';
 
 describe('schema and seed', () => {
   it('creates the schema with the foreign keys, seeds 100,000 users in batches and a fresh coupon per run', async () => {
@@ -89,5 +90,47 @@ describe('schema and seed', () => {
       await conn.query(`DROP DATABASE IF EXISTS ${db}`);
       await conn.end();
     }
+  });
+});
+
+describe('schema, seed and claim on PostgreSQL (--db postgres)', () => {
+  const server = () => inject('postgresUrl');
+  const sql = pgRows;
+
+  it('creates its database and tables, seeds users once, and a fresh coupon per run', async () => {
+    const db = issueDatabase('postgres', server());
+    const first = await db.prepare({ database: 'cb_pg_seed', quantity: 300, userPool: 150_000 });
+    expect(first.usersInserted).toBe(150_000);
+    const again = await db.prepare({ database: 'cb_pg_seed', quantity: 500, userPool: 150_000 });
+    expect(again.usersInserted).toBe(0);
+    expect(again.mysqlVersion).toMatch(/^PostgreSQL \d+/);
+    const url = databaseUrl(server(), 'cb_pg_seed');
+    expect(await sql(url, 'SELECT COUNT(*)::int AS n, MIN(id)::int AS lo, MAX(id)::int AS hi FROM users')).toEqual([{ n: 150_000, lo: 1, hi: 150_000 }]);
+    expect(await sql(url, 'SELECT id::int, quantity FROM coupons')).toEqual([{ id: again.couponId, quantity: 500 }]);
+    const fks = await sql<{ t: string }>(url, "SELECT ccu.table_name AS t FROM information_schema.constraint_column_usage ccu JOIN information_schema.table_constraints tc USING (constraint_name) WHERE tc.table_name = 'user_coupon' AND tc.constraint_type = 'FOREIGN KEY' ORDER BY t");
+    expect(fks.map((r) => r.t)).toEqual(['coupons', 'users']);
+  });
+
+  it('refuses a database holding tables it did not create, and leaves them alone', async () => {
+    await sql(server(), 'DROP DATABASE IF EXISTS pg_shop');
+    await sql(server(), 'CREATE DATABASE pg_shop');
+    const url = databaseUrl(server(), 'pg_shop');
+    await sql(url, 'CREATE TABLE coupons (id INT PRIMARY KEY, quantity INT)');
+    await sql(url, 'INSERT INTO coupons VALUES (1, 99)');
+    const attempt = issueDatabase('postgres', server()).prepare({ database: 'pg_shop', quantity: 10, userPool: 10 });
+    await expect(attempt).rejects.toThrow(/database "pg_shop" holds tables couponbench did not create \(coupons\)/);
+    expect(await sql(url, 'SELECT quantity FROM coupons')).toEqual([{ quantity: 99 }]);
+    expect((await sql<{ t: string }>(url, "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public'")).map((r) => r.t)).toEqual(['coupons']);
+  });
+
+  it('a second run on the same database is refused, naming the first, until the first lets go', async () => {
+    const db = issueDatabase('postgres', server());
+    await db.prepare({ database: 'cb_pg_claim', quantity: 5, userPool: 5 });
+    const first = await db.claim('cb_pg_claim');
+    await first.announce('redis-spin on smoke');
+    await expect(db.claim('cb_pg_claim')).rejects.toThrow(/database "cb_pg_claim" is in use by another couponbench run \(redis-spin on smoke, pid \d+/);
+    await first.release();
+    const second = await db.claim('cb_pg_claim');
+    await second.release();
   });
 });

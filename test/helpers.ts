@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import pg from 'pg';
 import { expect, inject } from 'vitest';
 import type { Infra } from '../src/infra/types.js';
 import { Resources } from '../src/lifecycle.js';
@@ -14,7 +15,7 @@ export const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 /** The suite's shared infra, as a run sees it (never stopped by a run). */
 export function sharedInfra(): Infra {
   const redisUrls = inject('redisUrls');
-  return { kind: 'local', shared: true, mysqlUrl: inject('mysqlUrl'), redisUrl: redisUrls[0]!, redisUrls, down: async () => {} };
+  return { kind: 'local', shared: true, mysqlUrl: inject('mysqlUrl'), redisUrl: redisUrls[0]!, redisUrls, postgresUrl: inject('postgresUrl'), down: async () => {} };
 }
 
 /** A database of the calling test file's own (cbt_<file>): files run side by side, and a run owns its database. */
@@ -62,5 +63,16 @@ export async function runStrategy(strategy: string, s: Scenario, extra: Partial<
     }, { resources });
   } finally {
     await resources.releaseAll();
+  }
+}
+
+/** Rows of one statement on a PostgreSQL of the suite, on a connection of its own. */
+export async function pgRows<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
   }
 }

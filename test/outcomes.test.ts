@@ -60,6 +60,7 @@ describe('the outcome vocabulary', () => {
 
 describe('failure causes keep the real cause (bug 5)', () => {
   const ctx = (): StrategyContext => ({
+    db: 'mysql',
     mysql: undefined as never,
     mysqlUrl: '',
     poolSize: 1,

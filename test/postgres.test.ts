@@ -8,13 +8,12 @@ import { execa } from 'execa';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../src/infra/ports.js';
 import { packageRoot } from '../src/paths.js';
 import { readReport } from '../src/report/files.js';
 import { writeTarget } from './fixtures/shop.js';
-import { BIN } from './helpers.js';
+import { BIN, pgRows } from './helpers.js';
 
 const SERVICE = join(packageRoot(), 'test', 'fixtures', 'services', 'pg-coupons.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'cb-pg-'));
@@ -27,15 +26,7 @@ const databaseUrl = (db: string) => {
   return url.toString();
 };
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = pgRows;
 
 /** The service on PostgreSQL, as its team would describe it, started by couponbench. */
 async function target(name: string, mode: 'correct' | 'lost-updates', db: string, change: (t: Record<string, any>) => void = () => {}): Promise<string> {

@@ -34,13 +34,13 @@ describe('redis-stream write-behind', () => {
     const log = `couponbench:stream:{coupon:${coupon.couponId}}:log`;
     const keys = { log, stats: `couponbench:stream:{coupon:${coupon.couponId}}:stats`, lags: `couponbench:stream:{coupon:${coupon.couponId}}:lags` };
     // Ten winners claimed the way the strategy claims them (the Lua step), nobody writing yet.
-    const issuer = redisStream.create({ redis, redisNodes: [redis], mysql: pool, mysqlUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 9 });
+    const issuer = redisStream.create({ db: 'mysql', redis, redisNodes: [redis], mysql: pool, mysqlUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 9 });
     for (let user = 1; user <= 10; user++) expect(await issuer.issue({ couponId: coupon.couponId, userId: user })).toEqual({ result: 'issued' });
     await issuer.close!(); // its writer had started: let it write those ten, then stop
 
     // Five more claimed; a consumer "dead" reads them and never acknowledges; it had committed
     // two of them before it died (rows carry the stream id).
-    const more = redisStream.create({ redis, redisNodes: [redis], mysql: pool, mysqlUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 8 });
+    const more = redisStream.create({ db: 'mysql', redis, redisNodes: [redis], mysql: pool, mysqlUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 8 });
     // Its writer is stopped before the new entries come: claims still go in, nobody reads them.
     await more.issue({ couponId: coupon.couponId, userId: 11 });
     await more.close!();

@@ -4,8 +4,8 @@ import { STRATEGIES } from '../../strategies/index.js';
 export function registerStrategies(program: Command): void {
   program
     .command('strategies')
-    .description('list the strategies and the integrity each promises')
+    .description('list the strategies, the integrity each promises and the databases it issues on (--db)')
     .action(() => {
-      for (const s of STRATEGIES) process.stdout.write(`${s.name.padEnd(20)} ${s.promise.padEnd(17)} ${s.summary}\n`);
+      for (const s of STRATEGIES) process.stdout.write(`${s.name.padEnd(20)} ${s.promise.padEnd(17)} ${(s.databases ?? ['mysql']).join(',').padEnd(15)} ${s.summary}\n`);
     });
 }
