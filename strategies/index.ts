@@ -12,6 +12,8 @@ import { redisSpin } from './redisSpin.js';
 import { redisSpinFenced } from './redisSpinFenced.js';
 import { redisStream } from './redisStream.js';
 import { redlock } from './redlock.js';
+import { mysqlSkipLocked } from './mysqlSkipLocked.js';
+import { redisPop } from './redisPop.js';
 import { pgAdvisory } from './postgres/pgAdvisory.js';
 import { pgAtomic } from './postgres/pgAtomic.js';
 import { pgOptimistic } from './postgres/pgOptimistic.js';
@@ -33,6 +35,7 @@ export const STRATEGIES: readonly Strategy[] = [
   mysqlOptimistic,
   mysqlAtomic,
   mysqlNamedLock,
+  mysqlSkipLocked,
   pgPessimistic,
   pgOptimistic,
   pgAtomic,
@@ -45,6 +48,7 @@ export const STRATEGIES: readonly Strategy[] = [
   redlock,
   redisAtomic,
   redisStream,
+  redisPop,
 ];
 
 export function strategyNames(): string[] {

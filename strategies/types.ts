@@ -96,6 +96,11 @@ export interface Strategy {
   summary: string;
   promise: IntegrityPromise;
   create(ctx: StrategyContext): StrategyInstance;
+  /**
+   * It issues from a pool of `quantity` pre-generated codes (coupon_code) instead of decrementing
+   * the coupon row: the harness seeds the pool, and the audit's stock is the pool's free codes.
+   */
+  codePool?: boolean;
   /** The databases it issues on (absent: MySQL only). */
   databases?: readonly DatabaseKind[];
   /** Refuse a configuration the strategy cannot run in; returns the reason. */

@@ -60,4 +60,22 @@ describe('audit arithmetic', () => {
       { kind: 'unconfirmed_rows', count: 8, text: '60 rows but only 50 clients were told "issued" and 2 never learnt their outcome: 8 rows belong to users told "not issued"' },
     ]);
   });
+
+  it('a code pool: a code held by two rows is a violation, though the counts agree (issue 18)', () => {
+    const a = checkIntegrity({ initialQuantity: 100, snapshot: { ...clean, finalQuantity: 0, rows: 100, codesHeldTwice: 2 }, clientIssued: 100, clientUnknown: 0, onePerUser: true });
+    expect(a.lostDecrements).toBe(0);
+    expect(a.codesHeldTwice).toBe(2);
+    expect(a.violations.map((v) => v.kind)).toEqual(['code_held_twice']);
+    expect(a.explanation).toBe('2 rows hold a code another row holds too');
+    // Codes held beyond those the pool marked claimed: the stock (free codes) fell by less than the rows.
+    const unmarked = checkIntegrity({ initialQuantity: 100, snapshot: { ...clean, finalQuantity: 3, rows: 100 }, clientIssued: 100, clientUnknown: 0, onePerUser: true });
+    expect(unmarked.violations.map((v) => v.kind)).toEqual(['lost_decrements']);
+  });
+
+  it('a capacity: the stock is derived, so only records beyond the capacity count, never a negative stock', () => {
+    const a = checkIntegrity({ initialQuantity: 120, snapshot: { ...clean, finalQuantity: -5, rows: 125 }, clientIssued: 125, clientUnknown: 0, onePerUser: true, capacity: 120 });
+    expect(a.violations.map((v) => v.kind)).toEqual(['over_issue']);
+    expect(a.explanation).toBe('125 coupons issued where 120 were left of a capacity of 120: 5 over-issued');
+    expect(a.notChecked.join()).toMatch(/lost decrements \(the service keeps no stock number/);
+  });
 });

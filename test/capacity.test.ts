@@ -18,7 +18,7 @@ import { BIN } from './helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'cb-capacity-'));
 const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
 // 300 users for 120 coupons, one each: some ask twice (ERR000004), most find it sold out (ERR000003).
-const LOAD = ['--quantity', '120', '--vus', '20', '--duration', '2s', '--think-time', '5ms', '--user-pool', '300'];
+const LOAD = ['--quantity', '120', '--vus', '20', '--duration', '1s', '--think-time', '5ms', '--user-pool', '300'];
 const REDIS = inject('redisUrls')[1]!;
 const redis = new Redis(REDIS);
 afterAll(() => redis.quit());

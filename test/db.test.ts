@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { databaseUrl, issueDatabase, prepareDatabase } from '../src/db/index.js';
 import { UsageError } from '../src/errors.js';
 import { SCHEMA_STEPS } from '../src/db/schema.js';
+import { snapshotDatabase } from '../src/audit/snapshot.js';
 import { pgRows } from './helpers.js';
 
 describe('schema and seed', () => {
@@ -49,24 +50,25 @@ describe('schema and seed', () => {
     }
   });
 
-  it('migrates its own older schema in place, one version at a time (1 -> 2 -> 3)', async () => {
+  it('migrates its own older schema in place, one version at a time (1 -> 2 -> 3 -> 4)', async () => {
     const url = inject('mysqlUrl');
     const conn = await mysql.createConnection(url);
     const db = 'couponbench_migrate_test';
     try {
       await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
       // Back to version 1 by hand: no fencing column, no stream id.
-      await conn.query(`ALTER TABLE ${db}.user_coupon DROP INDEX uq_user_coupon_stream, DROP COLUMN stream_id`);
+      await conn.query(`ALTER TABLE ${db}.user_coupon DROP INDEX uq_user_coupon_stream, DROP COLUMN stream_id, DROP COLUMN code`);
+      await conn.query(`DROP TABLE ${db}.coupon_code`);
       await conn.query(`ALTER TABLE ${db}.coupons DROP COLUMN fence`);
       await conn.query(`UPDATE ${db}.couponbench_meta SET v = '1' WHERE k = 'schema_version'`);
       await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
       const [meta] = await conn.query<mysql.RowDataPacket[]>(`SELECT v FROM ${db}.couponbench_meta WHERE k = 'schema_version'`);
-      expect(meta[0]!.v).toBe('3');
+      expect(meta[0]!.v).toBe('4');
       const [cols] = await conn.query<mysql.RowDataPacket[]>(
-        "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = ? AND column_name IN ('fence', 'stream_id') ORDER BY c",
+        "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = ? AND column_name IN ('fence', 'stream_id', 'code', 'claimed_by') ORDER BY c",
         [db],
       );
-      expect(cols.map((r) => r.c)).toEqual(['fence', 'stream_id']);
+      expect(cols.map((r) => r.c)).toEqual(['claimed_by', 'code', 'code', 'fence', 'stream_id']); // code: user_coupon's and coupon_code's
     } finally {
       await conn.query(`DROP DATABASE IF EXISTS ${db}`);
       await conn.end();
@@ -132,5 +134,31 @@ describe('schema, seed and claim on PostgreSQL (--db postgres)', () => {
     await first.release();
     const second = await db.claim('cb_pg_claim');
     await second.release();
+  });
+});
+
+describe('a code pool (mysql-skip-locked, redis-pop)', () => {
+  it('seeds one free code per unit, and the snapshot reads the stock from the free codes and counts codes held twice', async () => {
+    const url = inject('mysqlUrl');
+    const prepared = await prepareDatabase({ mysqlUrl: url, database: 'cb_codes', quantity: 25_000, userPool: 10, codePool: true });
+    const db = databaseUrl(url, 'cb_codes');
+    const conn = await mysql.createConnection(db);
+    try {
+      const [codes] = await conn.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n, COUNT(DISTINCT code) AS d, SUM(claimed_by IS NULL) AS free FROM coupon_code WHERE coupon_id = ?', [prepared.couponId]);
+      expect(codes[0]).toMatchObject({ n: 25_000, d: 25_000 });
+      expect(Number(codes[0]!.free)).toBe(25_000);
+      // Three winners: two of them told they hold the same code (what a broken pool would do).
+      const [taken] = await conn.query<mysql.RowDataPacket[]>('SELECT id, code FROM coupon_code WHERE coupon_id = ? ORDER BY id LIMIT 2', [prepared.couponId]);
+      await conn.query('UPDATE coupon_code SET claimed_by = 1 WHERE id IN (?, ?)', [taken[0]!.id, taken[1]!.id]);
+      for (const [user, code] of [[1, taken[0]!.code], [2, taken[1]!.code], [3, taken[1]!.code]]) {
+        await conn.query('INSERT INTO user_coupon (user_id, coupon_id, issued_at, code) VALUES (?, ?, NOW(6), ?)', [user, prepared.couponId, code]);
+      }
+    } finally {
+      await conn.end();
+    }
+    const snapshot = await snapshotDatabase(db, prepared.couponId, true);
+    expect(snapshot).toMatchObject({ finalQuantity: 24_998, rows: 3, codesHeldTwice: 1 });
+    const plain = await snapshotDatabase(db, prepared.couponId);
+    expect(plain).toMatchObject({ finalQuantity: 25_000, codesHeldTwice: 0 });
   });
 });

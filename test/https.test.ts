@@ -17,7 +17,7 @@ import { BIN } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cb-https-'));
 const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
-const LOAD = ['--quantity', '100', '--vus', '10', '--duration', '2s', '--think-time', '5ms', '--user-pool', '100000', '--no-one-per-user'];
+const LOAD = ['--quantity', '100', '--vus', '10', '--duration', '1s', '--think-time', '5ms', '--user-pool', '100000', '--no-one-per-user'];
 const REDIS = inject('redisUrls')[1]!;
 const redis = new Redis(REDIS);
 afterAll(() => redis.quit());

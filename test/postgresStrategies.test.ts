@@ -14,7 +14,7 @@ const ON_POSTGRES = STRATEGIES.filter((s) => s.promise === 'across-instances' &&
 
 describe('strategies on PostgreSQL, 2 instances racing on one coupon', () => {
   it('none loses updates under READ COMMITTED, without a deadlock, and the audit fails', async () => {
-    const r = await runStrategy('none', scenario({ stages: [{ duration: 2, target: 40 }] }), { db: 'postgres' });
+    const r = await runStrategy('none', scenario({ stages: [{ duration: 1.5, target: 40 }] }), { db: 'postgres' });
     expect(r.environment.mysqlVersion).toMatch(/^PostgreSQL \d+/);
     expect(r.audit.verdict).toBe('fail');
     expect(r.audit.lostDecrements).toBeGreaterThan(0);
@@ -24,7 +24,7 @@ describe('strategies on PostgreSQL, 2 instances racing on one coupon', () => {
 
   for (const strategy of ON_POSTGRES) {
     it(`${strategy.name} keeps integrity and sells out exactly`, async () => {
-      const r = await runStrategy(strategy.name, scenario({ quantity: 120, userPool: 3000, stages: [{ duration: 2, target: 40 }] }), { db: 'postgres', options: OPTIONS });
+      const r = await runStrategy(strategy.name, scenario({ quantity: 120, userPool: 3000, stages: [{ duration: 1, target: 40 }] }), { db: 'postgres', options: OPTIONS });
       expect(r.audit.violations).toEqual([]);
       expect(r.audit).toMatchObject({ verdict: 'pass', rows: 120, finalQuantity: 0, overIssue: 0, duplicateRows: 0 });
       expect(r.audit.identity).toMatchObject({ ok: 120, lost: 0, unexpected: 0 });

@@ -5,7 +5,7 @@ import type { DbSnapshot } from './snapshot.js';
 export interface AuditInput {
   initialQuantity: number;
   /** rows is null where the service keeps no issued records; duplicates are null where the records do not name users. */
-  snapshot: Pick<DbSnapshot, 'finalQuantity'> & { rows: number | null; duplicateUsers: number | null; duplicateRows: number | null };
+  snapshot: Pick<DbSnapshot, 'finalQuantity'> & { rows: number | null; duplicateUsers: number | null; duplicateRows: number | null; codesHeldTwice?: number };
   /** Requests whose client was told "issued" (class success in src/outcomes.ts). */
   clientIssued: number;
   /** Requests whose fate the client never learnt (class unknown: timeouts, connection errors, interrupted). */
@@ -43,6 +43,7 @@ export const VIOLATION_KINDS = [
   'lost_issues',
   'unexpected_issues',
   'duplicates',
+  'code_held_twice',
   'redis_stock_mismatch',
   'redis_winners_mismatch',
   'probe_mismatch',
@@ -71,6 +72,8 @@ export const AuditSchema = z.object({
   unexplainedRows: z.number().int(),
   duplicateUsers: z.number().int(),
   duplicateRows: z.number().int(),
+  /** A code pool's run: rows holding a code another row holds too. */
+  codesHeldTwice: z.number().int().default(0),
   /** The audit by user identity (null where rows do not name users). */
   identity: IdentitySchema.nullable(),
   /** Redis stock counter and winners, when the strategy keeps them (null otherwise). */
@@ -164,6 +167,9 @@ export function checkIntegrity(input: AuditInput): AuditResult {
     add('duplicates', duplicateRows, `${users} more than one coupon (${n(duplicateRows)} extra row${duplicateRows === 1 ? '' : 's'})`);
   }
 
+  const codesHeldTwice = snapshot.codesHeldTwice ?? 0;
+  if (codesHeldTwice > 0) add('code_held_twice', codesHeldTwice, `${n(codesHeldTwice)} row${codesHeldTwice === 1 ? '' : 's'} hold a code another row holds too`);
+
   const ledger = input.redisLedger;
   if (ledger && ledger.stock !== qf)
     add('redis_stock_mismatch', Math.abs((ledger.stock ?? 0) - qf), `Redis stock reads ${ledger.stock === null ? 'nothing' : n(ledger.stock)}, database ${n(qf)}`);
@@ -201,6 +207,7 @@ export function checkIntegrity(input: AuditInput): AuditResult {
     unexplainedRows,
     duplicateUsers,
     duplicateRows,
+    codesHeldTwice,
     identity: identity ?? null,
     redis: ledger ?? null,
     probes,

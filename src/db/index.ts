@@ -1,8 +1,9 @@
 import { Cluster } from 'ioredis';
+import { UsageError } from '../errors.js';
 import type { RedisClient } from '../../strategies/types.js';
 import { connect } from './connect.js';
 import { ensureSchema } from './schema.js';
-import { couponIdFor, resetIssuance, seedCoupon, seedUsers, type SeededCoupon } from './seed.js';
+import { couponIdFor, resetIssuance, seedCodes, seedCoupon, seedUsers, type SeededCoupon } from './seed.js';
 import { claimDatabase, type DatabaseClaim } from './claim.js';
 import { claimPostgres, preparePostgres, snapshotPostgres } from './postgres.js';
 import { snapshotDatabase, type DbSnapshot } from '../audit/snapshot.js';
@@ -19,6 +20,8 @@ export interface PrepareRequest {
   database: string;
   quantity: number;
   userPool: number;
+  /** Also a pool of `quantity` codes (a strategy that issues codes: mysql-skip-locked, redis-pop). */
+  codePool?: boolean;
 }
 
 export interface Prepared extends SeededCoupon {
@@ -36,6 +39,7 @@ export async function prepareDatabase(req: PrepareRequest): Promise<Prepared> {
     await resetIssuance(conn);
     const usersInserted = await seedUsers(conn, req.userPool);
     const coupon = await seedCoupon(conn, req.quantity, undefined, couponIdFor(req.database));
+    if (req.codePool) await seedCodes(conn, coupon.couponId, req.quantity);
     const seedMs = Date.now() - started;
     const [rows] = await conn.query('SELECT VERSION() AS v');
     const mysqlVersion = String((rows as Array<{ v: string }>)[0]!.v);
@@ -71,7 +75,8 @@ export interface IssueDatabase {
   serverUrl: string;
   claim(database: string): Promise<DatabaseClaim>;
   prepare(req: Omit<PrepareRequest, 'mysqlUrl'>): Promise<Prepared>;
-  snapshot(databaseUrl: string, couponId: number): Promise<DbSnapshot>;
+  /** With `codePool`, the stock is the pool's free codes, and codes held twice are counted. */
+  snapshot(databaseUrl: string, couponId: number, codePool?: boolean): Promise<DbSnapshot>;
 }
 
 export function issueDatabase(kind: DatabaseKind, serverUrl: string): IssueDatabase {
@@ -80,7 +85,10 @@ export function issueDatabase(kind: DatabaseKind, serverUrl: string): IssueDatab
       kind,
       serverUrl,
       claim: (database) => claimPostgres(serverUrl, database),
-      prepare: (req) => preparePostgres(serverUrl, req.database, req.quantity, req.userPool, couponIdFor(req.database)),
+      prepare: (req) => {
+        if (req.codePool) throw new UsageError('code pools run on MySQL only so far (--db mysql)');
+        return preparePostgres(serverUrl, req.database, req.quantity, req.userPool, couponIdFor(req.database));
+      },
       snapshot: snapshotPostgres,
     };
   }

@@ -51,6 +51,17 @@ export const POSTGRES_SCHEMA_STEPS = [
      stream_id VARCHAR(40) NULL UNIQUE
    )`,
   `CREATE INDEX IF NOT EXISTS idx_user_coupon_coupon_user ON user_coupon (coupon_id, user_id)`,
+  `ALTER TABLE user_coupon ADD COLUMN IF NOT EXISTS code VARCHAR(32) NULL`,
+  `CREATE TABLE IF NOT EXISTS coupon_code (
+     id BIGSERIAL PRIMARY KEY,
+     coupon_id BIGINT NOT NULL,
+     code VARCHAR(32) NOT NULL UNIQUE,
+     claimed_by BIGINT NULL,
+     claimed_at TIMESTAMPTZ NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS idx_coupon_code_free ON coupon_code (coupon_id, claimed_by)`,
+  // Version 3 (the first on PostgreSQL) becomes 4 by the two steps above.
+  `UPDATE ${META_TABLE} SET v = '${SCHEMA_VERSION}' WHERE k = 'schema_version' AND v = '3'`,
 ];
 
 /** Create our database (when missing) and tables, refusing a database that holds tables we did not create. */
@@ -73,7 +84,7 @@ export async function ensurePostgresSchema(serverUrl: string, database: string):
     if (existing.includes(META_TABLE)) {
       const meta = await conn.query<{ v: string }>(`SELECT v FROM ${META_TABLE} WHERE k = 'schema_version'`);
       const version = meta.rows[0]?.v ?? SCHEMA_VERSION;
-      if (version !== SCHEMA_VERSION) throw new UsageError(`database "${database}" has couponbench schema version ${version}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
+      if (version !== SCHEMA_VERSION && version !== '3') throw new UsageError(`database "${database}" has couponbench schema version ${version}, this build needs ${SCHEMA_VERSION}; pick another with --database`);
     }
     for (const step of POSTGRES_SCHEMA_STEPS) await conn.query(step);
   } finally {
@@ -93,7 +104,7 @@ export async function preparePostgres(serverUrl: string, database: string, quant
   const conn = await connectPostgres(databaseUrl(serverUrl, database));
   try {
     const started = Date.now();
-    await conn.query('TRUNCATE user_coupon, coupons');
+    await conn.query('TRUNCATE user_coupon, coupon_code, coupons');
     const { rows } = await conn.query<{ maxid: string; n: string }>('SELECT COALESCE(MAX(id), 0) AS maxid, COUNT(*) AS n FROM users');
     let maxId = Number(rows[0]!.maxid);
     if (Number(rows[0]!.n) !== maxId) {
@@ -135,7 +146,7 @@ export async function snapshotPostgres(url: string, couponId: number): Promise<D
         duplicateRows += n - 1;
       }
     }
-    return { finalQuantity: Number(coupon.rows[0]!.quantity), rows, duplicateUsers, duplicateRows, issueOrder: [...holdings.keys()], holdings };
+    return { finalQuantity: Number(coupon.rows[0]!.quantity), rows, duplicateUsers, duplicateRows, issueOrder: [...holdings.keys()], holdings, codesHeldTwice: 0 };
   } finally {
     await conn.end();
   }

@@ -1,11 +1,11 @@
 import type mysql from 'mysql2/promise';
 import { UsageError } from '../errors.js';
 
-export const SCHEMA_VERSION = '3';
+export const SCHEMA_VERSION = '4';
 /** coupons.quantity is a signed INT: the most units a coupon can be seeded with. */
 export const MAX_QUANTITY = 2_147_483_647;
 export const META_TABLE = 'couponbench_meta';
-export const OUR_TABLES = ['coupons', 'users', 'user_coupon', META_TABLE] as const;
+export const OUR_TABLES = ['coupons', 'users', 'user_coupon', 'coupon_code', META_TABLE] as const;
 
 /**
  * Our schema, step by step, in the order it is made. The meta table comes first, with the rows
@@ -37,10 +37,22 @@ export const SCHEMA_STEPS = [
      coupon_id BIGINT NOT NULL,
      issued_at DATETIME(6) NOT NULL,
      stream_id VARCHAR(40) NULL,
+     code VARCHAR(32) NULL,
      KEY idx_user_coupon_coupon_user (coupon_id, user_id),
      UNIQUE KEY uq_user_coupon_stream (stream_id),
      CONSTRAINT fk_user_coupon_user FOREIGN KEY (user_id) REFERENCES users (id),
      CONSTRAINT fk_user_coupon_coupon FOREIGN KEY (coupon_id) REFERENCES coupons (id)
+   ) ENGINE=InnoDB`,
+  // A pool of pre-generated codes (mysql-skip-locked, redis-pop): a winner claims one free row
+  // instead of decrementing the coupon's one hot row. claimed_by is who took it (NULL: free).
+  `CREATE TABLE IF NOT EXISTS coupon_code (
+     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+     coupon_id BIGINT NOT NULL,
+     code VARCHAR(32) NOT NULL,
+     claimed_by BIGINT NULL,
+     claimed_at DATETIME(6) NULL,
+     UNIQUE KEY uq_coupon_code_code (code),
+     KEY idx_coupon_code_free (coupon_id, claimed_by)
    ) ENGINE=InnoDB`,
 ];
 
@@ -49,6 +61,8 @@ const MIGRATIONS = [
   { from: '1', to: '2', ddl: 'ALTER TABLE coupons ADD COLUMN fence BIGINT NOT NULL DEFAULT 0' },
   // 3: the Redis Stream entry a row was written from (redis-stream): replays insert nothing.
   { from: '2', to: '3', ddl: 'ALTER TABLE user_coupon ADD COLUMN stream_id VARCHAR(40) NULL, ADD UNIQUE KEY uq_user_coupon_stream (stream_id)' },
+  // 4: the code a row holds (code pools); the pool's own table is made by SCHEMA_STEPS.
+  { from: '3', to: '4', ddl: 'ALTER TABLE user_coupon ADD COLUMN code VARCHAR(32) NULL' },
 ];
 
 /**

@@ -14,6 +14,7 @@ export async function resetIssuance(conn: mysql.Connection): Promise<void> {
   await conn.query('SET FOREIGN_KEY_CHECKS = 0');
   try {
     await conn.query('TRUNCATE TABLE user_coupon');
+    await conn.query('TRUNCATE TABLE coupon_code');
     await conn.query('TRUNCATE TABLE coupons');
   } finally {
     await conn.query('SET FOREIGN_KEY_CHECKS = 1');
@@ -55,4 +56,18 @@ export function couponIdFor(database: string): number {
 export async function seedCoupon(conn: mysql.Connection, quantity: number, name = 'first-come coupon', id?: number): Promise<SeededCoupon> {
   const [result] = await conn.query<mysql.ResultSetHeader>('INSERT INTO coupons (id, name, quantity, version) VALUES (?, ?, ?, 0)', [id ?? null, name, quantity]);
   return { couponId: result.insertId, quantity };
+}
+
+const CODE_BATCH = 10_000;
+
+/** The i-th code (0-based) of a coupon's pool: the same on MySQL and in Redis (redis-pop loads them there). */
+export const poolCode = (couponId: number, i: number): string => `CB${couponId}-${i}`;
+
+/** A pool of `quantity` free codes for the coupon, in multi-row batches. */
+export async function seedCodes(conn: mysql.Connection, couponId: number, quantity: number): Promise<void> {
+  for (let from = 0; from < quantity; from += CODE_BATCH) {
+    const values: Array<[number, string]> = [];
+    for (let i = from; i < Math.min(quantity, from + CODE_BATCH); i++) values.push([couponId, poolCode(couponId, i)]);
+    await conn.query('INSERT INTO coupon_code (coupon_id, code) VALUES ?', [values]);
+  }
 }

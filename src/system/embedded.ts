@@ -104,7 +104,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       // Owned from before the reset to after the audit: a second run on this database is refused.
       const claim = await database.claim(config.database);
       releaseClaim = hooks.resources.defer(`claim on database ${config.database}`, () => claim.release());
-      const prepared = await database.prepare({ database: config.database, quantity: scenario.quantity, userPool: scenario.userPool });
+      const prepared = await database.prepare({ database: config.database, quantity: scenario.quantity, userPool: scenario.userPool, codePool: Boolean(strategy.codePool) });
       await claim.announce(`${strategy.name} on ${scenario.name}`);
       couponId = prepared.couponId;
       versions.mysqlVersion = prepared.mysqlVersion;
@@ -166,11 +166,11 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       // Stop the server before the audit so that nothing is still writing while we count.
       const tally = await server!.stop();
       await forgetServer?.(); // already stopped: this only forgets the deferred kill
-      const snapshot = await database.snapshot(dbUrl, couponId);
+      const snapshot = await database.snapshot(dbUrl, couponId, Boolean(strategy.codePool));
       const redisLedger = strategy.ledger ? await readLedger(infra, (redis) => strategy.ledger!(redis, couponId)) : undefined;
       await releaseClaim?.();
       return {
-        snapshot: { finalQuantity: snapshot.finalQuantity, rows: snapshot.rows, duplicateUsers: snapshot.duplicateUsers, duplicateRows: snapshot.duplicateRows },
+        snapshot: { finalQuantity: snapshot.finalQuantity, rows: snapshot.rows, duplicateUsers: snapshot.duplicateUsers, duplicateRows: snapshot.duplicateRows, codesHeldTwice: snapshot.codesHeldTwice },
         holdings: snapshot.holdings,
         issueOrder: snapshot.issueOrder,
         ...(redisLedger ? { redisLedger } : {}),
