@@ -4,7 +4,8 @@
  *
  * A plugin is an ES module whose default export is a Strategy: a name, what integrity it
  * promises, and `create(ctx)` returning `{ issue(req) }` that answers one IssueOutcome per
- * request. It gets its MySQL pool and Redis clients from `ctx`, never prints, never knows HTTP.
+ * request. It gets its database pool (`ctx.mysql`, or `ctx.pg` on `--db postgres` when it lists
+ * postgres in `databases`) and Redis clients from `ctx`, never prints, never knows HTTP.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
 import { CeilingShapeSchema } from '../src/db/calibrate.js';
 import { SurvivesSchema } from '../src/faults/spec.js';
+import { DATABASE_KINDS } from '../src/db/kinds.js';
 import { IntegrityPromiseSchema, type Strategy } from './types.js';
 
 export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyContext, StrategyInstance, StrategyOptions, RedisClient } from './types.js';
@@ -43,6 +45,8 @@ export const StrategySchema = z.object({
   fencing: z.object({ survives: SurvivesSchema }).optional(),
   ceiling: CeilingShapeSchema.optional(),
   lockHolder: fn.optional(),
+  codePool: z.boolean().optional(),
+  databases: z.array(z.enum(DATABASE_KINDS)).min(1).optional(),
 });
 
 /** `--strategy` names a plugin file rather than a built-in strategy. */

@@ -32,6 +32,15 @@ describe('plugin strategies', () => {
     expect(r.stderr).toMatch(/✗ naive-but-promises: naive-but-promises promises integrity on 2 instances but broke it: .*lost decrements/);
   });
 
+  it('a code pool handed out by look-then-take gives one code to two winners, and the audit says so (issue 18)', async () => {
+    const r = await cli(['run', '-s', fixture('pool-check-then-take.js'), '--duration', '1s', '--quantity', '300', '--user-pool', '100000', '--gate', '-q', '--out', join(out, 'pool.json'), ...infra()]);
+    expect(r.exitCode).toBe(1);
+    const report = await readReport(join(out, 'pool.json'));
+    expect(report.audit.codesHeldTwice).toBeGreaterThan(0);
+    expect(report.audit.violations.map((v) => v.kind)).toContain('code_held_twice');
+    expect(r.stderr).toMatch(/✗ pool-check-then-take: .* broke it: .*rows? hold a code another row holds too/);
+  });
+
   it('runs in a matrix beside built-ins, with its own row', async () => {
     const r = await cli(['matrix', '--strategies', `mysql-atomic,${EXAMPLE}`, '--duration', '1s', '--no-calibrate', '--format', 'markdown', '--reports-dir', join(out, 'm'), ...infra()]);
     expect(r.exitCode, r.stderr).toBe(0);
