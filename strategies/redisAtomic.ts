@@ -32,7 +32,7 @@ return 1`);
  */
 export const redisAtomic: Strategy = {
   name: 'redis-atomic',
-  summary: 'Lua script claims stock + records the user in Redis; winners written to MySQL',
+  summary: 'Lua script claims stock + records the user in Redis; winners written to the database',
   promise: 'across-instances',
   databases: ['mysql', 'postgres'],
   // No lock to lose; but a killed instance can leave a Redis claim with no row, and a Redis restart loses the stock.

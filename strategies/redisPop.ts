@@ -9,18 +9,18 @@ import type { IssueOutcome, RedisClient, RedisLedger, Strategy } from './types.j
 const codesKey = (couponId: number) => `couponbench:pop:{coupon:${couponId}}:codes`;
 const winnersKey = (couponId: number) => `couponbench:pop:{coupon:${couponId}}:winners`;
 
-/** KEYS[1] free codes (a set), KEYS[2] winners (user -> code); ARGV[1] user, ARGV[2] '1' when one per user. */
+/** KEYS[1] free codes (a set), KEYS[2] winners (user -> codes won); ARGV[1] user, ARGV[2] '1' when one per user. */
 const POP = new LuaScript(`
 if ARGV[2] == '1' and redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return -1 end
 local code = redis.call('spop', KEYS[1])
 if not code then return 0 end
-redis.call('hset', KEYS[2], ARGV[1], code)
+redis.call('hincrby', KEYS[2], ARGV[1], 1)
 return code`);
 
 // Give the code back when the database write failed.
 const GIVE_BACK = new LuaScript(`
 redis.call('sadd', KEYS[1], ARGV[2])
-redis.call('hdel', KEYS[2], ARGV[1])
+if redis.call('hincrby', KEYS[2], ARGV[1], -1) <= 0 then redis.call('hdel', KEYS[2], ARGV[1]) end
 return 1`);
 
 // The pool's row marked taken and the winner's row, in one round trip; each code is its own row: no hot row.
@@ -71,5 +71,9 @@ export const redisPop: Strategy = {
       await redis.sadd(codesKey(coupon.couponId), ...codes);
     }
   },
-  ledger: async (redis: RedisClient, couponId): Promise<RedisLedger> => ({ stock: await redis.scard(codesKey(couponId)), winners: await redis.hlen(winnersKey(couponId)) }),
+  // Winners are codes won (a user may win several when not limited to one): the sum of the counts.
+  ledger: async (redis: RedisClient, couponId): Promise<RedisLedger> => ({
+    stock: await redis.scard(codesKey(couponId)),
+    winners: (await redis.hvals(winnersKey(couponId))).reduce((sum, n) => sum + Number(n), 0),
+  }),
 };

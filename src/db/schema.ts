@@ -52,7 +52,7 @@ export const SCHEMA_STEPS = [
      claimed_by BIGINT NULL,
      claimed_at DATETIME(6) NULL,
      UNIQUE KEY uq_coupon_code_code (code),
-     KEY idx_coupon_code_free (coupon_id, claimed_by)
+     KEY idx_coupon_code_coupon (coupon_id)
    ) ENGINE=InnoDB`,
 ];
 
