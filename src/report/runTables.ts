@@ -30,11 +30,14 @@ function heading(report: Report): string {
     ),
     chalk.dim(
       c.target
-        ? `target: ${c.target.url} (${c.target.file}) · MySQL ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}`
+        ? `target: ${c.target.url} (${c.target.file}) · ${databaseLabel(report.environment.mysqlVersion)} · Redis ${report.environment.redisVersion}`
         : `server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}`,
     ),
   ].join('\n');
 }
+
+/** The SQL database's version as the header says it: PostgreSQL names itself, MySQL and MariaDB do not. */
+const databaseLabel = (version: string) => (/^PostgreSQL\b/.test(version) ? version : version === 'n/a' ? 'SQL n/a' : `MySQL ${version}`);
 
 /** k6-style end-of-test summary of what the clients saw. */
 export function loadTable(report: Report): string {
@@ -130,13 +133,19 @@ export function integrityTable(report: Report): string {
   const noRows = a.rows === null;
   const unchecked = chalk.dim('not checked: no issued records');
   const target = report.config.target;
+  // Audited against a capacity, the stock is not read: it is what the capacity leaves (src/audit/integrity.ts).
+  const capacity = a.capacity;
   t.push(
-    ['initial quantity (Q0)', int(a.initialQuantity)],
+    ...(capacity !== null ? [['capacity (no stock number)', int(capacity)]] : []),
+    [capacity !== null ? 'left before the load (Q0)' : 'initial quantity (Q0)', int(a.initialQuantity)],
     [target ? 'issued records (R)' : 'user_coupon rows (R)', a.rows === null ? chalk.dim('none kept by the service') : int(a.rows)],
     [noRows ? 'expected remaining Q0 - S' : 'expected remaining Q0 - R', int(a.expectedRemaining)],
-    ['final quantity (Qf)', a.finalQuantity === a.expectedRemaining ? int(a.finalQuantity) : chalk.red(int(a.finalQuantity))],
+    capacity !== null
+      ? ['left after (capacity - R)', a.finalQuantity < 0 ? chalk.red(int(a.finalQuantity)) : int(a.finalQuantity)]
+      : ['final quantity (Qf)', a.finalQuantity === a.expectedRemaining ? int(a.finalQuantity) : chalk.red(int(a.finalQuantity))],
+    ...(a.codesHeldTwice > 0 ? [['codes held twice', bad(a.codesHeldTwice)]] : []),
     ['client successes (S)', int(a.clientIssued)],
-    ['lost decrements', bad(a.lostDecrements)],
+    ['lost decrements', capacity !== null ? chalk.dim('not checked: no stock number') : bad(a.lostDecrements)],
     ['vanished units', bad(a.phantomDecrements)],
     ['over-issue', bad(a.overIssue)],
     ['negative stock', a.negativeStock ? chalk.red('yes') : chalk.green('no')],
