@@ -34,6 +34,8 @@ export interface CpuWatch {
   singleThreaded: boolean;
   /** Count every process in the group `pid` leads (a started service: the shell and what it runs). */
   group?: boolean;
+  /** Count `pid` and its children (postgres: the postmaster and a backend per connection). */
+  children?: boolean;
 }
 
 let ticksPerSecond: number | undefined;
@@ -63,8 +65,8 @@ function statFields(pid: number | string): string[] | undefined {
 const ticksOf = (fields: string[]) => Number(fields[11]) + Number(fields[12]);
 
 /** CPU ticks of a process, or of every live process in the group it leads (pgrp, field 5). */
-function processTicks(pid: number, group = false): number | undefined {
-  if (!group) {
+function processTicks(pid: number, group = false, children = false): number | undefined {
+  if (!group && !children) {
     const fields = statFields(pid);
     return fields && ticksOf(fields);
   }
@@ -72,7 +74,9 @@ function processTicks(pid: number, group = false): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const fields = statFields(entry);
-    if (fields && Number(fields[2]) === pid) sum = (sum ?? 0) + ticksOf(fields);
+    // fields[1] is the parent (ppid, field 4), fields[2] the group (pgrp, field 5).
+    const counted = group ? Number(fields?.[2]) === pid : Number(entry) === pid || Number(fields?.[1]) === pid;
+    if (fields && counted) sum = (sum ?? 0) + ticksOf(fields);
   }
   return sum;
 }
@@ -98,7 +102,7 @@ export function watchCpu(components: CpuWatch[]): { stop(): CpuUsage | null } {
   const startedAt = performance.now();
   // The pids now: an instance restarted meanwhile is a new process, left out like a killed one.
   const watched = components.map((c) => ({ ...c, pid: c.pid }));
-  const before = watched.map((c) => processTicks(c.pid, c.group));
+  const before = watched.map((c) => processTicks(c.pid, c.group, c.children));
   const machineBefore = machineTicks();
   return {
     stop() {
@@ -109,7 +113,7 @@ export function watchCpu(components: CpuWatch[]): { stop(): CpuUsage | null } {
       const hz = clockTicks();
       const measured: CpuComponent[] = [];
       watched.forEach((c, i) => {
-        const after = processTicks(c.pid, c.group);
+        const after = processTicks(c.pid, c.group, c.children);
         const start = before[i];
         if (after === undefined || start === undefined) return;
         measured.push({ name: c.name, pid: c.pid, percent: ((after - start) / hz / seconds) * 100, singleThreaded: c.singleThreaded });

@@ -2,6 +2,8 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, inject, it } from 'vitest';
 import { calibrate } from '../src/db/calibrate.js';
+import { calibratePostgres } from '../src/db/postgres.js';
+import { pgRows } from './helpers.js';
 import { efficiency, type Report } from '../src/report/schema.js';
 
 describe('calibrate', () => {
@@ -21,6 +23,17 @@ describe('calibrate', () => {
       await conn.query('DROP DATABASE couponbench_calibrate_test');
       await conn.end();
     }
+  });
+
+  it('measures the same shapes on PostgreSQL (--db postgres) and leaves our tables empty', async () => {
+    const seen: string[] = [];
+    const c = await calibratePostgres({ serverUrl: inject('postgresUrl'), database: 'cb_calibrate_pg', connections: 4, durationS: 0.5, onShape: (shape) => seen.push(shape) });
+    expect(seen).toEqual(['conditional-update', 'select-for-update']);
+    expect(c.ceilings['conditional-update']).toBeGreaterThan(50);
+    expect(c.ceilings['select-for-update']).toBeGreaterThan(50);
+    const url = new URL(inject('postgresUrl'));
+    url.pathname = '/cb_calibrate_pg';
+    expect(await pgRows(url.toString(), 'SELECT (SELECT COUNT(*) FROM user_coupon)::int AS issued, (SELECT COUNT(*) FROM coupons)::int AS coupons')).toEqual([{ issued: 0, coupons: 0 }]);
   });
 
   it("efficiency is the sale-phase issue rate over the ceiling of the strategy's own shape", () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
+import { calibratePostgres } from '../db/postgres.js';
 import { calibrate, CEILING_SHAPES, type Calibration, type CeilingShape } from '../db/calibrate.js';
 import { int } from '../report/format.js';
 import { bringUpInfra } from '../run.js';
@@ -25,7 +26,7 @@ export function registerCalibrate(program: Command): void {
   addInfraOptions(
     program
       .command('calibrate')
-      .description('measure the hot-row ceiling: issuing transactions/s one coupon row takes straight through mysql2, no HTTP')
+      .description('measure the hot-row ceiling: issuing transactions/s one coupon row takes straight through the database driver (mysql2, or node-postgres with --db postgres), no HTTP')
       .option('--instances <n>', 'server instances the runs use (connections = instances x pool size)', positiveInt, 2)
       .option('--pool-size <n>', 'MySQL connections per instance', positiveInt, 10)
       .option('--duration <d>', 'measured time per shape, e.g. 5s', seconds, 5)
@@ -36,14 +37,15 @@ export function registerCalibrate(program: Command): void {
       const { infra: request, database, notes } = infraRequest(flags);
       notes.forEach((n) => hooks.onStage?.(n));
       const infra = await bringUpInfra(request, hooks);
-      return calibrate({ mysqlUrl: infra.mysqlUrl, database, connections: flags.instances * flags.poolSize, durationS: flags.duration });
+      const measured = { database, connections: flags.instances * flags.poolSize, durationS: flags.duration };
+      return flags.db === 'postgres' ? calibratePostgres({ ...measured, serverUrl: infra.postgresUrl! }) : calibrate({ ...measured, mysqlUrl: infra.mysqlUrl });
     });
     process.stdout.write(flags.json ? `${JSON.stringify(calibration, null, 2)}\n` : `${renderCalibration(calibration)}\n`);
   });
 }
 
 export function renderCalibration(c: Calibration): string {
-  const lines = [chalk.bold(`hot-row ceiling at ${c.connections} connections (${c.durationS} s per shape, raw mysql2, no HTTP)`)];
+  const lines = [chalk.bold(`hot-row ceiling at ${c.connections} connections (${c.durationS} s per shape, the raw driver, no HTTP)`)];
   for (const shape of CEILING_SHAPES) lines.push(`  ${shape.padEnd(20)} ${`${int(c.ceilings[shape])} tx/s`.padStart(12)}   ${chalk.dim(SHAPE_STATEMENTS[shape])}`);
   return lines.join('\n');
 }

@@ -94,9 +94,8 @@ async function matrix(flags: Flags): Promise<number> {
   const setup = await runSetup(flags);
   await assertOutputsWritable({}, flags.reportsDir);
   if (flags.out) await assertWritable(flags.out, '--out');
-  // The hot-row ceiling is measured on MySQL only so far: a PostgreSQL matrix has no efficiency column.
-  const calibrate = flags.calibrate && targets.length === 0 && flags.db === 'mysql';
-  assertCeilingMeasured(setup.thresholds, calibrate, flags.db === 'mysql' ? 'it is measured for --strategies unless --no-calibrate' : 'it is measured on MySQL only (--db mysql)');
+  const calibrate = flags.calibrate && targets.length === 0;
+  assertCeilingMeasured(setup.thresholds, calibrate, 'it is measured for --strategies unless --no-calibrate');
   const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario), targets.length > 0 ? declaredLinks(targets.map((t) => t.target)) : embeddedLinks(flags.db)) : undefined;
   if (targets.length === 0) [setup.base.scenario.faults, ...(faultSets ?? [])].forEach((faults) => assertEmbeddedLinks(faults, flags.db));
   const quiet = Boolean(flags.quiet || flags.format === 'json');

@@ -53,7 +53,6 @@ export function registerRun(program: Command): void {
 async function run(flags: Flags): Promise<number> {
   if (Boolean(flags.strategy) === Boolean(flags.target)) throw new UsageError('give either --strategy NAME|FILE or --target FILE');
   if (flags.target && flags.calibrate) throw new UsageError("--calibrate measures couponbench's own schema; a target's database is not ours to load");
-  if (flags.calibrate && flags.db === 'postgres') throw new UsageError('--calibrate measures the hot-row ceiling on MySQL only; drop it with --db postgres');
   if (!flags.target && (!flags.audit || !flags.reset)) throw new UsageError(`${flags.audit ? '--no-reset' : '--no-audit'} is for --target: a strategy's run seeds its own coupon and audits it`);
   if (!flags.audit && !flags.history) throw new UsageError('--no-audit needs --history FILE: the requests it writes are what `couponbench audit` audits later');
   if (flags.ca && !flags.target) throw new UsageError('--ca is for --target: the embedded server speaks plain HTTP');

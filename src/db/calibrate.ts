@@ -31,7 +31,8 @@ export const CalibrationSchema = z.object({
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 
-const USERS = 1000; // user ids the calibration cycles through (the foreign key wants real users)
+/** User ids the calibration cycles through (the foreign key wants real users). */
+export const CALIBRATION_USERS = 1000;
 const WARMUP_S = 0.3;
 
 const INSERT = 'INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES (?, ?, NOW(6))';
@@ -72,7 +73,7 @@ export async function calibrate(req: CalibrateRequest): Promise<Calibration> {
     await ensureSchema(admin, req.database);
     await claim.announce('calibrate');
     await admin.query(`USE \`${req.database}\``);
-    await seedUsers(admin, USERS);
+    await seedUsers(admin, CALIBRATION_USERS);
     const ceilings = {} as Calibration['ceilings'];
     for (const shape of CEILING_SHAPES) {
       await resetIssuance(admin);
@@ -92,23 +93,28 @@ export async function calibrate(req: CalibrateRequest): Promise<Calibration> {
 /** `connections` loops, each on its own connection, back to back; transactions per second after the warm-up. */
 async function measure(pool: ReturnType<typeof createPool>, connections: number, durationS: number, once: (conn: PoolConnection, userId: number) => Promise<void>): Promise<number> {
   const conns = await Promise.all(Array.from({ length: connections }, () => pool.getConnection()));
+  try {
+    return await measureLoops(conns, durationS, once);
+  } finally {
+    conns.forEach((c) => c.release());
+  }
+}
+
+/** One loop per connection, back to back, whatever the database; committed transactions per second after the warm-up. */
+export async function measureLoops<C>(conns: C[], durationS: number, once: (conn: C, userId: number) => Promise<void>): Promise<number> {
   const start = performance.now();
   const warm = start + WARMUP_S * 1000;
   const end = warm + durationS * 1000;
   let counted = 0;
   let userId = 0;
-  try {
-    await Promise.all(
-      conns.map(async (conn) => {
-        while (performance.now() < end) {
-          await once(conn, (userId++ % USERS) + 1);
-          const done = performance.now();
-          if (done >= warm && done < end) counted++;
-        }
-      }),
-    );
-  } finally {
-    conns.forEach((c) => c.release());
-  }
+  await Promise.all(
+    conns.map(async (conn) => {
+      while (performance.now() < end) {
+        await once(conn, (userId++ % CALIBRATION_USERS) + 1);
+        const done = performance.now();
+        if (done >= warm && done < end) counted++;
+      }
+    }),
+  );
   return counted / durationS;
 }

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { databaseUrl } from './connect.js';
 import { META_TABLE, OUR_TABLES, SCHEMA_VERSION } from './schema.js';
 import type { SeededCoupon } from './seed.js';
+import { CALIBRATION_USERS, CEILING_SHAPES, measureLoops, type Calibration, type CeilingShape } from './calibrate.js';
 
 const USER_BATCH = 100_000;
 const OWNER_KEY = 'run_owner';
@@ -207,3 +208,51 @@ async function refusal(serverUrl: string, database: string): Promise<string> {
   }
   return `database "${database}" is in use by another couponbench run (${who}); wait for it to end, or give this run its own with --database`;
 }
+
+/**
+ * The hot-row ceiling on PostgreSQL: the same two shapes as on MySQL (src/db/calibrate.ts), one
+ * statement per round trip, at `connections` clients; our tables are left empty afterwards.
+ */
+export async function calibratePostgres(req: { serverUrl: string; database: string; connections: number; durationS: number; onShape?: (shape: CeilingShape, perSecond: number) => void }): Promise<Calibration> {
+  const claim = await claimPostgres(req.serverUrl, req.database);
+  const pool = createPostgresPool(databaseUrl(req.serverUrl, req.database), req.connections);
+  try {
+    const couponId = 1;
+    const ceilings = {} as Calibration['ceilings'];
+    for (const shape of CEILING_SHAPES) {
+      await preparePostgres(req.serverUrl, req.database, 2_000_000_000, CALIBRATION_USERS, couponId);
+      if (shape === CEILING_SHAPES[0]) await claim.announce('calibrate');
+      const clients = await Promise.all(Array.from({ length: req.connections }, () => pool.connect()));
+      try {
+        ceilings[shape] = await measureLoops(clients, req.durationS, (client, userId) => POSTGRES_SHAPES[shape](client, couponId, userId));
+      } finally {
+        clients.forEach((c) => c.release());
+      }
+      req.onShape?.(shape, ceilings[shape]);
+    }
+    const conn = await connectPostgres(databaseUrl(req.serverUrl, req.database));
+    await conn.query('TRUNCATE user_coupon, coupon_code, coupons').finally(() => conn.end());
+    return { connections: req.connections, durationS: req.durationS, ceilings, measuredAt: new Date().toISOString() };
+  } finally {
+    await pool.end().catch(() => {});
+    await claim.release();
+  }
+}
+
+const INSERT_ISSUE = 'INSERT INTO user_coupon (user_id, coupon_id, issued_at) VALUES ($1, $2, now())';
+
+const POSTGRES_SHAPES: Record<CeilingShape, (client: pg.PoolClient, couponId: number, userId: number) => Promise<void>> = {
+  'conditional-update': async (client, couponId, userId) => {
+    await client.query('BEGIN');
+    const update = await client.query('UPDATE coupons SET quantity = quantity - 1 WHERE id = $1 AND quantity > 0', [couponId]);
+    if (update.rowCount === 1) await client.query(INSERT_ISSUE, [userId, couponId]);
+    await client.query('COMMIT');
+  },
+  'select-for-update': async (client, couponId, userId) => {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ quantity: number }>('SELECT quantity FROM coupons WHERE id = $1 FOR UPDATE', [couponId]);
+    await client.query(INSERT_ISSUE, [userId, couponId]);
+    await client.query('UPDATE coupons SET quantity = $1 WHERE id = $2', [Number(rows[0]!.quantity) - 1, couponId]);
+    await client.query('COMMIT');
+  },
+};

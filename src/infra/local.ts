@@ -119,6 +119,7 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
     const redisDaemons = redis.map((r) => r.daemon);
     const processes: InfraProcesses = {
       mysqlPid: daemons[0]!.pid,
+      ...(postgres ? { postgresPid: postgres.daemon.pid } : {}),
       redisPids: () => redisDaemons.map((d) => d.pid),
       restartRedis: async (index) => {
         const old = redisDaemons[index]!;

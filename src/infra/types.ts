@@ -25,6 +25,8 @@ export interface Infra {
 
 export interface InfraProcesses {
   mysqlPid: number;
+  /** The postmaster, where this run started a PostgreSQL. */
+  postgresPid?: number;
   redisPids(): number[];
   /** Kill Redis node `index` and start it again on its port, empty (no persistence). */
   restartRedis(index: number): Promise<void>;

@@ -154,7 +154,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
             stallNextHolder: running.stallNextHolder,
             ...(links ? { links } : {}),
           },
-          cpu: cpuComponents(running.processes, infra),
+          cpu: cpuComponents(running.processes, infra, db),
         },
       };
     },
@@ -199,11 +199,13 @@ function throughLink(url: string, proxy: LinkProxy): string {
 }
 
 /** What to watch the CPU of: this process (the driver), each server instance, and the databases this run started. */
-function cpuComponents(instances: InstanceProcess[], infra: Infra): CpuWatch[] {
+function cpuComponents(instances: InstanceProcess[], infra: Infra, db: DatabaseKind): CpuWatch[] {
   const watched: CpuWatch[] = [{ name: 'driver', pid: process.pid, singleThreaded: true }];
   for (const i of instances) watched.push({ name: `server#${i.instance}`, pid: i.pid, singleThreaded: true });
   if (infra.processes) {
-    watched.push({ name: 'mariadbd', pid: infra.processes.mysqlPid, singleThreaded: false });
+    const { postgresPid } = infra.processes;
+    if (db === 'postgres' && postgresPid) watched.push({ name: 'postgres', pid: postgresPid, singleThreaded: false, children: true });
+    else watched.push({ name: 'mariadbd', pid: infra.processes.mysqlPid, singleThreaded: false });
     infra.processes.redisPids().forEach((pid, i) => watched.push({ name: i === 0 ? 'redis-server' : `redis-server#${i + 1}`, pid, singleThreaded: true }));
   }
   return watched;
