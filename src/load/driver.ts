@@ -211,10 +211,8 @@ function arrivalExecutor(req: DriveRequest, arrival: Arrival, options: VuOptions
   for (let i = 0; i < arrival.preAllocatedVUs; i++) allocate();
   return {
     tick(nowMs: number, end: boolean): number {
-      if (end && !ended) {
-        ended = true;
-        free.length = 0;
-      }
+      // Iterations that fell due since the last tick, the run's last one included, are started
+      // or counted as dropped before the end: none is lost between the last tick and the end.
       if (!ended) {
         const due = schedule.dueBy(nowMs / 1000);
         while (started < due) {
@@ -225,6 +223,10 @@ function arrivalExecutor(req: DriveRequest, arrival: Arrival, options: VuOptions
           else if (all.length < arrival.maxVUs) allocate(intendedMs);
           else dropped++;
         }
+      }
+      if (end && !ended) {
+        ended = true;
+        free.length = 0;
       }
       return all.length - free.length;
     },
