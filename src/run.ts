@@ -143,7 +143,7 @@ export function buildReport(p: ReportParts): Report {
     probes: o.probes,
     ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),
   });
-  const fairness = checkFairness(run.log, o.issueOrder, q0, o.snapshot.rows ?? load.outcomes.classes.success);
+  const fairness = checkFairness(run.log, o.issueOrder, q0, o.snapshot.rows ?? load.outcomes.classes.success, o.issueOrdered ?? true);
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_VERSION,

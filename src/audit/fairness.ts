@@ -24,7 +24,8 @@ export const FairnessSchema = z.object({
 });
 export type FairnessResult = z.infer<typeof FairnessSchema>;
 
-export function checkFairness(log: RequestLog, issueOrder: number[], quantity: number, rows: number): FairnessResult {
+/** `ordered`: false where the records come in no order (a Redis set): who won is known, not in what order. */
+export function checkFairness(log: RequestLog, issueOrder: number[], quantity: number, rows: number, ordered = true): FairnessResult {
   const firstAsk = new Map<number, number>();
   const firstResult = new Map<number, string>();
   for (let i = 0; i < log.length; i++) {
@@ -51,7 +52,7 @@ export function checkFairness(log: RequestLog, issueOrder: number[], quantity: n
     earlyEmptyHandedBy[result] = (earlyEmptyHandedBy[result] ?? 0) + 1;
   }
 
-  const askTimes = issueOrder.filter((u) => firstAsk.has(u)).map((u) => firstAsk.get(u)!);
+  const askTimes = ordered ? issueOrder.filter((u) => firstAsk.has(u)).map((u) => firstAsk.get(u)!) : [];
   const inversions = countInversions(askTimes);
   const pairs = (askTimes.length * (askTimes.length - 1)) / 2;
   return {

@@ -180,7 +180,7 @@ export function fairnessTable(report: Report): string {
     ['distinct askers', `${int(f.askers)} (early = first ${int(f.earlyAskers)} to ask)`],
     ['winners among early askers', `${int(f.earlyWinners)} of ${int(f.winners)} winners (${pct(f.earlyWinners, f.winners)})`],
     ['early askers left empty', `${int(f.earlyEmptyHanded)}${by ? `  (first told: ${by})` : ''}`],
-    ['order kept (Kendall tau)', f.kendallTau === null ? '—' : `${f.kendallTau.toFixed(3)}  (${int(f.inversions)} winner pairs served out of asking order)`],
+    ['order kept (Kendall tau)', f.kendallTau === null ? chalk.dim(f.winners > 1 ? 'not known: the issued records come in no order' : '—') : `${f.kendallTau.toFixed(3)}  (${int(f.inversions)} winner pairs served out of asking order)`],
   );
   return t.toString();
 }

@@ -15,7 +15,12 @@ import { atPath, atPathOfText } from './jsonPath.js';
 export interface IssuedRead {
   count: number;
   users?: number[];
+  /** False where the reply has no order (SMEMBERS, HKEYS, HVALS): the users are who, not in what order. */
+  ordered?: boolean;
 }
+
+/** Redis replies whose order means nothing. */
+const UNORDERED_REDIS = new Set(['SMEMBERS', 'HKEYS', 'HVALS']);
 
 export class TargetState {
   /** Reset steps run here: they may write. */
@@ -111,7 +116,8 @@ export class TargetState {
     const value = await this.redis(probe.redis!, where);
     if (Array.isArray(value) && probe.returns !== 'count') {
       const users = value.map((v) => userIdOf(v, where));
-      return { count: users.length, users };
+      const ordered = !UNORDERED_REDIS.has(probe.redis!.trim().split(/\s+/)[0]!.toUpperCase());
+      return { count: users.length, users, ...(ordered ? {} : { ordered: false }) };
     }
     return { count: numberOf(present(value, probe.redis!, where), probe.redis!, where) };
   }

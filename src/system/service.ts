@@ -152,6 +152,7 @@ export async function observeService(state: TargetState, target: TargetFile, bas
     ...(after.capacity !== undefined ? { capacity: after.capacity } : {}),
     ...(users ? { holdings: users.holdings } : {}),
     issueOrder: users?.order ?? [],
+    ...(after.issued?.ordered === false ? { issueOrdered: false } : {}),
     probes,
     versions,
   };

@@ -38,6 +38,8 @@ export interface Observation {
   holdings?: Map<number, number>;
   /** Users in the order they were issued their first coupon (for fairness). */
   issueOrder: number[];
+  /** False where the records come in no order (a Redis set): the fairness table then says no Kendall tau. */
+  issueOrdered?: boolean;
   redisLedger?: AuditInput['redisLedger'];
   probes?: ProbeCheck[];
   /** The service keeps no stock number: its capacity, which the stock left is derived from. */
