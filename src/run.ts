@@ -9,6 +9,7 @@ import { checkFairness, checkIntegrity, reconcileByUser } from './audit/index.js
 import type { RunConfig } from './config.js';
 import { watchCpu, type CpuUsage } from './cpu.js';
 import { calibratePostgres } from './db/postgres.js';
+import { mysqlUrlOf } from './infra/types.js';
 import { calibrate, type Calibration } from './db/calibrate.js';
 import { machine } from './environment.js';
 import { startNemesis, withLiveness, type Nemesis } from './faults/nemesis.js';
@@ -170,7 +171,8 @@ export async function bringUpInfra(request: InfraRequest, hooks: RunHooks): Prom
   const infra = await infraUp(request);
   hooks.resources.defer(`${infra.kind} infra`, () => infra.down());
   const postgres = infra.postgresUrl ? `, postgres ${new URL(infra.postgresUrl).host}` : '';
-  hooks.onStage?.(`infra: ${infra.kind}${infra.shared ? ' (kept running)' : ''}, mysql ${new URL(infra.mysqlUrl).host}${postgres}, redis ${infra.redisUrls.map((u) => new URL(u).host).join(' ')}`);
+  const mysql = infra.mysqlUrl ? `, mysql ${new URL(infra.mysqlUrl).host}` : '';
+  hooks.onStage?.(`infra: ${infra.kind}${infra.shared ? ' (kept running)' : ''}${mysql}${postgres}, redis ${infra.redisUrls.map((u) => new URL(u).host).join(' ')}`);
   return infra;
 }
 
@@ -188,7 +190,7 @@ export async function calibrateFor(infra: Infra, config: Pick<RunConfig, 'databa
   const c =
     config.db === 'postgres' && infra.postgresUrl
       ? await calibratePostgres({ ...request, serverUrl: infra.postgresUrl })
-      : await calibrate({ ...request, mysqlUrl: infra.mysqlUrl });
+      : await calibrate({ ...request, mysqlUrl: mysqlUrlOf(infra) });
   hooks.onStage?.(`calibrated at ${c.connections} connections: conditional update ${Math.round(c.ceilings['conditional-update'])} tx/s, select for update ${Math.round(c.ceilings['select-for-update'])} tx/s`);
   return c;
 }

@@ -58,15 +58,17 @@ describe('local infra', () => {
     expect(existsSync(infra.dir)).toBe(false);
   });
 
-  it('leaves no postgres behind when the process that started it is killed with SIGKILL', async () => {
+  it('starts PostgreSQL without MySQL for a --db postgres run, and leaves nothing behind when the process that started it is killed with SIGKILL', async () => {
     const local = pathToFileURL(join(packageRoot(), 'dist', 'src', 'infra', 'local.js')).href;
     const script = `const { startLocalInfra } = await import(${JSON.stringify(local)});
-      const infra = await startLocalInfra(1, false, undefined, { postgres: true });
-      console.log(JSON.stringify({ dir: infra.dir, pids: infra.daemons.map((d) => d.pid) }));
+      const infra = await startLocalInfra(1, false, undefined, { postgres: true, mysql: false });
+      console.log(JSON.stringify({ dir: infra.dir, pids: infra.daemons.map((d) => d.pid), names: infra.daemons.map((d) => d.name), mysql: infra.mysqlUrl ?? null }));
       setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const started = await new Promise<{ dir: string; pids: number[] }>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()))));
-    expect(started.pids).toHaveLength(3);
+    const started = await new Promise<{ dir: string; pids: number[]; names: string[]; mysql: string | null }>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()))));
+    // A --db postgres run's infra: Redis and PostgreSQL, no MySQL it would not use.
+    expect(started.names.sort()).toEqual(['postgres', 'redis']);
+    expect(started.mysql).toBeNull();
     expect(started.pids.every(isAlive)).toBe(true);
     child.kill('SIGKILL');
     const deadline = Date.now() + 10_000;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import { calibratePostgres } from '../db/postgres.js';
+import { mysqlUrlOf } from '../infra/types.js';
 import { calibrate, CEILING_SHAPES, type Calibration, type CeilingShape } from '../db/calibrate.js';
 import { int } from '../report/format.js';
 import { bringUpInfra } from '../run.js';
@@ -38,7 +39,7 @@ export function registerCalibrate(program: Command): void {
       notes.forEach((n) => hooks.onStage?.(n));
       const infra = await bringUpInfra(request, hooks);
       const measured = { database, connections: flags.instances * flags.poolSize, durationS: flags.duration };
-      return flags.db === 'postgres' ? calibratePostgres({ ...measured, serverUrl: infra.postgresUrl! }) : calibrate({ ...measured, mysqlUrl: infra.mysqlUrl });
+      return flags.db === 'postgres' ? calibratePostgres({ ...measured, serverUrl: infra.postgresUrl! }) : calibrate({ ...measured, mysqlUrl: mysqlUrlOf(infra) });
     });
     process.stdout.write(flags.json ? `${JSON.stringify(calibration, null, 2)}\n` : `${renderCalibration(calibration)}\n`);
   });

@@ -7,6 +7,7 @@ export const pauseMysql: Fault = {
   instant: false,
   async inject(targets) {
     const pid = targets.infra!.mysqlPid;
+    if (pid === undefined) throw new Error('pause-mysql: this run started no MySQL');
     return frozen(targets, freeze(pid), `mariadbd (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);
   },
 };

@@ -9,7 +9,7 @@ import { startLocalInfra } from './local.js';
 import { isAlive, stopPid } from './process.js';
 import type { Resources } from '../lifecycle.js';
 import { clearState, readState, writeState, type InfraState } from './state.js';
-import type { Infra, InfraRequest } from './types.js';
+import { mysqlUrlOf, type Infra, type InfraRequest } from './types.js';
 
 export type { Infra, InfraRequest, InfraChoice, InfraKind } from './types.js';
 
@@ -30,8 +30,9 @@ export async function infraUp(req: InfraRequest): Promise<Infra> {
 
 async function mysqlAndRedisUp(req: InfraRequest): Promise<Infra> {
   const urls = splitRedisUrls(req.redisUrl);
-  // A private PostgreSQL is started with the rest, on local infra, when no URL names one.
-  const postgres = { postgres: Boolean(req.postgres && !req.postgres.url) };
+  // A private PostgreSQL is started with the rest, on local infra, when no URL names one; then no MySQL.
+  const ownPostgres = Boolean(req.postgres && !req.postgres.url);
+  const postgres = { postgres: ownPostgres, mysql: !ownPostgres };
   if (req.choice === 'external' || (req.choice === 'auto' && (req.mysqlUrl || urls.length > 0))) {
     if (!req.mysqlUrl || urls.length === 0) {
       throw new UsageError('external infra needs both --mysql-url and --redis-url (or MYSQL_URL and REDIS_URL)');
@@ -84,7 +85,7 @@ export async function keepInfraUp(redisNodes: number, resources: Resources): Pro
   const state: InfraState = {
     version: 1,
     dir: infra.dir,
-    mysqlUrl: infra.mysqlUrl,
+    mysqlUrl: mysqlUrlOf(infra),
     redisUrls: infra.redisUrls,
     pids: infra.daemons.map((d) => d.pid),
     startedAt: new Date().toISOString(),

@@ -53,7 +53,8 @@ export interface LocalInfra extends Infra {
  * dies without doing so itself, and `resources` (given) stops them on Ctrl-C even mid-start.
  * Every start first sweeps what killed runs left behind.
  */
-export async function startLocalInfra(redisNodes: number, kept = false, resources?: Resources, opts: { postgres?: boolean } = {}): Promise<LocalInfra> {
+/** `opts`: a PostgreSQL too (`postgres`), and no MySQL where the run issues on PostgreSQL (`mysql: false`). */
+export async function startLocalInfra(redisNodes: number, kept = false, resources?: Resources, opts: { postgres?: boolean; mysql?: boolean } = {}): Promise<LocalInfra> {
   assertTempDirUsable();
   await sweepStaleInfra();
   const dir = mkdtempSync(join(tmpdir(), INFRA_DIR_PREFIX));
@@ -97,28 +98,30 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
       taken.push(port);
       return port;
     };
-    const mysqlPort = await nextPort();
+    const mysqlPort = opts.mysql === false ? undefined : await nextPort();
     const redisPorts: number[] = [];
     while (redisPorts.length < redisNodes) redisPorts.push(await nextPort());
     const postgresPort = opts.postgres ? await nextPort() : undefined;
-    const startup = Promise.allSettled([
-      startLocalMysql(dir, mysqlPort, kept, spawned, abort.signal),
+    // Started together; each is found again by its place in this list.
+    const starts: Array<Promise<{ url: string; daemon: Daemon }>> = [
+      ...(mysqlPort ? [startLocalMysql(dir, mysqlPort, kept, spawned, abort.signal)] : []),
       ...redisPorts.map((port, i) => startLocalRedis(dir, port, kept, i === 0 ? 'redis' : `redis-${i + 1}`, spawned, [], abort.signal)),
       ...(postgresPort ? [startLocalPostgres(dir, postgresPort, kept, spawned, abort.signal)] : []),
-    ]);
+    ];
+    const startup = Promise.allSettled(starts);
     starting = startup;
     const started = await startup;
     for (const s of started) if (s.status === 'fulfilled') daemons.push(s.value.daemon);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const values = started.map((s) => (s as PromiseFulfilledResult<{ url: string; daemon: Daemon }>).value);
-    const [mysql, ...rest] = values;
-    const redis = rest.slice(0, redisNodes);
-    const postgres = postgresPort ? rest[redisNodes] : undefined;
+    const mysql = mysqlPort ? values.shift() : undefined;
+    const redis = values.slice(0, redisNodes);
+    const postgres = postgresPort ? values[redisNodes] : undefined;
     const redisUrls = redis.map((r) => r.url);
     const redisDaemons = redis.map((r) => r.daemon);
     const processes: InfraProcesses = {
-      mysqlPid: daemons[0]!.pid,
+      ...(mysql ? { mysqlPid: mysql.daemon.pid } : {}),
       ...(postgres ? { postgresPid: postgres.daemon.pid } : {}),
       redisPids: () => redisDaemons.map((d) => d.pid),
       restartRedis: async (index) => {
@@ -133,7 +136,7 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
     return {
       kind: 'local',
       shared: false,
-      mysqlUrl: mysql!.url,
+      ...(mysql ? { mysqlUrl: mysql.url } : {}),
       redisUrl: redisUrls[0]!,
       redisUrls,
       ...(postgres ? { postgresUrl: postgres.url } : {}),

@@ -9,7 +9,8 @@ export interface Infra {
   kind: InfraKind;
   /** True when these services outlive this run (`couponbench up`, external URLs). */
   shared: boolean;
-  mysqlUrl: string;
+  /** Absent where the run issues on PostgreSQL and local infra started no MySQL. */
+  mysqlUrl?: string;
   /** The first Redis node; strategies that need one Redis use this. */
   redisUrl: string;
   /** All independent Redis nodes (redlock uses several). */
@@ -24,7 +25,7 @@ export interface Infra {
 }
 
 export interface InfraProcesses {
-  mysqlPid: number;
+  mysqlPid?: number;
   /** The postmaster, where this run started a PostgreSQL. */
   postgresPid?: number;
   redisPids(): number[];
@@ -39,4 +40,10 @@ export interface InfraRequest {
   redisNodes: number;
   /** A PostgreSQL too (`--db postgres`): at this URL, else a private one started with the rest. */
   postgres?: { url?: string };
+}
+
+/** The MySQL URL of infra that must have one (everything but a --db postgres run). */
+export function mysqlUrlOf(infra: Pick<Infra, 'mysqlUrl'>): string {
+  if (!infra.mysqlUrl) throw new Error('this infra has no MySQL (it was started for --db postgres)');
+  return infra.mysqlUrl;
 }

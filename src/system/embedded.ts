@@ -81,7 +81,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
   const needs = faultOutOfReach(infra, scenario.faults);
   if (needs) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
   const serverUrl = db === 'postgres' ? infra.postgresUrl : infra.mysqlUrl;
-  if (!serverUrl) throw new UsageError('--db postgres needs a PostgreSQL: local infra starts one, or give --postgres-url');
+  if (!serverUrl) throw new UsageError(db === 'postgres' ? '--db postgres needs a PostgreSQL: local infra starts one, or give --postgres-url' : 'this infra has no MySQL (it was started for --db postgres)');
   const database = issueDatabase(db, serverUrl);
   const dbUrl = databaseUrl(serverUrl, config.database);
   let couponId = 0;
@@ -205,7 +205,7 @@ function cpuComponents(instances: InstanceProcess[], infra: Infra, db: DatabaseK
   if (infra.processes) {
     const { postgresPid } = infra.processes;
     if (db === 'postgres' && postgresPid) watched.push({ name: 'postgres', pid: postgresPid, singleThreaded: false, children: true });
-    else watched.push({ name: 'mariadbd', pid: infra.processes.mysqlPid, singleThreaded: false });
+    else if (infra.processes.mysqlPid) watched.push({ name: 'mariadbd', pid: infra.processes.mysqlPid, singleThreaded: false });
     infra.processes.redisPids().forEach((pid, i) => watched.push({ name: i === 0 ? 'redis-server' : `redis-server#${i + 1}`, pid, singleThreaded: true }));
   }
   return watched;
