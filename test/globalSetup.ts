@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startLocalInfra, type LocalInfra } from '../src/infra/local.js';
+import { mysqlUrlOf } from '../src/infra/types.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +27,7 @@ export async function setup(project: TestProject): Promise<void> {
   const shared = (registry[key] ??= { infra: startLocalInfra(3, false, undefined, { postgres: true }), users: 0 });
   shared.users++;
   const infra = await shared.infra;
-  project.provide('mysqlUrl', infra.mysqlUrl);
+  project.provide('mysqlUrl', mysqlUrlOf(infra));
   project.provide('redisUrls', infra.redisUrls);
   project.provide('postgresUrl', infra.postgresUrl!);
 }

@@ -13,7 +13,7 @@ import { packageRoot } from '../src/paths.js';
 export const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 
 /** The suite's shared infra, as a run sees it (never stopped by a run). */
-export function sharedInfra(): Infra {
+export function sharedInfra(): Infra & { mysqlUrl: string; postgresUrl: string } {
   const redisUrls = inject('redisUrls');
   return { kind: 'local', shared: true, mysqlUrl: inject('mysqlUrl'), redisUrl: redisUrls[0]!, redisUrls, postgresUrl: inject('postgresUrl'), down: async () => {} };
 }

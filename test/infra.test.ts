@@ -12,6 +12,7 @@ import { composeDown, composeFile, composeUp } from '../src/infra/docker.js';
 import { infraUp } from '../src/infra/index.js';
 import { startLocalInfra } from '../src/infra/local.js';
 import { isAlive } from '../src/infra/process.js';
+import { mysqlUrlOf } from '../src/infra/types.js';
 import { freePort } from '../src/infra/ports.js';
 import { keepInfraDown, keepInfraUp } from '../src/infra/index.js';
 import { readState } from '../src/infra/state.js';
@@ -46,9 +47,9 @@ describe('local infra', () => {
       // An open client must not hold up the stop: postgres is asked for its fast shutdown.
       client.on('error', () => {});
       expect(infra.mysqlUrl).toMatch(/^mysql:\/\/root@127\.0\.0\.1:\d+\/$/);
-      expect(new URL(infra.mysqlUrl).port).not.toBe('3306');
+      expect(new URL(mysqlUrlOf(infra)).port).not.toBe('3306');
       expect(infra.redisUrls).toHaveLength(2);
-      expect(await probeMysql(infra.mysqlUrl)).toMatch(/\d+\.\d+/);
+      expect(await probeMysql(mysqlUrlOf(infra))).toMatch(/\d+\.\d+/);
       for (const url of infra.redisUrls) expect(await probeRedis(url)).toMatch(/\d+\.\d+/);
       expect(infra.daemons.every((d) => isAlive(d.pid))).toBe(true);
     } finally {
