@@ -1,5 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { backoff } from './backoff.js';
 import { alreadyIssued, insertUserCoupon } from './criticalSection.js';
 import { inTransaction } from './transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
@@ -38,8 +38,7 @@ export const mysqlOptimistic: Strategy = {
           return { result: 'issued' };
         }, req.timer);
         if (!conflict || attempt >= maxRetries) return outcome;
-        const backoff = Math.min(1000, retryIntervalMs * 2 ** attempt);
-        await sleep(backoff / 2 + Math.random() * (backoff / 2));
+        await backoff(retryIntervalMs, attempt);
       }
     },
   }),

@@ -30,20 +30,29 @@ export async function snapshotDatabase(databaseUrl: string, couponId: number, co
       'SELECT user_id AS u, COUNT(*) AS n, MIN(id) AS first FROM user_coupon WHERE coupon_id = ? GROUP BY user_id ORDER BY first',
       [couponId],
     );
-    const holdings = new Map<number, number>(byUser.map((r) => [Number(r.u), Number(r.n)]));
-    let rows = 0;
-    let duplicateUsers = 0;
-    let duplicateRows = 0;
-    for (const n of holdings.values()) {
-      rows += n;
-      if (n > 1) {
-        duplicateUsers++;
-        duplicateRows += n - 1;
-      }
-    }
     const finalQuantity = codePool ? Number(free[0]!.n) : Number(coupon[0]!.quantity);
-    return { finalQuantity, rows, duplicateUsers, duplicateRows, issueOrder: [...holdings.keys()], holdings, codesHeldTwice: codePool ? Number(twice[0]!.extra) : 0 };
+    return { finalQuantity, ...heldByUser(byUser), codesHeldTwice: codePool ? Number(twice[0]!.extra) : 0 };
   } finally {
     await conn.end();
   }
+}
+
+/** Users with more than one coupon, and the coupons beyond their first. */
+export function duplicatesOf(holdings: Map<number, number>): { duplicateUsers: number; duplicateRows: number } {
+  let duplicateUsers = 0;
+  let duplicateRows = 0;
+  for (const n of holdings.values()) {
+    if (n > 1) {
+      duplicateUsers++;
+      duplicateRows += n - 1;
+    }
+  }
+  return { duplicateUsers, duplicateRows };
+}
+
+/** From rows of (u: user, n: coupons held), in the order users were first issued one, whatever the database. */
+export function heldByUser(byUser: Array<Record<string, unknown>>): Pick<DbSnapshot, 'rows' | 'duplicateUsers' | 'duplicateRows' | 'issueOrder' | 'holdings'> {
+  const holdings = new Map<number, number>(byUser.map((r) => [Number(r['u']), Number(r['n'])]));
+  const rows = [...holdings.values()].reduce((sum, n) => sum + n, 0);
+  return { rows, ...duplicatesOf(holdings), issueOrder: [...holdings.keys()], holdings };
 }

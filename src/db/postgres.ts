@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import type { DbSnapshot } from '../audit/snapshot.js';
+import { heldByUser, type DbSnapshot } from '../audit/snapshot.js';
 import { UsageError } from '../errors.js';
 import { databaseUrl } from './connect.js';
 import { META_TABLE, OUR_TABLES, SCHEMA_VERSION } from './schema.js';
@@ -136,18 +136,7 @@ export async function snapshotPostgres(url: string, couponId: number): Promise<D
       'SELECT user_id AS u, COUNT(*) AS n, MIN(id) AS first FROM user_coupon WHERE coupon_id = $1 GROUP BY user_id ORDER BY first',
       [couponId],
     );
-    const holdings = new Map<number, number>(byUser.rows.map((r) => [Number(r.u), Number(r.n)]));
-    let rows = 0;
-    let duplicateUsers = 0;
-    let duplicateRows = 0;
-    for (const n of holdings.values()) {
-      rows += n;
-      if (n > 1) {
-        duplicateUsers++;
-        duplicateRows += n - 1;
-      }
-    }
-    return { finalQuantity: Number(coupon.rows[0]!.quantity), rows, duplicateUsers, duplicateRows, issueOrder: [...holdings.keys()], holdings, codesHeldTwice: 0 };
+    return { finalQuantity: Number(coupon.rows[0]!.quantity), ...heldByUser(byUser.rows), codesHeldTwice: 0 };
   } finally {
     await conn.end();
   }

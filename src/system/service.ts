@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import type { ProbeCheck } from '../audit/integrity.js';
+import { duplicatesOf } from '../audit/snapshot.js';
 import { InfraError, UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
@@ -53,8 +54,8 @@ export async function readStockLeft(state: TargetState, target: TargetFile, quan
 }
 
 async function read(state: TargetState, target: TargetFile, runQuantity: number): Promise<Reading> {
-  const { quantity, capacity, issued: read } = await readStockLeft(state, target, runQuantity);
-  const issued = read ?? (target.audit.issued ? await state.readIssued(target.audit.issued, 'audit.issued') : undefined);
+  const { quantity, capacity, issued: readForCapacity } = await readStockLeft(state, target, runQuantity);
+  const issued = readForCapacity ?? (target.audit.issued ? await state.readIssued(target.audit.issued, 'audit.issued') : undefined);
   const extra: Record<string, number> = {};
   for (const [name, probe] of Object.entries(target.audit.extra)) extra[name] = await state.readNumber(probe, `audit.extra.${name}`);
   return { quantity, ...(capacity !== undefined ? { capacity } : {}), issued, extra };
@@ -135,11 +136,7 @@ export async function observeService(state: TargetState, target: TargetFile, bas
   const versions = await state.versions();
   const users = after.issued?.users ? gained(baseline.issued?.users, after.issued.users) : undefined;
   const rows = after.issued ? after.issued.count - (baseline.issued?.count ?? 0) : null;
-  let duplicates: Pick<Observation['snapshot'], 'duplicateUsers' | 'duplicateRows'> = { duplicateUsers: null, duplicateRows: null };
-  if (users) {
-    const extra = [...users.holdings.values()].filter((n) => n > 1);
-    duplicates = { duplicateUsers: extra.length, duplicateRows: extra.reduce((sum, n) => sum + n - 1, 0) };
-  }
+  const duplicates: Pick<Observation['snapshot'], 'duplicateUsers' | 'duplicateRows'> = users ? duplicatesOf(users.holdings) : { duplicateUsers: null, duplicateRows: null };
   const probes: ProbeCheck[] = Object.entries(target.audit.extra).map(([name, probe]) => ({
     name,
     value: after.extra[name]!,

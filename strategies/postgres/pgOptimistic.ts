@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssueOutcome, Strategy } from '../types.js';
+import { backoff } from '../backoff.js';
 import { inPgTransaction } from './transaction.js';
 
 /**
@@ -40,8 +40,7 @@ export const pgOptimistic: Strategy = {
           return { result: 'issued' };
         }, req.timer);
         if (!conflict || attempt >= maxRetries) return outcome;
-        const backoff = Math.min(1000, retryIntervalMs * 2 ** attempt);
-        await sleep(backoff / 2 + Math.random() * (backoff / 2));
+        await backoff(retryIntervalMs, attempt);
       }
     },
   }),

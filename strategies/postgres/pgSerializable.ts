@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssueOutcome, Strategy } from '../types.js';
+import { backoff } from '../backoff.js';
 import { pgReadModifyWrite } from './criticalSection.js';
 import { inPgTransaction } from './transaction.js';
 
@@ -27,8 +27,7 @@ export const pgSerializable: Strategy = {
         const code = outcome.result === 'failed' ? outcome.detail : undefined;
         if (code !== SERIALIZATION_FAILURE && code !== DEADLOCK) return outcome;
         if (attempt >= maxRetries) return { result: 'retries_exhausted' };
-        const backoff = Math.min(1000, retryIntervalMs * 2 ** attempt);
-        await sleep(backoff / 2 + Math.random() * (backoff / 2));
+        await backoff(retryIntervalMs, attempt);
       }
     },
   }),
