@@ -10,14 +10,14 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InfraError, UsageError } from '../errors.js';
+import { InfraError } from '../errors.js';
 import { isAlive, logTail, whenWeAreGone } from '../infra/process.js';
 import { canConnect } from '../infra/ports.js';
 import type { Resources } from '../lifecycle.js';
 import type { LinkName } from '../faults/spec.js';
 import type { InstanceProcess } from '../faults/targets.js';
 import type { ServiceStart } from './schema.js';
-import { certificateProblem, isCertificateError, simpleRequest, type TlsClientOptions } from './tls.js';
+import { certificateRefusal, simpleRequest, type TlsClientOptions } from './tls.js';
 
 /** One instance of a started service; `pid` is its process group's leader (the shell), and the group is what is signalled. */
 export interface ServiceInstance extends InstanceProcess {
@@ -126,7 +126,8 @@ async function isReady(check: string | number, tls: TlsClientOptions, where: str
     return (await simpleRequest(new URL(check), { timeoutMs: 1000, tls })).status < 500;
   } catch (err) {
     // Waiting longer will not change a certificate: say so now.
-    if (isCertificateError(err as NodeJS.ErrnoException)) throw new UsageError(certificateProblem(err as NodeJS.ErrnoException, where));
+    const refused = certificateRefusal(err, where);
+    if (refused) throw refused;
     return false;
   }
 }

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { portOf, type OutgoingRequest, type RequestContext, type RequestPlan, type VuSession } from '../load/requestPlan.js';
 import { compileOutcomeRules } from './outcomeRules.js';
 import { atPathOfText } from './jsonPath.js';
-import { certificateProblem, isCertificateError, simpleRequest, tlsClientOptions, type TlsClientOptions } from './tls.js';
+import { certificateRefusal, simpleRequest, tlsClientOptions, type TlsClientOptions } from './tls.js';
 import { FORBIDDEN_IN_HEADER_VALUE, type TargetFile } from './schema.js';
 import { compileTemplate, PORT_PLACEHOLDER, templateUrl, writtenOrigin, type Template, type TemplateValues } from './template.js';
 
@@ -82,7 +82,8 @@ async function signIn(login: CompiledRequest, tokenPath: string, values: Templat
   try {
     ({ status, text } = await simpleRequest(url, { method: req.method, headers: req.headers, body: req.body, timeoutMs, tls }));
   } catch (err) {
-    if (isCertificateError(err as NodeJS.ErrnoException)) throw new UsageError(certificateProblem(err as NodeJS.ErrnoException, where));
+    const refused = certificateRefusal(err, where);
+    if (refused) throw refused;
     throw new UsageError(`${where} failed: ${(err as Error).message}`);
   }
   const token = atPathOfText(text, tokenPath);

@@ -52,11 +52,14 @@ export function tlsConnectOptions(hostname: string, port: number, tls: TlsClient
 /** Codes of a certificate the client refused (not a network failure). */
 const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_GET_ISSUER/;
 
-export const isCertificateError = (err: NodeJS.ErrnoException): boolean => CERTIFICATE_CODES.test(err.code ?? '');
-
-/** A refused certificate in one line, with what to do about it. */
-export function certificateProblem(err: NodeJS.ErrnoException, where: string): string {
-  return `${where}: the certificate was refused: ${err.message} (${err.code}); trust it with tls.ca in the target file or --ca FILE, or set tls: { insecure: true } for a throw-away certificate`;
+/**
+ * A refused certificate as one line with what to do about it, or undefined for any other error:
+ * waiting or retrying will not change a certificate, so callers stop on it at once.
+ */
+export function certificateRefusal(err: unknown, where: string): UsageError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!CERTIFICATE_CODES.test(e?.code ?? '')) return undefined;
+  return new UsageError(`${where}: the certificate was refused: ${e.message} (${e.code}); trust it with tls.ca in the target file or --ca FILE, or set tls: { insecure: true } for a throw-away certificate`);
 }
 
 /** Open a TLS connection and close it once the handshake is done: does the certificate pass? */
@@ -73,7 +76,7 @@ export function checkHandshake(hostname: string, port: number, tls: TlsClientOpt
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.destroy();
-      reject(isCertificateError(err) ? new UsageError(certificateProblem(err, where)) : new InfraError(`${where}: ${err.code ?? err.message}`));
+      reject(certificateRefusal(err, where) ?? new InfraError(`${where}: ${err.code ?? err.message}`));
     });
   });
 }
