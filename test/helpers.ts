@@ -8,6 +8,7 @@ import type { Scenario } from '../src/config.js';
 import { DEFAULT_STRATEGY_OPTIONS } from '../strategies/index.js';
 import type { Report } from '../src/report/schema.js';
 import { packageRoot } from '../src/paths.js';
+import { PROBE_LOGIN } from './globalSetup.js';
 
 /** The command as users run it. */
 export const BIN = join(packageRoot(), 'bin', 'couponbench.js');
@@ -16,6 +17,14 @@ export const BIN = join(packageRoot(), 'bin', 'couponbench.js');
 export function sharedInfra(): Infra & { mysqlUrl: string; postgresUrl: string } {
   const redisUrls = inject('redisUrls');
   return { kind: 'local', shared: true, mysqlUrl: inject('mysqlUrl'), redisUrl: redisUrls[0]!, redisUrls, postgresUrl: inject('postgresUrl'), down: async () => {} };
+}
+
+/** The same database URL with the suite's read-only probe login (test/globalSetup.ts): what a target file's audit.url gives. */
+export function probeLogin(url: string): string {
+  const u = new URL(url);
+  u.username = PROBE_LOGIN;
+  u.password = '';
+  return u.toString();
 }
 
 /** A database of the calling test file's own (cbt_<file>): files run side by side, and a run owns its database. */

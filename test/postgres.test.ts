@@ -13,7 +13,7 @@ import { freePort } from '../src/infra/ports.js';
 import { packageRoot } from '../src/paths.js';
 import { readReport } from '../src/report/files.js';
 import { writeTarget } from './fixtures/shop.js';
-import { BIN, pgRows } from './helpers.js';
+import { BIN, pgRows, probeLogin } from './helpers.js';
 
 const SERVICE = join(packageRoot(), 'test', 'fixtures', 'services', 'pg-coupons.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'cb-pg-'));
@@ -41,6 +41,7 @@ async function target(name: string, mode: 'correct' | 'lost-updates', db: string
     ],
     postgres: databaseUrl(db),
     audit: {
+      url: probeLogin(databaseUrl(db)),
       quantity: { sql: "SELECT remaining FROM coupon WHERE id = '{couponId}'" },
       issued: { sql: "SELECT user_id FROM coupon_issue WHERE coupon_id = '{couponId}' ORDER BY id" },
     },

@@ -263,9 +263,12 @@ describe('target runs against real services', () => {
     const admin = await mysql.createConnection(dbUrl('shop_correct'));
     try {
       await admin.query('DROP FUNCTION IF EXISTS cb_evil');
-      await admin.query("CREATE FUNCTION cb_evil() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM orders WHERE sku = 'SKU-KEEP'; RETURN 0; END");
+      await admin.query("CREATE FUNCTION cb_evil() RETURNS INT MODIFIES SQL DATA SQL SECURITY INVOKER BEGIN DELETE FROM orders WHERE sku = 'SKU-KEEP'; RETURN 0; END");
       await admin.query("INSERT INTO orders (sku, customer) VALUES ('SKU-KEEP', 1)");
       const target = correct('SKU-W');
+      // The layer under test is the read-only transaction: a login that may write, accepted by the file.
+      delete target.audit.url;
+      target.audit.allowPrivilegedProbes = true;
       target.audit.quantity = { sql: "SELECT stock + cb_evil() FROM inventory WHERE sku = '{couponId}'" };
       const r = await cli(['run', '--target', writeTarget(dir, 'evil.yaml', target), '--quantity', '5', ...LOAD, '-q']);
       expect(r.exitCode, r.stderr).toBe(2);

@@ -32,7 +32,7 @@ export class TargetState {
   private busy = 0;
 
   constructor(
-    private readonly target: Pick<TargetFile, 'mysql' | 'postgres' | 'redis'> & { audit: Pick<TargetFile['audit'], 'timeout'> },
+    private readonly target: Pick<TargetFile, 'mysql' | 'postgres' | 'redis'> & { audit: Pick<TargetFile['audit'], 'timeout' | 'url' | 'allowPrivilegedProbes'> },
     private readonly values: TemplateValues,
   ) {}
 
@@ -142,11 +142,12 @@ export class TargetState {
     await client?.then((c) => c.disconnect()).catch(() => {});
   }
 
-  /** The file's SQL database: its "mysql" or its "postgres" URL (a file gives at most one). */
+  /** The file's SQL database: its "mysql" or its "postgres" URL (a file gives at most one); probes log in with audit.url where given. */
   private openSql(forProbes: boolean): Promise<SqlSession> {
-    const url = this.target.mysql ?? this.target.postgres;
-    if (!url) throw new UsageError('the target file has no "mysql" or "postgres" URL');
-    return openSqlSession({ url, limitS: this.target.audit.timeout, forProbes });
+    const own = this.target.mysql ?? this.target.postgres;
+    if (!own) throw new UsageError('the target file has no "mysql" or "postgres" URL');
+    const url = forProbes ? (this.target.audit.url ?? own) : own;
+    return openSqlSession({ url, limitS: this.target.audit.timeout, forProbes, allowPrivileged: this.target.audit.allowPrivilegedProbes });
   }
 
   private redisConnection(): Promise<Redis> {

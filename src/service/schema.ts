@@ -89,7 +89,7 @@ const LOGIN_PLACEHOLDERS = REQUEST_PLACEHOLDERS.filter((p) => p !== 'iteration')
 const sqlText = setupText
   .refine((s) => /^\s*(select|with|show)\b/i.test(s), 'a probe reads: it must be a SELECT (or WITH / SHOW)')
   // A read-only transaction keeps a probe from writing rows, not files on the database host.
-  .refine((s) => !/\b(outfile|dumpfile)\b/i.test(s), 'a probe reads: INTO OUTFILE / DUMPFILE writes a file on the database host');
+  .refine((s) => !/\binto(\s|\/\*[^]*?\*\/)+(outfile|dumpfile)\b/i.test(s), 'a probe reads: INTO OUTFILE / DUMPFILE writes a file on the database host');
 const redisRead = setupText.refine(
   (c) => READ_ONLY_REDIS.includes(c.trim().split(/\s+/)[0]!.toUpperCase()),
   `a probe reads: use one of ${READ_ONLY_REDIS.join(', ')}`,
@@ -223,6 +223,10 @@ export const TargetFileSchema = z
         capacity: z.union([z.number().int().nonnegative(), z.literal('{quantity}'), ProbeSchema]).optional(),
         issued: IssuedProbeSchema.optional(),
         extra: z.record(z.string().regex(/^[\w .:-]+$/, 'a probe name is letters, digits, spaces and . _ - :'), ExtraProbeSchema).default({}),
+        /** The login probes use, when the file's own may do more than read (same database, a read-only user). */
+        url: z.string().regex(/^(mysql|postgres(ql)?):\/\//, 'a mysql:// or postgres:// URL').optional(),
+        /** Accept a probe login that may write files, run programs or end sessions (a superuser, FILE, SUPER). */
+        allowPrivilegedProbes: z.boolean().default(false),
         /** The longest one SQL probe may run before the database stops it. */
         timeout: DurationSchema.refine((s) => s > 0, 'a probe time limit is above 0').default(10),
       })
@@ -245,6 +249,9 @@ export const TargetFileSchema = z
     if (t.tls && !secure) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is for https:// request URLs' });
     if (t.request.url.includes(PORT_PLACEHOLDER) && !t.service) ctx.addIssue({ code: 'custom', path: ['request', 'url'], message: '{port} needs a "service" section (the ports couponbench starts it on)' });
     const linked = JSON.stringify(t.service?.env ?? {});
+    const sqlUrl = t.mysql ?? t.postgres;
+    if (t.audit.url && !sqlUrl) ctx.addIssue({ code: 'custom', path: ['audit', 'url'], message: 'audit.url is the probes\' login to the file\'s "mysql" or "postgres" database: give that first' });
+    if (t.audit.url && sqlUrl && t.audit.url.startsWith('mysql') !== sqlUrl.startsWith('mysql')) ctx.addIssue({ code: 'custom', path: ['audit', 'url'], message: 'audit.url logs in to the same database as the file\'s own URL (mysql:// with "mysql", postgres:// with "postgres")' });
     if (t.mysql && t.postgres) ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'give "mysql" or "postgres", not both: sql probes and reset steps run on one database' });
     for (const name of LINK_NAMES) {
       if (linked.includes(`{links.${name}.port}`) && !t.links[name]) ctx.addIssue({ code: 'custom', path: ['service', 'env'], message: `{links.${name}.port} needs links.${name}` });
