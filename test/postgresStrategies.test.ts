@@ -5,9 +5,13 @@
  * it and sells out exactly, the Redis ones unchanged with PostgreSQL as their database.
  */
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readReport } from '../src/report/files.js';
+import { describe, expect, inject, it } from 'vitest';
 import { DEFAULT_STRATEGY_OPTIONS, STRATEGIES } from '../strategies/index.js';
-import { BIN, runStrategy, scenario } from './helpers.js';
+import { BIN, pgRows, runStrategy, scenario } from './helpers.js';
 
 const OPTIONS = { ...DEFAULT_STRATEGY_OPTIONS, lockWaitMs: 10_000, retryIntervalMs: 20, maxRetries: 30 };
 const ON_POSTGRES = STRATEGIES.filter((s) => s.promise === 'across-instances' && (s.databases ?? []).includes('postgres') && s.name !== 'redlock');
@@ -38,5 +42,24 @@ describe('strategies on PostgreSQL, 2 instances racing on one coupon', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^couponbench: mysql-pessimistic issues on mysql, not postgres \(strategies for --db postgres: none, in-process, pg-pessimistic, .*redis-atomic\)$/);
     expect(r.stdout).toBe('');
+  });
+
+  it('owns the database its --postgres-url names, with only --redis-url beside it, and refuses one holding tables in another schema (issue 24)', async () => {
+    const server = inject('postgresUrl');
+    const url = (db: string) => Object.assign(new URL(server), { pathname: `/${db}` }).toString();
+    for (const db of ['cbt_named', 'cbt_foreign']) await pgRows(server, `DROP DATABASE IF EXISTS ${db}`);
+    await pgRows(server, 'CREATE DATABASE cbt_foreign');
+    await pgRows(url('cbt_foreign'), 'CREATE SCHEMA app');
+    await pgRows(url('cbt_foreign'), 'CREATE TABLE app.orders (id int)');
+    const external = ['--db', 'postgres', '--redis-url', inject('redisUrls')[0]!, '--vus', '5', '--duration', '1s', '--quantity', '20', '-q'];
+    const out = join(mkdtempSync(join(tmpdir(), 'cb-pgurl-')), 'named.json');
+    const named = await execa('node', [BIN, 'run', '-s', 'pg-atomic', '--postgres-url', url('cbt_named'), ...external, '--out', out], { reject: false });
+    expect(named.exitCode, named.stderr).toBe(0);
+    expect((await readReport(out)).config.database).toBe('cbt_named');
+    expect(await pgRows(url('cbt_named'), 'SELECT quantity FROM coupons')).toEqual([{ quantity: 0 }]);
+    const foreign = await execa('node', [BIN, 'run', '-s', 'pg-atomic', '--postgres-url', url('cbt_foreign'), ...external], { reject: false });
+    expect(foreign.exitCode).toBe(2);
+    expect(foreign.stderr.trim()).toBe('couponbench: database "cbt_foreign" holds tables couponbench did not create (app.orders); pick another with --database');
+    expect(await pgRows(url('cbt_foreign'), 'SELECT count(*)::int AS n FROM app.orders')).toEqual([{ n: 0 }]);
   });
 });

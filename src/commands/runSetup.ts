@@ -44,15 +44,18 @@ export async function runSetup(flags: RunFlags): Promise<RunSetup> {
 export function infraRequest(flags: InfraFlags): { infra: InfraRequest; database: string; notes: string[] } {
   const rawMysqlUrl = flags.mysqlUrl ?? process.env.MYSQL_URL;
   const mysql = rawMysqlUrl ? parseMysqlUrl(rawMysqlUrl) : undefined;
+  const postgresUrl = flags.db === 'postgres' ? (flags.postgresUrl ?? process.env.POSTGRES_URL) : undefined;
+  // The database the URL of the database we issue on names is the one couponbench owns, as on MySQL.
+  const named = flags.db === 'postgres' ? (postgresUrl ? postgresDatabaseOf(postgresUrl) : undefined) : mysql?.database;
   return {
     infra: {
       choice: flags.infra,
       mysqlUrl: mysql?.serverUrl,
       redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
       redisNodes: flags.redisNodes,
-      ...(flags.db === 'postgres' ? { postgres: { url: flags.postgresUrl ?? process.env.POSTGRES_URL } } : {}),
+      ...(flags.db === 'postgres' ? { postgres: { url: postgresUrl } } : {}),
     },
-    database: databaseName(flags.database ?? mysql?.database ?? DEFAULT_DATABASE),
+    database: databaseName(flags.database ?? named ?? DEFAULT_DATABASE),
     notes: mysql?.ignored.length ? [`MySQL URL options ignored (not connection options): ${mysql.ignored.join(', ')}`] : [],
   };
 }
@@ -60,6 +63,22 @@ export function infraRequest(flags: InfraFlags): { infra: InfraRequest; database
 /** An `efficiency` threshold reads the hot-row ceiling: refuse it up front where none will be measured. */
 export function assertCeilingMeasured(thresholds: Threshold[], measured: boolean, how: string): void {
   if (!measured && thresholds.some((t) => t.metric === 'efficiency')) throw new UsageError(`an efficiency threshold needs the ceiling: ${how}`);
+}
+
+/**
+ * The database a PostgreSQL URL names, unless it is the server's own (postgres, template0/1), which
+ * every URL names by default: then couponbench owns a database of its own (couponbench).
+ */
+export function postgresDatabaseOf(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`PostgreSQL URL "${text.replace(/:[^:@/]*@/, ':***@')}" is not a URL (expected postgres://user:password@host:5432/database)`);
+  }
+  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new UsageError(`PostgreSQL URL must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
+  const name = decodeURIComponent(url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''));
+  return name === '' || name === 'postgres' || /^template[01]$/.test(name) ? undefined : name;
 }
 
 function databaseName(name: string): string {

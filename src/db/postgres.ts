@@ -24,6 +24,17 @@ export async function connectPostgres(url: string): Promise<pg.Client> {
   return client;
 }
 
+/** SQLSTATE 3D000: no such database. */
+const INVALID_CATALOG_NAME = '3D000';
+
+/** A connection for work on the server as a whole; the URL may name the very database still to be created: the server's own (postgres) then. */
+async function connectPostgresServer(serverUrl: string): Promise<pg.Client> {
+  return connectPostgres(serverUrl).catch((err: Error & { code?: string }) => {
+    if (err.code === INVALID_CATALOG_NAME) return connectPostgres(databaseUrl(serverUrl, 'postgres'));
+    throw err;
+  });
+}
+
 /** The pool a server instance issues on (node-postgres: one client per checkout, released after). */
 export function createPostgresPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, application_name: 'couponbench-server' });
@@ -67,7 +78,7 @@ export const POSTGRES_SCHEMA_STEPS = [
 
 /** Create our database (when missing) and tables, refusing a database that holds tables we did not create. */
 export async function ensurePostgresSchema(serverUrl: string, database: string): Promise<void> {
-  const admin = await connectPostgres(serverUrl);
+  const admin = await connectPostgresServer(serverUrl);
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
@@ -76,10 +87,17 @@ export async function ensurePostgresSchema(serverUrl: string, database: string):
   }
   const conn = await connectPostgres(databaseUrl(serverUrl, database));
   try {
-    const { rows } = await conn.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'");
-    const existing = rows.map((r) => r.name);
-    const foreign = existing.filter((t) => !(OUR_TABLES as readonly string[]).includes(t));
-    if (existing.length > 0 && (!existing.includes(META_TABLE) || foreign.length > 0)) {
+    // Every schema counts: a table app.orders is as much the user's as public.orders.
+    const { rows } = await conn.query<{ schema: string; name: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1, 2`,
+    );
+    const ours = (r: { schema: string; name: string }) => r.schema === 'public' && (OUR_TABLES as readonly string[]).includes(r.name);
+    const shown = (r: { schema: string; name: string }) => (r.schema === 'public' ? r.name : `${r.schema}.${r.name}`);
+    const existing = rows.filter((r) => r.schema === 'public').map((r) => r.name);
+    const foreign = rows.filter((r) => !ours(r)).map(shown);
+    if (foreign.length > 0 || (existing.length > 0 && !existing.includes(META_TABLE))) {
       throw new UsageError(`database "${database}" holds tables couponbench did not create (${(foreign.length ? foreign : existing).join(', ')}); pick another with --database`);
     }
     if (existing.includes(META_TABLE)) {
@@ -149,7 +167,7 @@ function claimKey(database: string): string {
 
 /** Take `database` for this run (a session advisory lock on a connection of its own), or refuse naming who has it. */
 export async function claimPostgres(serverUrl: string, database: string): Promise<{ announce(what: string): Promise<void>; release(): Promise<void> }> {
-  const conn = await connectPostgres(serverUrl);
+  const conn = await connectPostgresServer(serverUrl);
   const key = claimKey(database);
   try {
     const got = await conn.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS got', [key]);

@@ -32,8 +32,14 @@ async function mysqlAndRedisUp(req: InfraRequest): Promise<Infra> {
   const urls = splitRedisUrls(req.redisUrl);
   // A private PostgreSQL is started with the rest, on local infra, when no URL names one; then no MySQL.
   const ownPostgres = Boolean(req.postgres && !req.postgres.url);
-  const postgres = { postgres: ownPostgres, mysql: !ownPostgres };
+  // --db postgres issues on PostgreSQL: no MySQL is started or asked for.
+  const postgres = { postgres: ownPostgres, mysql: !req.postgres };
   if (req.choice === 'external' || (req.choice === 'auto' && (req.mysqlUrl || urls.length > 0))) {
+    if (req.postgres) {
+      if (urls.length === 0) throw new UsageError('external infra with --db postgres needs --redis-url (or REDIS_URL) beside --postgres-url');
+      if (!req.postgres.url) throw new UsageError('external infra with --db postgres needs --postgres-url (or POSTGRES_URL) beside --redis-url');
+      return useExternalInfra(undefined, urls);
+    }
     if (!req.mysqlUrl || urls.length === 0) {
       throw new UsageError('external infra needs both --mysql-url and --redis-url (or MYSQL_URL and REDIS_URL)');
     }
@@ -105,7 +111,11 @@ export async function keepInfraDown(): Promise<InfraState | undefined> {
   return state;
 }
 
+/** The server answers; a database it does not have yet (3D000) is one couponbench will create. */
 async function probePostgres(url: string): Promise<void> {
-  const client = await connectPostgres(url);
-  await client.end();
+  const client = await connectPostgres(url).catch((err: Error & { code?: string }) => {
+    if (err.code === '3D000') return undefined;
+    throw err;
+  });
+  await client?.end();
 }
