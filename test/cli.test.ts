@@ -121,7 +121,7 @@ describe('couponbench CLI', () => {
       [['--fault', 'pause-mysql@10s:1s', '--duration', '5s'], 2, /^couponbench: pause-mysql@10s starts after the load ends \(5s\); it would never run$/],
       [['--out', '/proc/cb/report.json'], 2, /^couponbench: --out \/proc\/cb\/report\.json cannot be written \(ENOENT in \/proc\)/],
       [['--history', '/proc/cb/h.ndjson'], 2, /^couponbench: --history \/proc\/cb\/h\.ndjson cannot be written/],
-      [['--out', tmpdir()], 2, /^couponbench: --out \S+ is a folder; give a file path$/],
+      [['--out', tmpdir()], 2, /^couponbench: --out \S+ is a folder, not a file: couponbench writes a file in its place; give a file path$/],
       [['--infra', 'local'], 3, /^couponbench: TMPDIR \/nonexistent-cb does not exist; point TMPDIR at another directory/, { TMPDIR: '/nonexistent-cb' }],
       [['--infra', 'local'], 3, /^couponbench: TMPDIR ".*cb with space-.*" holds whitespace, which mariadb-install-db cannot handle/, { TMPDIR: spaced }],
     ];

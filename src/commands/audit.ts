@@ -46,7 +46,7 @@ export function registerAudit(program: Command): void {
 async function audit(flags: Flags): Promise<number> {
   const thresholds = (flags.threshold ?? []).map(parseThreshold);
   const loaded = await loadTarget(flags.target);
-  await assertOutputsWritable({ out: flags.out });
+  await assertOutputsWritable({ out: flags.out }, { '--target': flags.target, '--history': flags.history });
   // k6 keeps no response bodies, so its statuses are read by the rules' statuses alone.
   const byStatus = compileOutcomeRules(loaded.target.outcomes.map(({ bodyMatches: _text, body: _field, ...rule }) => rule));
   const history = await readHistories(flags.history, { userTag: flags.userTag, readStatus: (status) => byStatus(status, '') });

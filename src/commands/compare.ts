@@ -1,4 +1,4 @@
-import { assertWritable } from '../atomicFile.js';
+import { assertOutputs } from '../atomicFile.js';
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { collectReports, DEFAULT_REPORTS_DIR, readReport } from '../report/files.js';
@@ -22,7 +22,7 @@ export function registerCompare(program: Command): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--reports-dir <dir>', 'where to look when no reports are named', DEFAULT_REPORTS_DIR)
     .action(async (paths: string[], flags: Flags) => {
-      if (flags.out) await assertWritable(flags.out, '--out');
+      await assertOutputs({ '--out': flags.out }, { report: paths, '--baseline': flags.baseline });
       const reports = await collectReports(paths, flags.reportsDir);
       const baseline = flags.baseline ? { file: flags.baseline, report: await readReport(flags.baseline) } : undefined;
       await emit(renderComparison(reports, flags.format, baseline), flags.out);

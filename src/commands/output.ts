@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { assertFolderWritable, assertWritable, writeFileAtomic } from '../atomicFile.js';
+import { assertFolderWritable, assertOutputs, writeFileAtomic } from '../atomicFile.js';
 import { ExitCode } from '../errors.js';
 import { aggregateByKey, assertComparable, comparisonRow, inStrategyOrder } from '../report/comparison.js';
 import { DEFAULT_REPORTS_DIR, reportPath, type LoadedReport } from '../report/files.js';
@@ -59,9 +59,11 @@ export async function finishRun(report: Report, flags: { out?: string; json?: bo
   return unwritten && verdict === ExitCode.ok ? ExitCode.infrastructure : verdict;
 }
 
-/** Where run/audit/matrix may write: the --out file (or the report folder) and --history, checked before anything starts. */
-export async function assertOutputsWritable(flags: { out?: string; history?: string }, reportsDir = DEFAULT_REPORTS_DIR): Promise<void> {
-  if (flags.out) await assertWritable(flags.out, '--out');
-  else await assertFolderWritable(reportsDir, 'the report folder');
-  if (flags.history) await assertWritable(flags.history, '--history');
+/**
+ * Where run/audit may write: the --out file (or the report folder) and --history, checked before
+ * anything starts, none of them one of the command's `inputs` (flag to path) or each other.
+ */
+export async function assertOutputsWritable(flags: { out?: string; history?: string }, inputs: Record<string, string | string[] | undefined> = {}, reportsDir = DEFAULT_REPORTS_DIR): Promise<void> {
+  if (flags.out === undefined) await assertFolderWritable(reportsDir, 'the report folder');
+  await assertOutputs({ '--out': flags.out, '--history': flags.history }, inputs);
 }

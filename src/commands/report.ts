@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { assertWritable } from '../atomicFile.js';
+import { assertOutputs } from '../atomicFile.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,7 @@ export function registerReport(program: Command): void {
       const format = flags.html ? 'html' : flags.format;
       const out = flags.html ?? flags.out;
       if (flags.screenshot && !(format === 'html' && out)) throw new UsageError('--screenshot needs an HTML file: --html FILE');
-      if (out) await assertWritable(out, flags.html ? '--html' : '--out');
-      if (flags.screenshot) await assertWritable(flags.screenshot, '--screenshot');
+      await assertOutputs({ [flags.html ? '--html' : '--out']: out, '--screenshot': flags.screenshot }, { report: paths });
       if (!format) {
         for (const r of reports) process.stdout.write(`${renderRun(r.report)}\n\n`);
         return;

@@ -60,7 +60,7 @@ async function run(flags: Flags): Promise<number> {
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
   if (ref) assertEmbeddedLinks(setup.base.scenario.faults, flags.db);
-  await assertOutputsWritable(flags);
+  await assertOutputsWritable(flags, { '--target': flags.target, '--ca': flags.ca, '--scenario': flags.scenario, '--strategy': flags.strategy });
   assertCeilingMeasured(setup.thresholds, Boolean(flags.calibrate), 'add --calibrate');
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet && ref) setup.notes.forEach(say);
