@@ -1,22 +1,13 @@
 import { once } from 'node:events';
-import { createWriteStream, type Stats } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { kindName } from './inputFile.js';
 
 async function tempBeside(file: string): Promise<string> {
   await mkdir(dirname(file), { recursive: true });
   return join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-}
-
-/** What a path that is not a regular file is, as a refusal names it. */
-function kindOf(s: Stats): string {
-  if (s.isDirectory()) return 'a folder';
-  if (s.isCharacterDevice()) return 'a character device';
-  if (s.isBlockDevice()) return 'a block device';
-  if (s.isFIFO()) return 'a named pipe';
-  if (s.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 /**
@@ -34,7 +25,7 @@ export async function writablePath(file: string, what = 'the output'): Promise<s
     });
   }
   const existing = await stat(path).catch(() => undefined);
-  if (existing && !existing.isFile()) throw new UsageError(`${what} ${file} is ${kindOf(existing)}, not a file: couponbench writes a file in its place; give a file path`);
+  if (existing && !existing.isFile()) throw new UsageError(`${what} ${file} is ${kindName(existing)}, not a file: couponbench writes a file in its place; give a file path`);
   return path;
 }
 

@@ -1,15 +1,19 @@
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DATABASE_KINDS } from './db/kinds.js';
 import { DurationSchema, formatDuration, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
+import { INPUT_LIMITS, readInputFile } from './inputFile.js';
 import { packageRoot } from './paths.js';
 import { StrategyOptionsSchema } from '../strategies/types.js';
 import { FaultSpecSchema } from './faults/spec.js';
 import { MAX_QUANTITY } from './db/schema.js';
 import { MAX_USER_POOL } from './db/seed.js';
+import { describeIssues, LIST_LIMIT } from './service/schema.js';
+
+/** k6 scripts rarely hold more than a dozen stages; a thousand is a generated file, not a mistake. */
+const MAX_STAGES = 1000;
 
 export const StageSchema = z.object({
   duration: DurationSchema,
@@ -47,7 +51,7 @@ const scenarioSettings = {
   timeout: DurationSchema.default(60),
   gracefulStop: DurationSchema.default(30),
   /** The nemesis's schedule (src/faults/): what breaks, when, for how long. */
-  faults: z.array(FaultSpecSchema).default([]),
+  faults: z.array(FaultSpecSchema).max(LIST_LIMIT, `at most ${LIST_LIMIT} faults`).default([]),
 };
 
 /** A scenario as a run uses it (and a report records it): the load shape as k6 stages. */
@@ -61,7 +65,7 @@ export const ScenarioSchema = z.object({
   /** ramping-vus: VUs at the start. */
   startVUs: z.number().int().nonnegative(),
   /** ramping-vus: VU targets; arrival-rate executors: rate targets (iterations per timeUnit). */
-  stages: z.array(StageSchema).min(1),
+  stages: z.array(StageSchema).min(1).max(MAX_STAGES, `at most ${MAX_STAGES} stages`),
   /** Present for the arrival-rate executors. */
   arrival: ArrivalSchema.optional(),
 });
@@ -78,7 +82,7 @@ export const ScenarioFileSchema = z
     name: z.string().min(1).optional(),
     ...scenarioSettings,
     executor: ExecutorSchema.default('ramping-vus'),
-    stages: z.array(StageSchema).min(1).optional(),
+    stages: z.array(StageSchema).min(1).max(MAX_STAGES, `at most ${MAX_STAGES} stages`).optional(),
     startVUs: z.number().int().nonnegative().optional(),
     vus: z.number().int().positive().optional(),
     duration: DurationSchema.optional(),
@@ -159,11 +163,9 @@ export const RunConfigSchema = z.object({
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
+/** Every problem, each with its path, on one line (none hidden behind a count). */
 export function formatZodError(error: z.ZodError, where: string): string {
-  const issue = error.issues[0]!;
-  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';
-  return `${where}: ${path}: ${issue.message}${more}`;
+  return `${where}: ${describeIssues(error)}`;
 }
 
 export function scenariosDir(): string {
@@ -181,9 +183,10 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(await readInputFile(file, `scenario file ${file}`, INPUT_LIMITS.settings));
   } catch (err) {
-    throw new UsageError(`${file}: not valid JSON: ${(err as Error).message}`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${file}: not valid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
   }
   const parsed = ScenarioFileSchema.safeParse(json);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error, file));

@@ -7,11 +7,11 @@
  * request. It gets its database pool (`ctx.mysql`, or `ctx.pg` on `--db postgres` when it lists
  * postgres in `databases`) and Redis clients from `ctx`, never prints, never knows HTTP.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
+import { assertInputFile, INPUT_LIMITS } from '../src/inputFile.js';
 import { CeilingShapeSchema } from '../src/db/calibrate.js';
 import { SurvivesSchema } from '../src/faults/spec.js';
 import { DATABASE_KINDS } from '../src/db/kinds.js';
@@ -57,7 +57,7 @@ export function isStrategyFile(ref: string): boolean {
 /** Import a plugin module and check its default export, saying in one line what is missing. */
 export async function loadPluginStrategy(file: string): Promise<Strategy> {
   const path = resolve(file);
-  if (!existsSync(path)) throw new UsageError(`strategy file ${path} does not exist`);
+  if (!assertInputFile(path, `strategy file ${path}`, INPUT_LIMITS.module).isFile()) throw new UsageError(`strategy file ${path} is a named pipe, not a file`);
   let module: { default?: unknown };
   try {
     module = (await import(pathToFileURL(path).href)) as { default?: unknown };

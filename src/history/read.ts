@@ -2,11 +2,11 @@
  * Read a history into the request log the audit works on: couponbench's own NDJSON, or k6's
  * `--out json` output (plain or .gz), whose `http_reqs` Points carry the user id as a tag.
  */
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { assertInputFile, boundedLines, INPUT_LIMITS } from '../inputFile.js';
 import type { LoadRun } from '../load/driver.js';
 import { RequestLog } from '../load/recorder.js';
 import { CLIENT_ENDINGS, type Observation } from '../outcomes.js';
@@ -33,9 +33,41 @@ export interface K6Options {
 /** Each path is a history file or a folder of them (`.ndjson`, `.jsonl`, `.json`, and those `.gz`), read and merged into one run. */
 export async function readHistories(paths: string[], k6: K6Options): Promise<LoadedHistory> {
   const files = paths.flatMap(historyFiles);
+  const named = new Map<string, string>();
+  for (const file of files) {
+    const real = realpathSync(file);
+    const twice = named.get(real);
+    if (twice !== undefined) throw new UsageError(`history file ${file} is given twice${twice === file ? '' : ` (as ${twice} too)`}: each part of a load is read once`);
+    named.set(real, file);
+  }
   const parts: LoadedHistory[] = [];
   for (const file of files) parts.push(await readHistory(file, k6));
+  if (parts.length > 1) assertDistinctParts(files, parts);
   return mergeHistories(parts);
+}
+
+/**
+ * The same request in two parts (a copy of a part, or a part given inside a folder and again by
+ * name) would be counted twice: told "issued" twice, it invents rows that are missing. A request
+ * is known by its user, the wall-clock time it was sent, its latency and its status.
+ */
+function assertDistinctParts(files: string[], parts: LoadedHistory[]): void {
+  const seen = new Map<string, number>();
+  for (let p = 0; p < parts.length; p++) {
+    const { log, startedAt } = parts[p]!.run;
+    const t0 = Date.parse(startedAt);
+    let shared = 0;
+    let other = -1;
+    for (let i = 0; i < log.length; i++) {
+      const key = `${log.userId.get(i)}|${(t0 + log.sentAtMs.get(i)).toFixed(3)}|${log.latencyMs.get(i).toFixed(3)}|${log.status.get(i)}`;
+      const before = seen.get(key);
+      if (before !== undefined && before !== p) {
+        shared++;
+        other = before;
+      } else seen.set(key, p);
+    }
+    if (shared > 0) throw new UsageError(`history files ${files[other]} and ${files[p]} hold ${shared} of the same requests (a copy, or one part given twice): each part of a load is read once`);
+  }
 }
 
 const HISTORY_FILE = /\.(ndjson|jsonl|json)(\.gz)?$/;
@@ -51,9 +83,11 @@ function historyFiles(path: string): string[] {
 
 export async function readHistory(path: string, k6: K6Options): Promise<LoadedHistory> {
   const file = resolve(path);
-  if (!existsSync(file)) throw new UsageError(`history file ${file} does not exist`);
+  assertInputFile(file, `history file ${file}`, Number.POSITIVE_INFINITY);
   const input = createReadStream(file);
-  const lines = createInterface({ input: file.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+  const gzipped = file.endsWith('.gz');
+  const tooLong = (lineNo: number) => new UsageError(`history file ${file}, line ${lineNo}: longer than ${INPUT_LIMITS.historyLine / 1024} kB, not a request line`);
+  const lines = boundedLines(gzipped ? input.pipe(createGunzip()) : input, INPUT_LIMITS.historyLine, tooLong);
   let reader: LineReader | undefined;
   let lineNo = 0;
   try {
@@ -70,6 +104,12 @@ export async function readHistory(path: string, k6: K6Options): Promise<LoadedHi
       const problem = reader.add(value);
       if (problem) throw new UsageError(`history file ${file}, line ${lineNo}: ${problem}`);
     }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    // zlib: "unexpected end of file" (a part cut short) or "incorrect header check" (not gzip at all).
+    if (gzipped && e.code?.startsWith('Z_')) throw new UsageError(`history file ${file}: not a whole gzip file (${e.message}); was it cut short?`);
+    throw new UsageError(`history file ${file} cannot be read: ${e.code ?? e.message}`);
   } finally {
     input.destroy();
   }

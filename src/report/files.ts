@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomicFile.js';
 import { formatZodError } from '../config.js';
 import { UsageError } from '../errors.js';
+import { INPUT_LIMITS, readInputFile } from '../inputFile.js';
 import { latestPerKey } from './comparison.js';
 import { REPORT_VERSION, ReportSchema, serialiseReport, type Report } from './schema.js';
 
@@ -33,9 +34,10 @@ export async function writeReport(report: Report, out?: string, dir = DEFAULT_RE
 export async function readReport(file: string): Promise<Report> {
   let json: { version?: unknown };
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(await readInputFile(file, `report ${file}`, INPUT_LIMITS.report));
   } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message}`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${file}: not valid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
   }
   if (json?.version !== REPORT_VERSION) {
     throw new UsageError(`${file}: report version ${String(json?.version)} is not ${REPORT_VERSION} (written by another couponbench version; run it again)`);

@@ -1,9 +1,8 @@
 /** Reading a target file (JSON or YAML) and the checks that come before anything is sent. */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
+import { assertInputFile, INPUT_LIMITS, readInputFile } from '../inputFile.js';
 import { isLoopback } from '../infra/ports.js';
 import { describeIssues, TargetFileSchema, type TargetFile } from './schema.js';
 import { templateUrl } from './template.js';
@@ -18,8 +17,7 @@ export interface LoadedTarget {
 /** `ca`: a CA certificate given on the command line (--ca), trusted instead of the file's tls.ca. */
 export async function loadTarget(path: string, opts: { ca?: string } = {}): Promise<LoadedTarget> {
   const file = resolve(path);
-  if (!existsSync(file)) throw new UsageError(`target file ${file} does not exist`);
-  const text = await readFile(file, 'utf8');
+  const text = await readInputFile(file, `target file ${file}`, INPUT_LIMITS.settings);
   let raw: unknown;
   try {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
@@ -30,6 +28,7 @@ export async function loadTarget(path: string, opts: { ca?: string } = {}): Prom
   if (!parsed.success) throw new UsageError(`target file ${file}: ${describeIssues(parsed.error)}`);
   const target = parsed.data;
   if (opts.ca !== undefined) {
+    assertInputFile(resolve(opts.ca), `--ca ${opts.ca}`, INPUT_LIMITS.certificate);
     if (!target.request.url.startsWith('https://')) throw new UsageError(`--ca is for https:// targets; ${target.name} is at ${target.request.url}`);
     target.tls = { ...target.tls, insecure: false, ca: resolve(opts.ca) };
   } else if (target.tls?.ca) target.tls.ca = resolve(dirname(file), target.tls.ca);

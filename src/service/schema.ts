@@ -19,6 +19,9 @@ export type TargetOutcome = (typeof TARGET_OUTCOMES)[number];
 /** Redis commands a probe may run: reads only, so an audit never changes what it audits. */
 export const READ_ONLY_REDIS = ['GET', 'STRLEN', 'EXISTS', 'SCARD', 'SMEMBERS', 'SISMEMBER', 'HGET', 'HLEN', 'HKEYS', 'HVALS', 'LLEN', 'LRANGE', 'ZCARD', 'ZRANGE', 'ZSCORE', 'XLEN'];
 
+/** The longest list (rules, steps, ports, headers) a file may hold: far beyond use, well below what would exhaust memory. */
+export const LIST_LIMIT = 100;
+
 function placeholdersIn(allowed: readonly PlaceholderName[]) {
   return (text: string, ctx: z.RefinementCtx) => {
     const unknown = unknownPlaceholders(text, allowed);
@@ -77,6 +80,7 @@ function requestSchema(allowed: readonly PlaceholderName[]) {
           z.string().regex(HEADER_NAME, 'a header name is letters, digits and !#$%&\'*+-.^_`|~ (no spaces, colons or line breaks)'),
           text.refine((v) => !FORBIDDEN_IN_HEADER_VALUE.test(v), 'a header value cannot hold a line break or another control character'),
         )
+        .refine((r) => Object.keys(r).length <= LIST_LIMIT, `at most ${LIST_LIMIT} headers`)
         .default({}),
       body: text.optional(),
     })
@@ -172,8 +176,12 @@ export const ServiceStartSchema = z
     command: z.string().min(1),
     /** Relative to the target file. */
     cwd: z.string().default('.'),
-    ports: z.array(port).min(1),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), serviceText).default({}),
+    ports: z
+      .array(port)
+      .min(1)
+      .max(LIST_LIMIT, `at most ${LIST_LIMIT} instances`)
+      .refine((ports) => new Set(ports).size === ports.length, 'a port is listed twice: one instance per port'),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), serviceText).refine((r) => Object.keys(r).length <= LIST_LIMIT, `at most ${LIST_LIMIT} variables`).default({}),
     ready: z.union([z.object({ http: serviceText }).strict(), z.object({ tcp: serviceText }).strict()]),
     /** How long an instance may take to become ready. */
     readyTimeout: DurationSchema.default(30),
@@ -204,7 +212,7 @@ export const TargetFileSchema = z
       })
       .strict()
       .optional(),
-    outcomes: z.array(OutcomeRuleSchema).min(1),
+    outcomes: z.array(OutcomeRuleSchema).min(1).max(LIST_LIMIT, `at most ${LIST_LIMIT} rules`),
     /** For https:// URLs: the certificate to trust (a private CA), or none checked. */
     tls: TlsSchema.optional(),
     mysql: z.string().regex(/^mysql:\/\//, 'a mysql:// URL').optional(),
@@ -222,7 +230,7 @@ export const TargetFileSchema = z
          */
         capacity: z.union([z.number().int().nonnegative(), z.literal('{quantity}'), ProbeSchema]).optional(),
         issued: IssuedProbeSchema.optional(),
-        extra: z.record(z.string().regex(/^[\w .:-]+$/, 'a probe name is letters, digits, spaces and . _ - :'), ExtraProbeSchema).default({}),
+        extra: z.record(z.string().regex(/^[\w .:-]+$/, 'a probe name is letters, digits, spaces and . _ - :'), ExtraProbeSchema).refine((r) => Object.keys(r).length <= LIST_LIMIT, `at most ${LIST_LIMIT} probes`).default({}),
         /** The login probes use, when the file's own may do more than read (same database, a read-only user). */
         url: z.string().regex(/^(mysql|postgres(ql)?):\/\//, 'a mysql:// or postgres:// URL').optional(),
         /** Accept a probe login that may write files, run programs or end sessions (a superuser, FILE, SUPER). */
@@ -231,7 +239,7 @@ export const TargetFileSchema = z
         timeout: DurationSchema.refine((s) => s > 0, 'a probe time limit is above 0').default(10),
       })
       .strict(),
-    reset: z.array(ResetStepSchema).optional(),
+    reset: z.array(ResetStepSchema).max(LIST_LIMIT, `at most ${LIST_LIMIT} steps`).optional(),
     settle: DurationSchema.default(0),
     /** Started by couponbench (absent: the service runs elsewhere). */
     service: ServiceStartSchema.optional(),
@@ -283,8 +291,13 @@ export type TargetFile = z.infer<typeof TargetFileSchema>;
 
 /** Every problem of a target file on one line, each with its path. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length > 0 ? i.path.map(pathPart).join('.') : '(file)'}: ${messageOf(i)}`).join('; ');
+  const shown = error.issues.slice(0, ISSUES_SHOWN).map((i) => `${i.path.length > 0 ? i.path.map(pathPart).join('.') : '(file)'}: ${messageOf(i)}`);
+  const rest = error.issues.length - shown.length;
+  return [...shown, ...(rest > 0 ? [`and ${rest} more of the same kinds`] : [])].join('; ');
 }
+
+/** A file with hundreds of problems is shown by its first few, on one line still. */
+const ISSUES_SHOWN = 20;
 
 /** A key with line breaks or other control characters is shown quoted, so the message stays one line. */
 function pathPart(part: PropertyKey): string {

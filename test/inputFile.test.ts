@@ -1,0 +1,93 @@
+/**
+ * Inputs (issue 24, items 5, 10 and 13): every file a user names is read with a bound and
+ * recognised for what it is, so /dev/zero, a folder, a line without end, a truncated .gz or a
+ * file of a million rules is one line and exit 2 before anything starts; the same history given
+ * twice (or a copy of it) is refused instead of counted twice.
+ */
+import { execa } from 'execa';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { stringify as toYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/paths.js';
+import { BIN } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cb-inputs-'));
+const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir, timeout: 30_000 });
+const K6 = join(packageRoot(), 'test', 'fixtures', 'histories', 'k6-shop.json');
+
+function target(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'inputs',
+    request: { url: 'https://127.0.0.1:9/issue' },
+    outcomes: [{ status: 200, outcome: 'issued' }],
+    redis: 'redis://127.0.0.1:9',
+    audit: { quantity: { redis: 'GET stock' } },
+    ...extra,
+  };
+}
+
+function write(name: string, content: string | Buffer): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+async function refused(args: string[]): Promise<string> {
+  const r = await cli(args);
+  expect(r.exitCode, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('input files', () => {
+  const t = write('t.yaml', toYaml(target()));
+
+  it('a device, a folder or an endless file is named for what it is', async () => {
+    expect(await refused(['run', '-s', '/dev/zero'])).toBe('couponbench: strategy file /dev/zero is a character device, not a file');
+    expect(await refused(['run', '--target', '/dev/zero'])).toBe('couponbench: target file /dev/zero is a character device, not a file');
+    expect(await refused(['run', '-s', 'none', '--scenario', '/dev/zero'])).toBe('couponbench: scenario file /dev/zero is a character device, not a file');
+    expect(await refused(['run', '--target', t, '--ca', '/dev/zero'])).toBe('couponbench: --ca /dev/zero is a character device, not a file');
+    mkdirSync(join(dir, 'ca-folder'));
+    expect(await refused(['run', '--target', t, '--ca', 'ca-folder'])).toBe('couponbench: --ca ca-folder is a folder, not a file');
+    expect(await refused(['audit', '--target', t, '--history', '/dev/zero', '--quantity', '5'])).toBe('couponbench: history file /dev/zero is a character device, not a file');
+  });
+
+  it('a file beyond its size, a line beyond its length, or a list beyond its length is refused', async () => {
+    const huge = write('huge.yaml', `${toYaml(target())}\n# ${'x'.repeat(2 << 20)}\n`);
+    expect(await refused(['run', '--target', huge])).toBe(`couponbench: target file ${huge} is 2.0 MB; an input of this kind is at most 1 MB`);
+    const endless = write('endless.ndjson', Buffer.alloc(200_000, 'a'));
+    expect(await refused(['audit', '--target', t, '--history', endless, '--quantity', '5'])).toBe(`couponbench: history file ${endless}, line 1: longer than 64 kB, not a request line`);
+    const rules = Array.from({ length: 101 }, (_, i) => ({ status: 200 + (i % 99), outcome: 'issued' }));
+    const many = write('many.yaml', toYaml(target({ outcomes: rules })));
+    expect(await refused(['run', '--target', many])).toBe(`couponbench: target file ${many}: outcomes: at most 100 rules`);
+  });
+
+  it('a truncated .gz history names its file', async () => {
+    const whole = gzipSync(readFileSync(K6));
+    const cut = write('cut.json.gz', whole.subarray(0, Math.floor(whole.length / 2)));
+    expect(await refused(['audit', '--target', t, '--history', cut, '--quantity', '5'])).toMatch(
+      new RegExp(`^couponbench: history file ${cut.replace(/[.]/g, '\\.')}: not a whole gzip file \\(unexpected end of file\\); was it cut short\\?$`),
+    );
+  });
+
+  it('the same history twice, or a copy of it, is refused rather than counted twice', async () => {
+    expect(await refused(['audit', '--target', t, '--history', K6, '--history', K6, '--quantity', '5'])).toBe(`couponbench: history file ${K6} is given twice: each part of a load is read once`);
+    const copy = join(dir, 'copy.json');
+    copyFileSync(K6, copy);
+    expect(await refused(['audit', '--target', t, '--history', K6, '--history', copy, '--quantity', '5'])).toMatch(
+      new RegExp(`^couponbench: history files ${K6.replace(/[.]/g, '\\.')} and ${copy.replace(/[.]/g, '\\.')} hold \\d+ of the same requests \\(a copy, or one part given twice\\): each part of a load is read once$`),
+    );
+  });
+
+  it('every problem of a scenario file is shown, none hidden behind a count', async () => {
+    const bad = write('bad-scenario.json', JSON.stringify({ quantity: -1, stages: [{ duration: 'x', target: 1 }] }));
+    const line = await refused(['run', '-s', 'none', '--scenario', bad]);
+    expect(line).toMatch(/quantity: .*; .*stages\.0\.duration: "x" is not a duration/);
+    expect(line).not.toMatch(/more\)/);
+  });
+});
