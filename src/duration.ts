@@ -5,8 +5,20 @@ const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 }
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
 
+/**
+ * The longest duration couponbench takes: a week. Node's timers hold at most 2^31 - 1 ms (24.8
+ * days) and fire at once beyond it, which would turn a think time, a timeout or a fault's delay
+ * into no wait at all.
+ */
+export const MAX_DURATION_S = 7 * 24 * 3600;
+
 export function parseDuration(input: string | number): number {
-  if (typeof input === 'number') return input;
+  const seconds = typeof input === 'number' ? input : secondsOf(input);
+  if (seconds > MAX_DURATION_S) throw new Error(`"${input}" is longer than a week (7d = ${MAX_DURATION_S} s), the longest duration couponbench waits`);
+  return seconds;
+}
+
+function secondsOf(input: string): number {
   const text = input.trim();
   if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
   if (!WHOLE.test(text)) throw new Error(`"${input}" is not a duration (use e.g. 10s, 1m30s, 500ms)`);

@@ -11,6 +11,7 @@ import { aggregateRows, comparisonRow } from '../src/report/comparison.js';
 import { collectReports, readReport, writeReport } from '../src/report/files.js';
 import { EXPORTERS } from '../src/report/formats/index.js';
 import { formatGate, gateExitCode, gateReport, nothingServed } from '../src/report/gate.js';
+import { faultsRun } from '../src/report/comparison.js';
 import { exitByVerdict } from '../src/commands/verdict.js';
 import { renderRun } from '../src/report/runTables.js';
 import { ReportSchema, serialiseReport, type Report } from '../src/report/schema.js';
@@ -116,10 +117,43 @@ describe('a run that served nothing (issue 15: the gate passed it)', () => {
     expect(String(stream.read())).toBe(`✗ mysql-atomic: ${why}\n`);
   });
 
-  it('a run of refusals only was served: sold out at once is an answer', () => {
+  it('a run of refusals only was served: sold out at once is an answer (a test of refusals, --allow-no-issue)', () => {
     const report = fixtureReport({ strategy: 'mysql-atomic', results: { sold_out: 20 } });
     expect(nothingServed(report)).toBeUndefined();
-    expect(gateReport(report, []).integrity).toBe('kept');
+    expect(gateReport(report, [], undefined, { allowNoIssue: true }).integrity).toBe('kept');
+  });
+});
+
+describe('passes that prove nothing (issue 24, items 8 and 9)', () => {
+  it('"sold out" or "already issued" to everyone while stock remains fails, unless --allow-no-issue', () => {
+    for (const results of [{ sold_out: 200 }, { already_issued: 200 }] as Array<Record<string, number>>) {
+      const report = fixtureReport({ strategy: 'mysql-atomic', quantity: 50, results });
+      expect(report.audit.verdict).toBe('pass');
+      const g = gateReport(report, []);
+      expect(g.integrity).toBe('nothing-issued');
+      expect(g.passed).toBe(false);
+      expect(g.message).toMatch(/^nothing was issued; stock 50 left \(answers: 200 (sold_out|already_issued)\) on 2 instances: an audit of no issues proves nothing/);
+      expect(gateReport(report, [], undefined, { allowNoIssue: true }).integrity).toBe('kept');
+      const stream = new PassThrough();
+      expect(exitByVerdict([{ report, file: 'r.json' }], { thresholds: [] }, stream)).toBe(1);
+      expect(String(stream.read())).toMatch(/^✗ mysql-atomic: nothing was issued; stock 50 left/);
+      expect(exitByVerdict([{ report, file: 'r.json' }], { thresholds: [], allowNoIssue: true }, new PassThrough())).toBe(0);
+    }
+  });
+
+  it('a fault that failed to act, or was never due, is not survived: the gate says it did not act', () => {
+    const report = fixtureReport({ strategy: 'mysql-atomic', results: { issued: 20, sold_out: 5 } });
+    report.faults = [
+      { kind: 'pause-holder', startS: 1, endS: 1, target: '', events: [{ type: 'failed', message: 'service.lockHolder: tried to write' }], livenessS: null },
+      { kind: 'latency', link: 'mysql', startS: 9, endS: 9, target: '-', events: [{ type: 'not-run' }], livenessS: null },
+    ];
+    expect(faultsRun(report)).toEqual([]);
+    const g = gateReport(report, []);
+    expect(g.integrity).toBe('fault-not-run');
+    expect(g.passed).toBe(false);
+    expect(g.message).toBe(
+      'pause-holder did not act (failed: service.lockHolder: tried to write), latency#mysql did not act (not run: the load ended before it was due) on 2 instances: a run under a fault that never happened proves nothing about it',
+    );
   });
 });
 

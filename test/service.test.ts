@@ -318,6 +318,19 @@ describe('target runs against real services', () => {
     expect(r.stderr).toMatch(/gate FAILED: 1 of 1 report/);
   });
 
+  it('a service that answers only "sold out" while its stock remains fails the gate: nothing was issued (issue 24: it passed)', async () => {
+    const target = correct('SKU-NONE');
+    target.request.url = `${shops.correct!.url}/inventroy/{couponId}/claim`; // every answer is 404...
+    target.outcomes.unshift({ status: 404, outcome: 'sold_out' }); // ...read as "sold out"
+    const r = await cli(['run', '--target', writeTarget(dir, 'never.yaml', target), '--quantity', '5', ...LOAD, '-q', '--gate', '--out', join(dir, 'never.json')]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const { load, audit } = await readReport(join(dir, 'never.json'));
+    expect(audit.verdict).toBe('pass');
+    expect(r.stderr).toContain(`✗ shop-correct: nothing was issued; stock 5 left (answers: ${load.requests.toLocaleString('en-US')} sold_out) at http://127.0.0.1:${shops.correct!.port}: an audit of no issues proves nothing`);
+    const allowed = await cli(['run', '--target', writeTarget(dir, 'never.yaml', target), '--quantity', '5', ...LOAD, '-q', '--gate', '--allow-no-issue', '--out', join(dir, 'never2.json')]);
+    expect(allowed.exitCode, allowed.stderr).toBe(0);
+  });
+
   it('a report that cannot be written at the end still prints its tables and says where it could not go (issue 15)', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'cb-lost-'));
     const out = join(outDir, 'sub', 'report.json');

@@ -6,7 +6,7 @@ import { compileOutcomeRules } from '../service/outcomeRules.js';
 import { loadTarget } from '../service/file.js';
 import { runSystem } from '../run.js';
 import { historyConfig, historySystem } from '../system/history.js';
-import { collect, nonNegativeInt } from './options.js';
+import { allowNoIssueOption, collect, nonNegativeInt } from './options.js';
 import { assertOutputsWritable, finishRun } from './output.js';
 import { say, withResources } from './session.js';
 
@@ -17,6 +17,7 @@ interface Flags {
   userTag: string;
   onePerUser: boolean;
   gate?: boolean;
+  allowNoIssue?: boolean;
   threshold?: string[];
   out?: string;
   json?: boolean;
@@ -34,6 +35,7 @@ export function registerAudit(program: Command): void {
     .option('--one-per-user', 'a user may hold at most one coupon (default)', true)
     .option('--no-one-per-user', 'a user may hold several coupons')
     .option('--gate', 'exit by the integrity gate, as run --gate does')
+    .addOption(allowNoIssueOption())
     .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%'", collect)
     .option('--out <file>', 'report path (default reports/<time>-<target>-history.json)')
     .option('--json', 'print the JSON report to stdout instead of tables')

@@ -115,5 +115,5 @@ async function matrix(flags: Flags): Promise<number> {
       : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base, faultSets, calibrate }, hooks, onReport),
   );
   await emit(renderComparison(written, flags.format), flags.out);
-  return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds }, process.stderr);
+  return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds, allowNoIssue: Boolean(flags.allowNoIssue) }, process.stderr);
 }

@@ -113,6 +113,11 @@ export interface InfraFlags extends Record<string, unknown> {
   postgresUrl?: string;
 }
 
+/** Every command that judges runs takes it: a run that issued nothing while stock remained fails unless this is given. */
+export function allowNoIssueOption(): Option {
+  return new Option('--allow-no-issue', 'let a run that issued nothing while stock remained pass (it tests refusals only)');
+}
+
 export function addInfraOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--infra <kind>', 'where MySQL and Redis come from').choices(INFRA_CHOICES).default('auto'))
@@ -133,6 +138,7 @@ export interface RunFlags extends InfraFlags {
   seed: number;
   workers?: number;
   gate?: boolean;
+  allowNoIssue?: boolean;
   threshold?: string[];
   quiet?: boolean;
 }
@@ -152,6 +158,7 @@ export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--fencing', 'give the lock a fencing token the coupon row checks (redis-pubsub, redis-fair)')
     .option('--gate', 'exit by the integrity gate: promised integrity kept, or the race reproduced where none is promised')
+    .addOption(allowNoIssueOption())
     .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%', 'issued_rate>800'", collect)
     .option('-q, --quiet', 'no progress output');
 }

@@ -44,7 +44,7 @@ export async function emit(text: string, out?: string): Promise<void> {
  * A report that cannot be written (the disk filled during the run) still prints; the exit code
  * then says so (3) unless the verdict already failed.
  */
-export async function finishRun(report: Report, flags: { out?: string; json?: boolean; gate?: boolean }, thresholds: Threshold[]): Promise<number> {
+export async function finishRun(report: Report, flags: { out?: string; json?: boolean; gate?: boolean; allowNoIssue?: boolean }, thresholds: Threshold[]): Promise<number> {
   const file = reportPath(report, flags.out);
   const json = serialiseReport(report);
   const unwritten = await writeFileAtomic(file, json).then(
@@ -55,7 +55,7 @@ export async function finishRun(report: Report, flags: { out?: string; json?: bo
   else process.stdout.write(`${renderRun(report)}\n`);
   if (unwritten) say(`report: NOT written to ${file}: ${unwritten}${flags.json ? '' : ' (the tables above are what is left of this run)'}`);
   else if (!flags.json) say(`report: ${file}`);
-  const verdict = exitByVerdict([{ report, file }], { gate: flags.gate, thresholds }, process.stderr);
+  const verdict = exitByVerdict([{ report, file }], { gate: flags.gate, thresholds, allowNoIssue: flags.allowNoIssue }, process.stderr);
   return unwritten && verdict === ExitCode.ok ? ExitCode.infrastructure : verdict;
 }
 

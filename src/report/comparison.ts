@@ -15,7 +15,8 @@ import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 
 /** The faults the nemesis really ran in this report (not those the load ended before). */
-const ranFaults = (report: Pick<Report, 'faults'>) => report.faults.filter((f) => !f.events.some((e) => e.type === 'not-run'));
+/** A fault that failed to act, or was not due before the load ended, did not run: it is never counted as survived. */
+const ranFaults = (report: Pick<Report, 'faults'>) => report.faults.filter((f) => !f.events.some((e) => e.type === 'not-run' || e.type === 'failed'));
 
 /** The kinds of fault that ran: what a promise (`survives`) is about. */
 export function faultsRun(report: Pick<Report, 'faults'>): FaultKind[] {

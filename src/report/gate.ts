@@ -3,6 +3,7 @@ import { CLIENT_ENDINGS } from '../outcomes.js';
 import { connErrorCodes, int } from './format.js';
 import { writtenOrigin } from '../service/template.js';
 import { faultLabelsRun, faultsRun, lockFailures, promisesIntegrity, rowKey } from './comparison.js';
+import { describeFaultEvent, faultLabel } from '../faults/spec.js';
 import { combinable, combineRepeats } from './repeats.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
@@ -12,7 +13,22 @@ import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from 
  * but the harness saw the lock itself fail (a second holder while the first was frozen, or a
  * release that found the lock gone): the fault had its effect, so the run proves what it should.
  */
-export type IntegrityGate = 'kept' | 'violated' | 'violation-expected' | 'lock-broken' | 'race-not-reproduced' | 'nothing-served';
+export type IntegrityGate = 'kept' | 'violated' | 'violation-expected' | 'lock-broken' | 'race-not-reproduced' | ProvesNothing['integrity'];
+
+/** How the gate judges, beyond thresholds. */
+export interface Judgement {
+  /** A run that issued nothing while stock remained may pass (a test of refusals only). */
+  allowNoIssue?: boolean;
+}
+
+/** A run that keeps integrity only because nothing it claims to test happened. */
+export interface ProvesNothing {
+  integrity: 'nothing-served' | 'nothing-issued' | 'fault-not-run';
+  /** What happened instead ("nothing was issued; stock 50 left ..."). */
+  fact: string;
+  /** Why that proves nothing, and what to do. */
+  consequence: string;
+}
 
 
 export interface GateResult {
@@ -32,7 +48,7 @@ export interface GateResult {
  * audit finds nothing, the harness did not reproduce the race it claims to catch, and the gate
  * fails rather than pass a test that could not fail.
  */
-export function gateReport(report: Report, thresholds: Threshold[], file?: string): GateResult {
+export function gateReport(report: Report, thresholds: Threshold[], file?: string, judgement: Judgement = {}): GateResult {
   const strategy = report.config.strategy;
   const { instances, target } = report.config;
   const faults = faultsRun(report);
@@ -43,7 +59,7 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
   const unserved = nothingServed(report);
   if (unserved) {
     integrity = 'nothing-served';
-    message = `${unserved} ${where}: an audit of no answers proves nothing (check the URL, the timeout and the outcome rules)`;
+    message = `${unserved} ${where}: ${provesNothing(report)!.consequence}`;
   } else if (promisesIntegrity(report)) {
     integrity = report.audit.verdict === 'pass' ? 'kept' : 'violated';
     message =
@@ -64,12 +80,18 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
           : `the race was not reproduced: ${strategy} promises no integrity ${where}, yet the audit found no violation ` +
             `(${report.load.requests} requests from at most ${report.load.peakVUs} VUs); the scenario is too gentle to prove the harness can see a broken lock`;
   }
+  // A pass, or a failure to reproduce, while nothing was issued or a fault never acted, says why it proves nothing.
+  const hollow = integrity === 'kept' || integrity === 'lock-broken' || integrity === 'race-not-reproduced' ? provesNothing(report, judgement) : undefined;
+  if (hollow && hollow.integrity !== 'nothing-served') {
+    integrity = hollow.integrity;
+    message = `${hollow.fact} ${where}: ${hollow.consequence}`;
+  }
   const checks = thresholds.map((t) => checkThreshold(t, report));
   const integrityOk = integrity === 'kept' || integrity === 'violation-expected' || integrity === 'lock-broken';
   return { strategy, file, integrity, message, thresholds: checks, passed: integrityOk && checks.every((c) => c.ok) };
 }
 
-const GATE_FAILURES: IntegrityGate[] = ['violated', 'race-not-reproduced', 'nothing-served'];
+const GATE_FAILURES: IntegrityGate[] = ['violated', 'race-not-reproduced', 'nothing-served', 'nothing-issued', 'fault-not-run'];
 
 /**
  * The gate over many reports. Runs of one configuration (the same scenario and comparison row:
@@ -78,15 +100,15 @@ const GATE_FAILURES: IntegrityGate[] = ['violated', 'race-not-reproduced', 'noth
  * as k6 checks a threshold over the whole test. Reports older than HDR-encoded histograms are
  * judged one by one.
  */
-export function gateReports(reports: Array<{ report: Report; file?: string }>, thresholds: Threshold[]): GateResult[] {
+export function gateReports(reports: Array<{ report: Report; file?: string }>, thresholds: Threshold[], judgement: Judgement = {}): GateResult[] {
   const groups = new Map<string, Array<{ report: Report; file?: string }>>();
   for (const r of reports) {
     const key = `${r.report.config.scenario.name}\u0000${rowKey(r.report)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].flatMap((runs) => {
-    if (runs.length === 1 || !combinable(runs.map((r) => r.report))) return runs.map((r) => gateReport(r.report, thresholds, r.file));
-    const each = runs.map((r) => gateReport(r.report, [], r.file));
+    if (runs.length === 1 || !combinable(runs.map((r) => r.report))) return runs.map((r) => gateReport(r.report, thresholds, r.file, judgement));
+    const each = runs.map((r) => gateReport(r.report, [], r.file, judgement));
     const failing = each.findIndex((g) => GATE_FAILURES.includes(g.integrity));
     const shown = each[Math.max(failing, 0)]!;
     const combined = combineRepeats(runs.map((r) => r.report));
@@ -121,6 +143,35 @@ export function nothingServed(report: Report): string | undefined {
     .sort(([, a], [, b]) => b - a)
     .map(([observation, n]) => describeEnding(observation, n, report));
   return `no request was served: ${endings.join(', ')}`;
+}
+
+/**
+ * Why a run proves nothing, or undefined: it served nothing; it issued nothing while stock
+ * remained (a service answering only "sold out" or "already issued" keeps integrity vacuously);
+ * or a fault it asked for never acted (it failed, or the load ended first), so the run says
+ * nothing about that fault.
+ */
+export function provesNothing(report: Report, judgement: Judgement = {}): ProvesNothing | undefined {
+  const unserved = nothingServed(report);
+  if (unserved) return { integrity: 'nothing-served', fact: unserved, consequence: 'an audit of no answers proves nothing (check the URL, the timeout and the outcome rules)' };
+  const missed = report.faults.filter((f) => f.events.some((e) => e.type === 'not-run' || e.type === 'failed'));
+  if (missed.length > 0) {
+    const said = missed.map((f) => `${faultLabel(f)} did not act (${f.events.filter((e) => e.type === 'not-run' || e.type === 'failed').map(describeFaultEvent).join('; ')})`);
+    return { integrity: 'fault-not-run', fact: said.join(', '), consequence: 'a run under a fault that never happened proves nothing about it' };
+  }
+  const { audit } = report;
+  if (!judgement.allowNoIssue && audit.clientIssued === 0 && (audit.rows ?? 0) === 0 && audit.finalQuantity > 0) {
+    const answered = Object.entries(report.load.results)
+      .filter(([, n]) => n > 0)
+      .sort(([, a], [, b]) => b - a)
+      .map(([observation, n]) => describeEnding(observation, n, report));
+    return {
+      integrity: 'nothing-issued',
+      fact: `nothing was issued; stock ${int(audit.finalQuantity)} left (answers: ${answered.join(', ')})`,
+      consequence: 'an audit of no issues proves nothing (--allow-no-issue if refusals are what this run tests)',
+    };
+  }
+  return undefined;
 }
 
 /** Integrity failures outrank threshold failures (like k6's 99 for thresholds). */
