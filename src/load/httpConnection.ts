@@ -120,19 +120,26 @@ export class PacedConnection {
   }
 }
 
-/** The request as it goes on the wire: Host and Content-Length added unless the plan set them. */
-function serialize(request: OutgoingRequest, host: string): string {
+/**
+ * Headers that frame the message on a kept-alive connection: couponbench writes them itself. A
+ * plan's own Content-Length or Transfer-Encoding would make the server read the body as a second
+ * request and pair every later answer with the wrong request.
+ */
+export const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
+
+/** The request as it goes on the wire: Host added unless the plan set it; the framing always ours. */
+export function serialize(request: OutgoingRequest, host: string): string {
   let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
   let hasHost = false;
-  let hasLength = false;
   for (const name in request.headers) {
-    if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
-    else if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+    const lower = name.toLowerCase();
+    if (lower === 'host') hasHost = true;
+    else if (FRAMING_HEADERS.includes(lower)) continue;
     head += `${name}: ${request.headers[name]}\r\n`;
   }
   if (!hasHost) head += `Host: ${host}\r\n`;
   const body = request.body ?? '';
-  if (!hasLength && (body.length > 0 || request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
+  if (body.length > 0 || request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') {
     head += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
   }
   return `${head}Connection: keep-alive\r\n\r\n${body}`;

@@ -7,6 +7,7 @@ import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { DurationSchema } from '../duration.js';
 import { LINK_NAMES, SurvivesSchema } from '../faults/spec.js';
 import { JsonPathSchema } from './jsonPath.js';
+import { FRAMING_HEADERS } from '../load/httpConnection.js';
 import { TlsSchema } from './tls.js';
 import { PLACEHOLDERS, PORT_PLACEHOLDER, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, writtenOrigin, type PlaceholderName } from './template.js';
 
@@ -81,6 +82,11 @@ function requestSchema(allowed: readonly PlaceholderName[]) {
           text.refine((v) => !FORBIDDEN_IN_HEADER_VALUE.test(v), 'a header value cannot hold a line break or another control character'),
         )
         .refine((r) => Object.keys(r).length <= LIST_LIMIT, `at most ${LIST_LIMIT} headers`)
+        .superRefine((headers, ctx) => {
+          for (const name of Object.keys(headers)) {
+            if (FRAMING_HEADERS.includes(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `${name} frames the message: couponbench computes it from the body (leave it out)` });
+          }
+        })
         .default({}),
       body: text.optional(),
     })
