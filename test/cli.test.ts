@@ -236,7 +236,9 @@ describe('couponbench CLI', () => {
     expect(during.filter((l) => /mariadbd|redis|worker\.js|reaperMain/.test(l)).length).toBeGreaterThanOrEqual(5);
     expect(dirsIn(tmp)).toHaveLength(1);
     child.kill('SIGKILL');
-    await child;
+    const killed = await child;
+    // Server workers orphaned by the kill leave quietly: no EPIPE stack trace from a message to a primary that is gone (issue 24).
+    expect(killed.stderr).not.toMatch(/EPIPE|ERR_IPC|at \S+ \(node:/);
     const left = () => [...processesMarked(mark), ...stillRunning(during), ...dirsIn(tmp)];
     const tookMs = await within(5000, () => left().length === 0);
     expect(left()).toEqual([]);
@@ -265,6 +267,18 @@ describe('couponbench CLI', () => {
     expect(daemons.filter((d) => isAlive(d.pid))).toEqual([]);
     expect(readdirSync(tmp).filter((n) => n.startsWith('couponbench-'))).toEqual([]);
     expect(readdirSync(tmp)).not.toContain('state');
+  });
+
+  it('an up killed with SIGKILL while its daemons start leaves no directory and no process (issue 24)', async () => {
+    const { mark, tmp, env } = marked();
+    const child = execa('node', [BIN, 'up'], { reject: false, env: { ...env, COUPONBENCH_STATE_DIR: join(tmp, 'state'), FORCE_COLOR: '0' } });
+    // mariadbd's data directory is being installed (mariadb-install-db, a child of couponbench's).
+    await within(30_000, () => processesMarked(mark).some((l) => /install-db|mariadbd|mysqld/.test(l)));
+    child.kill('SIGKILL');
+    await child;
+    const left = () => [...processesMarked(mark), ...dirsIn(tmp)];
+    await within(15_000, () => left().length === 0);
+    expect(left()).toEqual([]);
   });
 
   it('sweeps what a run left when its reaper was killed too, at the next start', async () => {

@@ -79,6 +79,32 @@ describe('local infra', () => {
   });
 });
 
+describe('kept infra', () => {
+  it('killed with SIGKILL after saving its state but before handing its daemons over, leaves no state naming stopped daemons (issue 24)', async () => {
+    const local = pathToFileURL(join(packageRoot(), 'dist', 'src', 'infra', 'local.js')).href;
+    const stateDir = mkdtempSync(join(tmpdir(), 'cb-state-'));
+    const state = join(stateDir, 'infra.json');
+    // As `up` does: started to be kept, the state file announced to the reaper and written, then killed before keep().
+    const script = `const { startLocalInfra } = await import(${JSON.stringify(local)});
+      const { writeFileSync } = await import('node:fs');
+      const infra = await startLocalInfra(1, true, undefined, { mysql: false });
+      infra.removeWith(${JSON.stringify(state)});
+      writeFileSync(${JSON.stringify(state)}, JSON.stringify({ dir: infra.dir }));
+      console.log(JSON.stringify({ dir: infra.dir, pids: infra.daemons.map((d) => d.pid) }));
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = await new Promise<{ dir: string; pids: number[] }>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()))));
+    expect(existsSync(state)).toBe(true);
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (started.pids.some(isAlive) || existsSync(started.dir) || existsSync(state))) await sleep(100);
+    expect(started.pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(started.dir)).toBe(false);
+    expect(existsSync(state)).toBe(false);
+    expect(existsSync(stateDir)).toBe(false);
+  });
+});
+
 describe('external infra', () => {
   it('says in one line that an unreachable database cannot be reached', async () => {
     const port = await freePort();

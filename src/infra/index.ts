@@ -8,7 +8,7 @@ import { checkReachable, useExternalInfra } from './external.js';
 import { startLocalInfra } from './local.js';
 import { isAlive, stopPid } from './process.js';
 import type { Resources } from '../lifecycle.js';
-import { clearState, readState, writeState, type InfraState } from './state.js';
+import { clearState, readState, stateFile, writeState, type InfraState } from './state.js';
 import { mysqlUrlOf, type Infra, type InfraRequest } from './types.js';
 
 export type { Infra, InfraRequest, InfraChoice, InfraKind } from './types.js';
@@ -96,6 +96,8 @@ export async function keepInfraUp(redisNodes: number, resources: Resources): Pro
     pids: infra.daemons.map((d) => d.pid),
     startedAt: new Date().toISOString(),
   };
+  // Killed between saving the state and handing the daemons over, the reaper stops them: the state goes with them.
+  infra.removeWith!(stateFile());
   await writeState(state);
   infra.keep!();
   return state;

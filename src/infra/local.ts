@@ -43,6 +43,8 @@ export interface LocalInfra extends Infra {
   daemons: Daemon[];
   /** Started to be kept (`couponbench up`): hand the daemons over to outlive us, once their state is saved. */
   keep?: () => void;
+  /** A file about these daemons (`up`'s state, written before keep()): removed with them if couponbench dies first. */
+  removeWith?: (file: string) => void;
 }
 
 /**
@@ -144,7 +146,7 @@ export async function startLocalInfra(redisNodes: number, kept = false, resource
       daemons,
       down,
       processes,
-      ...(kept ? { keep } : {}),
+      ...(kept ? { keep, removeWith: (file: string) => reaper.removeWith(file) } : {}),
     };
   } catch (err) {
     await down();

@@ -6,6 +6,8 @@ import type { ProcessRef } from './process.js';
 /** couponbench's end of the pipe to its reaper (see reaperMain.ts). */
 export interface Reaper {
   watch(daemon: ProcessRef): void;
+  /** A file that names what the reaper would stop (a kept infra's state): removed with it. */
+  removeWith(file: string): void;
   /** We stopped everything ourselves: the reaper may exit without touching anything. */
   release(): void;
 }
@@ -22,6 +24,7 @@ export function startReaper(dir: string): Reaper {
   };
   return {
     watch: (d) => send(`watch ${d.pid} ${d.startTime}`),
+    removeWith: (file) => send(`file ${encodeURIComponent(file)}`),
     release: () => {
       send('release');
       stdin.end();

@@ -1,14 +1,18 @@
 /**
  * The reaper: a small detached process that outlives couponbench for one job. couponbench holds
  * a pipe to its stdin and writes `watch <pid> <starttime>` for each daemon it starts, and
- * `release` once it has stopped them itself. If the pipe closes without `release`, couponbench
+ * `release` once it has stopped them itself (or handed them over); `file <path>` names a file
+ * that speaks of them (`up`'s state) and goes with them. If the pipe closes without `release`, couponbench
  * died (kill -9, a crash): stop the watched daemons and remove the directory.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stopProcess, type ProcessRef } from './process.js';
 
 const dir = process.argv[2];
 const watched: ProcessRef[] = [];
+const files: string[] = [];
 let released = false;
 let pending = '';
 
@@ -20,6 +24,7 @@ process.stdin.on('data', (chunk: string) => {
     const [verb, pid, startTime] = pending.slice(0, newline).split(' ');
     pending = pending.slice(newline + 1);
     if (verb === 'watch' && pid && startTime) watched.push({ pid: Number(pid), startTime });
+    if (verb === 'file' && pid) files.push(decodeURIComponent(pid));
     if (verb === 'release') released = true;
   }
 });
@@ -34,7 +39,34 @@ async function reap(): Promise<void> {
   reaping = true;
   if (!released) {
     await Promise.all(watched.map((d) => stopProcess(d, 10_000)));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) await removeDir(dir);
+    for (const file of files) {
+      rmSync(file, { force: true });
+      try {
+        rmdirSync(dirname(file));
+      } catch {
+        /* not empty */
+      }
+    }
   }
   process.exit(0);
+}
+
+/**
+ * What was still being set up when couponbench died (mariadb-install-db, initdb) is no daemon it
+ * had announced, and would write into the directory after it was removed: stop every process
+ * whose command line names the directory, then remove it, and once more after a moment.
+ */
+async function removeDir(path: string): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(path)) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone meanwhile, or not ours */
+      }
+    }
+    rmSync(path, { recursive: true, force: true });
+    await sleep(300);
+  }
 }

@@ -20,8 +20,9 @@ function notOnThisRun(): Pool {
   return { getConnection: refuse, query: refuse, execute: refuse, end: () => Promise.resolve() } as unknown as Pool;
 }
 
+/** To the primary, if it is still there: after a kill -9 of couponbench the channel is closed (EPIPE), and the worker is about to exit on 'disconnect'. */
 function tell(message: WorkerMessage): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message, undefined, {}, () => {});
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 /** Reading a target file (JSON or YAML) and the checks that come before anything is sent. */
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -33,6 +34,10 @@ export async function loadTarget(path: string, opts: { ca?: string } = {}): Prom
     target.tls = { ...target.tls, insecure: false, ca: resolve(opts.ca) };
   } else if (target.tls?.ca) target.tls.ca = resolve(dirname(file), target.tls.ca);
   tlsClientOptions(target.tls); // a missing or unreadable CA file is said now, before anything starts
+  if (target.service) {
+    const cwd = resolve(dirname(file), target.service.cwd);
+    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`target file ${file}: service.cwd: ${cwd} is not a folder`);
+  }
   return { file, target };
 }
 

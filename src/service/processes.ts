@@ -6,6 +6,7 @@
  * A killed instance can be started again the same way (kill-instance with a duration).
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError } from '../errors.js';
 import { isAlive, logTail, whenWeAreGone } from '../infra/process.js';
 import { canConnect } from '../infra/ports.js';
+import { killMarkedScript, pidsMarked } from '../infra/marked.js';
 import type { Resources } from '../lifecycle.js';
 import type { LinkName } from '../faults/spec.js';
 import type { InstanceProcess } from '../faults/targets.js';
@@ -38,8 +40,37 @@ const STOP_GRACE_MS = 5000;
 /** A running process group and the guard that stops it if couponbench is killed. */
 interface Launched {
   pid: number;
-  exited(): boolean;
+  /** The value of SERVICE_MARK in the environment of every process the command starts. */
+  mark: string;
+  /** How its command ended: undefined while it runs. */
+  exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   callOffGuard(): void;
+}
+
+/** Every process of an instance carries it, so one that left its process group (setsid) is found too. */
+const SERVICE_MARK = 'COUPONBENCH_SERVICE_INSTANCE';
+
+/** Stop an instance: its process group, then anything of it that left the group (a detached daemon). */
+async function stopInstance(launched: Launched): Promise<void> {
+  await stopGroup(launched.pid);
+  await stopMarked(launched.mark);
+  launched.callOffGuard();
+}
+
+async function stopMarked(mark: string): Promise<void> {
+  const signal = (pids: number[], sig: NodeJS.Signals) => pids.forEach((pid) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone */
+    }
+  });
+  let left = pidsMarked(SERVICE_MARK, mark);
+  if (left.length === 0) return;
+  signal(left, 'SIGTERM');
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (Date.now() < deadline && (left = left.filter(isAlive)).length > 0) await sleep(50);
+  signal(left, 'SIGKILL');
 }
 
 /** Start every instance and wait until each is ready; everything started is stopped with `resources`. */
@@ -70,9 +101,7 @@ export async function startService(
     };
     let current: Launched | undefined;
     resources.defer(`service instance ${number}`, async () => {
-      if (!current) return;
-      await stopGroup(current.pid);
-      current.callOffGuard();
+      if (current) await stopInstance(current);
     });
     const instance: ServiceInstance = {
       instance: number,
@@ -84,10 +113,7 @@ export async function startService(
       async restart() {
         const killed = current;
         current = undefined;
-        if (killed) {
-          await stopGroup(killed.pid);
-          killed.callOffGuard();
-        }
+        if (killed) await stopInstance(killed);
         current = await launchReady();
         return current.pid;
       },
@@ -100,20 +126,33 @@ export async function startService(
 
 function launch(command: string, cwd: string, env: NodeJS.ProcessEnv, log: string, logs: string): Launched {
   const fd = openSync(log, 'a');
-  const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+  const mark = randomUUID();
+  const child = spawn('sh', ['-c', command], { cwd, env: { ...env, [SERVICE_MARK]: mark }, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.on('error', () => {});
   const pid = child.pid ?? -1;
-  // Once couponbench is gone (kill -9), stop the group and remove the logs.
-  const callOffGuard = whenWeAreGone(`kill -TERM -${pid} 2>/dev/null; sleep 2; kill -KILL -${pid} 2>/dev/null; rm -rf "$1"`, [logs]);
-  return { pid, exited: () => child.exitCode !== null || child.signalCode !== null, callOffGuard };
+  // Once couponbench is gone (kill -9), stop the group and what left it, and remove the logs.
+  const callOffGuard = whenWeAreGone(
+    `kill -TERM -${pid} 2>/dev/null; ${killMarkedScript(SERVICE_MARK, mark, 'TERM')}; sleep 2; kill -KILL -${pid} 2>/dev/null; ${killMarkedScript(SERVICE_MARK, mark, 'KILL')}; rm -rf "$1"`,
+    [logs],
+  );
+  const exited = () => (child.exitCode !== null || child.signalCode !== null ? { code: child.exitCode, signal: child.signalCode } : undefined);
+  return { pid, mark, exited, callOffGuard };
 }
 
-async function waitReady(spec: ServiceStart, instance: { number: number; port: number }, links: LinkPorts, exited: () => boolean, log: string, tls: TlsClientOptions): Promise<void> {
+/**
+ * Wait until the instance answers. A command that fails before that is said with its output; one
+ * that returns 0 at once may have started the service in the background (`setsid svc &`, a
+ * daemon): couponbench keeps waiting, and stops what it started by its mark.
+ */
+async function waitReady(spec: ServiceStart, instance: { number: number; port: number }, links: LinkPorts, exited: Launched['exited'], log: string, tls: TlsClientOptions): Promise<void> {
   const deadline = Date.now() + spec.readyTimeout * 1000;
   const check = 'http' in spec.ready ? fillServiceText(spec.ready.http, instance.port, links) : Number(fillServiceText(spec.ready.tcp, instance.port, links));
   while (Date.now() < deadline) {
-    if (exited()) throw new InfraError(`service instance ${instance.number} exited before it was ready: ${logTail(log) || '(no output)'}`);
+    const ended = exited();
+    if (ended && ended.code !== 0) {
+      throw new InfraError(`service instance ${instance.number} exited with ${ended.code ?? ended.signal} before it was ready: ${logTail(log) || '(no output)'}`);
+    }
     if (await isReady(check, tls, `service instance ${instance.number} (${check})`)) return;
     await sleep(100);
   }
@@ -133,7 +172,7 @@ async function isReady(check: string | number, tls: TlsClientOptions, where: str
 }
 
 /** SIGTERM the group, wait, SIGKILL what is left. */
-async function stopGroup(pgid: number): Promise<void> {
+export async function stopGroup(pgid: number): Promise<void> {
   if (pgid <= 0 || !isAlive(pgid)) return signalGroup(pgid, 'SIGKILL');
   signalGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + STOP_GRACE_MS;

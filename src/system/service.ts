@@ -224,7 +224,7 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: 
       state = targetState(loaded, scenario.quantity, hooks);
       const started = Date.now();
       const reset = options.reset ? target.reset : undefined;
-      if (reset) await runReset(reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say });
+      if (reset) await runReset(reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say }, hooks.resources);
       const before = await read(state, target, scenario.quantity);
       baseline = { quantity: before.quantity, ...(before.capacity !== undefined ? { capacity: before.capacity } : {}), ...(before.issued ? { issued: before.issued } : {}) };
       const stockRead = before.capacity === undefined ? 'read with audit.quantity' : `left of audit.capacity ${before.capacity}`;
