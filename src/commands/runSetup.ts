@@ -1,10 +1,11 @@
 /** From the flags of `run` / `matrix` to what a run needs, checked before anything starts. */
-import { applyOverrides, loadScenario, type RunConfig } from '../config.js';
+import { applyOverrides, loadScenario, peakVUs, type RunConfig } from '../config.js';
 import { assertIdentifier, DEFAULT_DATABASE } from '../db/connect.js';
 import { parseMysqlUrl } from '../db/mysqlUrl.js';
 import { messageOf, UsageError } from '../errors.js';
 import type { InfraRequest } from '../infra/types.js';
-import { assertScenarioRunnable } from '../load/limits.js';
+import { assertScenarioRunnable, assertWorkersHelp, embeddedDescriptors } from '../load/limits.js';
+import { LINK_FAULTS } from '../faults/spec.js';
 import { parseThreshold, type Threshold } from '../report/thresholds.js';
 import { scenarioOverrides, strategyOptions, type InfraFlags, type RunFlags } from './options.js';
 
@@ -19,7 +20,9 @@ export interface RunSetup {
 export async function runSetup(flags: RunFlags): Promise<RunSetup> {
   const thresholds = (flags.threshold ?? []).map(parseThreshold);
   const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
-  assertScenarioRunnable(scenario);
+  const linked = scenario.faults.some((f) => (LINK_FAULTS as readonly string[]).includes(f.kind));
+  assertScenarioRunnable(scenario, undefined, !flags.target && !flags.targets ? embeddedDescriptors({ vus: peakVUs(scenario), instances: flags.instances, poolSize: flags.poolSize, linked }) : []);
+  if (flags.workers !== undefined) assertWorkersHelp(flags.workers);
   const { infra, database, notes } = infraRequest(flags);
   return {
     infra,

@@ -4,6 +4,7 @@
  * end) is refused in one line instead of failing minutes later or never ending.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { peakVUs, totalDuration, type Scenario } from '../config.js';
 import { formatDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
@@ -35,8 +36,31 @@ export function openFilesLimit(limitsFile = '/proc/self/limits'): OpenFilesLimit
   return { soft: value(m[1]!), hard: value(m[2]!) };
 }
 
+/** Descriptors a run needs beyond one socket per VU, by what holds them (said in the refusal). */
+export interface DescriptorUse {
+  what: string;
+  files: number;
+}
+
+/** Redis connections one embedded server instance may hold (its client, a subscriber, redlock's nodes). */
+const REDIS_CONNECTIONS_PER_INSTANCE = 4;
+
+/**
+ * What the embedded server adds to couponbench's own process: the cluster primary accepts each
+ * VU's connection here before an instance takes it over (at the opening burst, all of them at
+ * once: measured, 190 VUs failed connections under ulimit -n 330 and none under 400); with a link
+ * fault, the proxy holds two descriptors (client side, upstream side) for each database and
+ * Redis connection it carries.
+ */
+export function embeddedDescriptors(opts: { vus: number; instances: number; poolSize: number; linked: boolean }): DescriptorUse[] {
+  const accepted = { what: "the server's side of each (accepted here before an instance takes it)", files: opts.vus };
+  if (!opts.linked) return [accepted];
+  const connections = opts.instances * (opts.poolSize + REDIS_CONNECTIONS_PER_INSTANCE);
+  return [accepted, { what: `the fault proxy's 2 for each of ${int(connections)} database and Redis connections`, files: 2 * connections }];
+}
+
 /** Every check of this module on one scenario; throws the first problem as a UsageError. */
-export function assertScenarioRunnable(s: Scenario, limit: OpenFilesLimit | undefined = openFilesLimit()): void {
+export function assertScenarioRunnable(s: Scenario, limit: OpenFilesLimit | undefined = openFilesLimit(), uses: DescriptorUse[] = []): void {
   const total = totalDuration(s);
   if (total <= 0) throw new UsageError('the load lasts 0 s: give the stages (or --duration) a length above 0');
   if (s.timeout <= 0) throw new UsageError('a client timeout of 0 s ends every request before it is answered: give --timeout (or "timeout") above 0');
@@ -46,20 +70,31 @@ export function assertScenarioRunnable(s: Scenario, limit: OpenFilesLimit | unde
     const rate = Math.max(s.arrival.startRate, ...s.stages.map((st) => st.target)) / s.arrival.timeUnit;
     if (rate > MAX_RATE_PER_S) throw new UsageError(`an arrival rate of ${int(rate)}/s is more than one couponbench driver makes (${int(MAX_RATE_PER_S)}/s)`);
   }
-  assertOpenFiles(vus, limit);
+  assertOpenFiles(vus, limit, uses);
   for (const f of s.faults) {
     if (f.at >= total) throw new UsageError(`${f.kind}@${formatDuration(f.at)} starts after the load ends (${formatDuration(total)}); it would never run`);
   }
 }
 
-/** One socket per VU: refuse a peak the process may not open, saying how to raise the limit. */
-export function assertOpenFiles(vus: number, limit: OpenFilesLimit | undefined): void {
+/** One socket per VU, and what else the run holds open: refuse a peak the process may not open, saying how to raise the limit. */
+export function assertOpenFiles(vus: number, limit: OpenFilesLimit | undefined, uses: DescriptorUse[] = []): void {
   if (!limit) return;
-  const needed = vus + FD_RESERVE;
+  const needed = vus + FD_RESERVE + uses.reduce((n, u) => n + u.files, 0);
   if (needed <= limit.soft) return;
   const suggested = 2 ** Math.ceil(Math.log2(needed));
+  const parts = [`a socket each ${int(vus)}`, ...uses.map((u) => `${u.what} ${int(u.files)}`), `couponbench itself ${FD_RESERVE}`];
   throw new UsageError(
-    `${int(vus)} VUs need about ${int(needed)} open files (a socket each), but this process may open ${int(limit.soft)} (ulimit -n): ` +
+    `${int(vus)} VUs need about ${int(needed)} open files (${parts.join(', ')}), but this process may open ${int(limit.soft)} (ulimit -n): ` +
       `raise it, e.g. \`ulimit -n ${suggested}\` (above \`ulimit -Hn\` only as root or through nofile in /etc/security/limits.conf), or run fewer VUs`,
   );
+}
+
+/**
+ * Driver threads beyond one per core send no faster (each VU's requests are paced, and the
+ * threads share the cores) and cost about 25 MB each: refuse more than the machine has.
+ */
+export function assertWorkersHelp(workers: number, cores = availableParallelism()): void {
+  if (workers > cores) {
+    throw new UsageError(`--workers ${workers}: this machine has ${cores} core${cores === 1 ? '' : 's'}; driver threads beyond one per core add memory (about 25 MB each) and no load (at most ${cores})`);
+  }
 }
