@@ -39,6 +39,11 @@ export class Resources {
     };
   }
 
+  /** What is registered now, oldest first, as the release names them. */
+  names(): string[] {
+    return this.stack.map((e) => e.name);
+  }
+
   /** Release everything, newest first. Returns the failures (as lines) instead of throwing. */
   releaseAll(): Promise<string[]> {
     this.releasing ??= (async () => {

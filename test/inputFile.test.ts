@@ -91,3 +91,27 @@ describe('input files', () => {
     expect(line).not.toMatch(/more\)/);
   });
 });
+
+describe('a target file refused before anything starts (issue 24, item 13)', () => {
+  const service = (extra: Record<string, unknown> = {}) => ({ command: 'node -e "setInterval(()=>{},1000)"', ports: [39071], ready: { tcp: '{port}' }, ...extra });
+
+  it('a port listed twice, a link listening on its own upstream, or an upstream that is one of the service ports', async () => {
+    const twice = write('twice.yaml', toYaml(target({ request: { url: 'http://127.0.0.1:{port}/i' }, service: service({ ports: [39071, 39071] }) })));
+    expect(await refused(['run', '--target', twice])).toMatch(/service\.ports: a port is listed twice: one instance per port/);
+    const loop = write('loop.yaml', toYaml(target({ links: { mysql: { upstream: '127.0.0.1:3306', listen: 3306 } } })));
+    expect(await refused(['run', '--target', loop])).toMatch(/links\.mysql\.listen: 3306 is its upstream's own port: the proxy would connect to itself$/);
+    const self = write('self.yaml', toYaml(target({ request: { url: 'http://127.0.0.1:{port}/i' }, service: service(), links: { mysql: { upstream: '127.0.0.1:39071' } } })));
+    expect(await refused(['run', '--target', self])).toMatch(/links\.mysql\.upstream: port 39071 is one of service\.ports/);
+  });
+
+  it('a link whose upstream is not on this machine, or answers nothing, and a service.cwd that is no folder', async () => {
+    const remote = write('remote.yaml', toYaml(target({ links: { mysql: { upstream: '10.0.0.1:3306' } } })));
+    expect(await refused(['run', '--target', remote])).toBe('couponbench: links.mysql.upstream 10.0.0.1:3306 is not on this machine (loopback); pass --allow-remote to put faults in front of another host');
+    const deaf = write('deaf.yaml', toYaml(target({ request: { url: 'http://127.0.0.1:{port}/i' }, service: service({ env: { DB_PORT: '{links.mysql.port}' } }), links: { mysql: { upstream: '127.0.0.1:9' } } })));
+    const r = await cli(['run', '--target', deaf, '--duration', '1s']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('couponbench: links.mysql: nothing answers at its upstream 127.0.0.1:9; start mysql there or correct links.mysql.upstream');
+    const nowhere = write('nowhere.yaml', toYaml(target({ request: { url: 'http://127.0.0.1:{port}/i' }, service: service({ cwd: 'no-such-folder' }) })));
+    expect(await refused(['run', '--target', nowhere])).toBe(`couponbench: target file ${nowhere}: service.cwd: ${join(dir, 'no-such-folder')} is not a folder`);
+  });
+});

@@ -13,7 +13,8 @@ export async function withResources<T>(quiet: boolean, body: (hooks: RunHooks) =
   const resources = new Resources();
   const unhook = releaseOnSignals(resources, () => {
     endProgress(process.stderr);
-    say('interrupted: stopping the server and databases we started');
+    const started = resources.names();
+    say(started.length > 0 ? `interrupted: stopping what this run started (${started.reverse().join(', ')})` : 'interrupted: nothing was started yet');
   });
   try {
     return await body({ resources, onStage: quiet ? undefined : say, onNotice: say });

@@ -56,5 +56,9 @@ export function assertLoopbackTarget(target: TargetFile, allowRemote: boolean): 
     const host = templateUrl(url).hostname.replace(/^\[|\]$/g, '');
     if (!isLoopback(host)) throw new UsageError(`${url} is not on this machine (loopback); pass --allow-remote to load another host`);
   }
+  // A link's proxy slows, stalls and cuts what passes through it: never a shared database's by accident.
+  for (const [name, link] of Object.entries(target.links)) {
+    if (link && !isLoopback(link.upstream.split(':')[0]!)) throw new UsageError(`links.${name}.upstream ${link.upstream} is not on this machine (loopback); pass --allow-remote to put faults in front of another host`);
+  }
 }
 

@@ -7,6 +7,7 @@ import { IntegrityPromiseSchema } from '../../strategies/types.js';
 import { DurationSchema } from '../duration.js';
 import { LINK_NAMES, SurvivesSchema } from '../faults/spec.js';
 import { JsonPathSchema } from './jsonPath.js';
+import { isLoopback } from '../infra/ports.js';
 import { FRAMING_HEADERS } from '../load/httpConnection.js';
 import { TlsSchema } from './tls.js';
 import { PLACEHOLDERS, PORT_PLACEHOLDER, SETUP_PLACEHOLDERS, templateUrl, unknownPlaceholders, writtenOrigin, type PlaceholderName } from './template.js';
@@ -269,6 +270,16 @@ export const TargetFileSchema = z
     if (t.mysql && t.postgres) ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'give "mysql" or "postgres", not both: sql probes and reset steps run on one database' });
     for (const name of LINK_NAMES) {
       if (linked.includes(`{links.${name}.port}`) && !t.links[name]) ctx.addIssue({ code: 'custom', path: ['service', 'env'], message: `{links.${name}.port} needs links.${name}` });
+    }
+    for (const name of LINK_NAMES) {
+      const link = t.links[name];
+      const upstreamPort = link ? Number(link.upstream.split(':')[1]) : 0;
+      if (link?.listen !== undefined && link.listen === upstreamPort && isLoopback(link.upstream.split(':')[0]!)) {
+        ctx.addIssue({ code: 'custom', path: ['links', name, 'listen'], message: `${link.listen} is its upstream's own port: the proxy would connect to itself` });
+      }
+      if (link && t.service?.ports.includes(upstreamPort) && isLoopback(link.upstream.split(':')[0]!)) {
+        ctx.addIssue({ code: 'custom', path: ['links', name, 'upstream'], message: `port ${upstreamPort} is one of service.ports: the upstream is the database, not the service` });
+      }
     }
     if (t.service && t.service.ports.length !== t.instances && t.instances !== 1) ctx.addIssue({ code: 'custom', path: ['instances'], message: 'with a "service" section the instances are its ports' });
     const usesToken = [t.request.url, t.request.body ?? '', ...Object.values(t.request.headers)].some((s) => s.includes('{token}'));

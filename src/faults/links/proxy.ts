@@ -6,6 +6,7 @@
  * every open connection (RST), `down` refuses new connections until healed.
  */
 import net from 'node:net';
+import { canConnect } from '../../infra/ports.js';
 import { UsageError } from '../../errors.js';
 import type { Resources } from '../../lifecycle.js';
 
@@ -171,6 +172,8 @@ export class LinkProxy {
  */
 export async function openLink(name: string, upstream: string, resources: Resources, say?: (line: string) => void, listen = 0): Promise<LinkProxy> {
   const [host, port] = upstream.split(':');
+  // Found now, in one line, rather than by the service crashing on its first connection.
+  if (!(await canConnect(Number(port), host!, 2000))) throw new UsageError(`links.${name}: nothing answers at its upstream ${upstream}; start ${name} there or correct links.${name}.upstream`);
   const proxy = new LinkProxy(name, { host: host!, port: Number(port) });
   try {
     await proxy.start(listen);
