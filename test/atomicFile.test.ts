@@ -43,20 +43,18 @@ describe('where a command writes', () => {
     await expect(assertOutputs({ '--out': join(dir, 'dangling.json') })).rejects.toThrow('is a symbolic link to nothing');
   });
 
-  it('run refuses /dev/full and /dev/null, and leaves them devices', async () => {
-    for (const [flag, device] of [['--out', '/dev/full'], ['--history', '/dev/null']] as const) {
-      const r = await cli(['run', '-s', 'none', flag, device, '--duration', '1s']);
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr.trim()).toBe(`couponbench: ${flag} ${device} is a character device, not a file: couponbench writes a file in its place; give a file path`);
-      expect(statSync(device).isCharacterDevice()).toBe(true);
-    }
-  });
-
-  it('an empty path is refused at once, before any load', async () => {
-    const r = await cli(['run', '-s', 'none', '--out', '', '--duration', '1s']);
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('couponbench: --out: an empty path; give a file path');
-    expect(r.stdout).toBe('');
+  it('run refuses /dev/full and an empty path in one line before anything starts; /dev/null stays a device', async () => {
+    const full = await cli(['run', '-s', 'none', '--out', '/dev/full', '--duration', '1s']);
+    expect(full.exitCode).toBe(2);
+    expect(full.stderr.trim()).toBe('couponbench: --out /dev/full is a character device, not a file: couponbench writes a file in its place; give a file path');
+    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+    await expect(assertOutputs({ '--history': '/dev/null' })).rejects.toThrow('--history /dev/null is a character device, not a file');
+    await expect(writeFileAtomic('/dev/null', 'x')).rejects.toThrow('the output /dev/null is a character device');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    const empty = await cli(['run', '-s', 'none', '--out', '', '--duration', '1s']);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr.trim()).toBe('couponbench: --out: an empty path; give a file path');
+    expect(empty.stdout).toBe('');
   });
 
   it('refuses an output that is an input of the command, or another output', async () => {
@@ -68,14 +66,11 @@ describe('where a command writes', () => {
     expect(overTarget.stderr.trim()).toBe('couponbench: --out ./target.yaml is the --target file: it would be overwritten; give --out a path of its own');
     expect(readFileSync(target, 'utf8')).toBe(before);
 
-    const both = await cli(['run', '--target', target, '--out', 'x.json', '--history', join(dir, 'x.json')]);
-    expect(both.exitCode).toBe(2);
-    expect(both.stderr.trim()).toBe(`couponbench: --history ${join(dir, 'x.json')} is the --out file: it would be overwritten; give --history a path of its own`);
-
+    const x = join(dir, 'x.json');
+    await expect(assertOutputs({ '--out': x, '--history': join(dir, '.', 'x.json') })).rejects.toThrow(`--history ${x} is the --out file: it would be overwritten; give --history a path of its own`);
     const history = join(dir, 'h.ndjson');
     writeFileSync(history, '');
-    const overHistory = await cli(['audit', '--target', target, '--history', history, '--out', history]);
-    expect(overHistory.exitCode).toBe(2);
-    expect(overHistory.stderr.trim()).toBe(`couponbench: --out ${history} is the --history file: it would be overwritten; give --out a path of its own`);
+    symlinkSync(history, join(dir, 'h-link.ndjson'));
+    await expect(assertOutputs({ '--out': join(dir, 'h-link.ndjson') }, { '--history': [history] })).rejects.toThrow(`is the --history file: it would be overwritten`);
   });
 });

@@ -77,7 +77,7 @@ describe('an HTTPS service with a private certificate', () => {
     expect(i.stderr).toMatch(/warning: tls\.insecure: https-insecure's certificate is not checked/);
     const missing = await cli(['run', '--target', file, '--ca', join(dir, 'nope.pem'), ...LOAD]);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr.trim()).toBe(`couponbench: tls.ca: ${join(dir, 'nope.pem')} does not exist`);
+    expect(missing.stderr.trim()).toBe(`couponbench: --ca ${join(dir, 'nope.pem')} does not exist`);
   });
 });
 

@@ -327,8 +327,8 @@ describe('target runs against real services', () => {
     const { load, audit } = await readReport(join(dir, 'never.json'));
     expect(audit.verdict).toBe('pass');
     expect(r.stderr).toContain(`✗ shop-correct: nothing was issued; stock 5 left (answers: ${load.requests.toLocaleString('en-US')} sold_out) at http://127.0.0.1:${shops.correct!.port}: an audit of no issues proves nothing`);
-    const allowed = await cli(['run', '--target', writeTarget(dir, 'never.yaml', target), '--quantity', '5', ...LOAD, '-q', '--gate', '--allow-no-issue', '--out', join(dir, 'never2.json')]);
-    expect(allowed.exitCode, allowed.stderr).toBe(0);
+    const allowed = await cli(['gate', join(dir, 'never.json'), '--allow-no-issue']);
+    expect(allowed.exitCode, allowed.stdout).toBe(0);
   });
 
   it('a report that cannot be written at the end still prints its tables and says where it could not go (issue 15)', async () => {
