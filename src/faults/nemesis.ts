@@ -24,10 +24,20 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
   const injecting: Promise<void>[] = [];
   const seconds = () => targets.clock() / 1000;
 
+  /** Heals under way (a restart takes a while): finish waits for them, so their events are in the record. */
+  const healing = new Set<Promise<void>>();
   const end = async (entry: { injected: Injected; record: Omit<FaultRecord, 'livenessS'> }) => {
     if (!active.delete(entry)) return;
-    await entry.injected.heal();
-    entry.record.endS = seconds();
+    const healed = (async () => {
+      await entry.injected.heal();
+      entry.record.endS = seconds();
+    })();
+    healing.add(healed);
+    try {
+      await healed;
+    } finally {
+      healing.delete(healed);
+    }
   };
 
   const due = new Set(specs);
@@ -59,6 +69,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
       const stuck = await Promise.race([Promise.all(injecting).then(() => false), sleep(INJECT_LIMIT_MS, true, { ref: false })]);
       if (stuck) for (const r of records) if (!r.target) r.events.push({ type: 'failed', message: `still starting after ${INJECT_LIMIT_MS / 1000} s` });
       await Promise.all([...active].map(end));
+      await Promise.allSettled([...healing]);
       for (const spec of due) records.push({ kind: spec.kind, ...(spec.link ? { link: spec.link } : {}), startS: spec.at, endS: spec.at, target: '-', events: [{ type: 'not-run' }] });
       return [...records].sort((a, b) => a.startS - b.startS);
     },
