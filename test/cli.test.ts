@@ -307,7 +307,7 @@ describe('couponbench CLI', () => {
   it('matrix runs several strategies on one infra, gates them all, and compare finds them again', async () => {
     const reportsDir = mkdtempSync(join(tmpdir(), 'cb-matrix-'));
     const r = await cli(
-      ['matrix', '--strategies', 'none,in-process,mysql-atomic', '--scenario', 'smoke', '--duration', '2s', '--repeat', '2', '--gate', '--format', 'markdown',
+      ['matrix', '--strategies', 'none,in-process,mysql-atomic', '--scenario', 'smoke', '--duration', '1s', '--repeat', '2', '--gate', '--format', 'markdown',
         '--reports-dir', reportsDir, ...externalFlags()],
     );
     expect(r.exitCode, r.stderr).toBe(0);
