@@ -147,7 +147,16 @@ export const RunConfigSchema = z.object({
   /** A plugin strategy's module (absolute path); absent for built-ins. */
   strategyModule: z.string().optional(),
   /** Set when the run loaded a user's service described by a target file (strategy is then its name). */
-  target: z.object({ file: z.string(), url: z.string() }).optional(),
+  target: z
+    .object({
+      file: z.string(),
+      url: z.string(),
+      /** The target file's content (SHA-256): two runs of one file name with different content are different configurations. */
+      sha256: z.string().optional(),
+      /** The command couponbench started the service with, if it did. */
+      command: z.string().optional(),
+    })
+    .optional(),
   scenario: ScenarioSchema,
   instances: z.number().int().positive(),
   poolSize: z.number().int().positive(),

@@ -6,6 +6,7 @@ export const inProcess: Strategy = {
   name: 'in-process',
   summary: 'an async mutex inside each server instance: right with 1 instance, wrong with 2+',
   promise: 'single-instance',
+  knobs: ['lockWaitMs'],
   databases: ['mysql', 'postgres'],
   ceiling: 'select-for-update',
   create: (ctx) => {

@@ -19,6 +19,7 @@ export const mysqlAtomic: Strategy = {
   name: 'mysql-atomic',
   summary: 'UPDATE ... SET quantity = quantity - 1 WHERE quantity > 0, then insert, in one round trip',
   promise: 'across-instances',
+  knobs: [],
   survives: 'every',
   create: (ctx) => ({
     issue: (req) =>

@@ -7,6 +7,7 @@ export const mysqlNamedLock: Strategy = {
   name: 'mysql-named-lock',
   summary: 'GET_LOCK / RELEASE_LOCK on a dedicated lock connection pool, with a timeout',
   promise: 'across-instances',
+  knobs: ['lockWaitMs'],
   ceiling: 'select-for-update',
   survives: 'every',
   create: (ctx) => {

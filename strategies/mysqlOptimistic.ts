@@ -13,6 +13,7 @@ export const mysqlOptimistic: Strategy = {
   name: 'mysql-optimistic',
   summary: 'version column: UPDATE ... WHERE version = ?, retry with backoff, then 409',
   promise: 'across-instances',
+  knobs: ['maxRetries', 'retryIntervalMs'],
   survives: 'every',
   create: (ctx) => ({
     issue: async (req) => {

@@ -17,6 +17,7 @@ export const mysqlPessimistic: Strategy = {
   name: 'mysql-pessimistic',
   summary: 'SELECT ... FOR UPDATE on the coupon row, then the same read-modify-write',
   promise: 'across-instances',
+  knobs: [],
   ceiling: 'select-for-update',
   survives: 'every',
   create: (ctx) => ({

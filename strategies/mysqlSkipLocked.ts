@@ -35,6 +35,7 @@ export const mysqlSkipLocked: Strategy = {
   name: 'mysql-skip-locked',
   summary: 'code pool: claim a free code row with FOR UPDATE SKIP LOCKED, then assign it (no hot row)',
   promise: 'across-instances',
+  knobs: [],
   survives: 'every',
   codePool: true,
   create: (ctx) => {

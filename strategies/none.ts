@@ -8,6 +8,7 @@ export const none: Strategy = {
   name: 'none',
   summary: 'no lock: the naive read-modify-write in a transaction (loses updates; on MySQL, deadlocks too)',
   promise: 'none',
+  knobs: [],
   ceiling: 'select-for-update',
   databases: ['mysql', 'postgres'],
   create: (ctx) => ({

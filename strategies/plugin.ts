@@ -15,7 +15,7 @@ import { assertInputFile, INPUT_LIMITS } from '../src/inputFile.js';
 import { CeilingShapeSchema } from '../src/db/calibrate.js';
 import { SurvivesSchema } from '../src/faults/spec.js';
 import { DATABASE_KINDS } from '../src/db/kinds.js';
-import { IntegrityPromiseSchema, type Strategy } from './types.js';
+import { IntegrityPromiseSchema, STRATEGY_KNOBS, type Strategy } from './types.js';
 
 export type { IssueOutcome, IssueRequest, IntegrityPromise, Strategy, StrategyContext, StrategyInstance, StrategyOptions, RedisClient } from './types.js';
 export { alreadyIssued, insertUserCoupon, readModifyWrite } from './criticalSection.js';
@@ -36,6 +36,7 @@ export const StrategySchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a plain name (letters, digits, . _ -)'),
   summary: z.string().default(''),
   promise: IntegrityPromiseSchema,
+  knobs: z.array(z.enum(STRATEGY_KNOBS)).optional(),
   create: fn,
   validate: fn.optional(),
   prepare: fn.optional(),

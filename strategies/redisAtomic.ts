@@ -34,6 +34,7 @@ export const redisAtomic: Strategy = {
   name: 'redis-atomic',
   summary: 'Lua script claims stock + records the user in Redis; winners written to the database',
   promise: 'across-instances',
+  knobs: [],
   databases: ['mysql', 'postgres'],
   // No lock to lose; but a killed instance can leave a Redis claim with no row, and a Redis restart loses the stock.
   survives: ['pause-holder', 'pause-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'],

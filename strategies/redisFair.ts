@@ -31,6 +31,7 @@ export const redisFair: Strategy = {
   name: 'redis-fair',
   summary: "port of Redisson's fair lock (wait queue, waiter timeouts), tryLock with retry/backoff",
   promise: 'across-instances',
+  knobs: ['lockLeaseMs', 'lockWaitMs'],
   databases: ['mysql', 'postgres'],
   // Fencing checks its token in a MySQL statement: on PostgreSQL the plain lock only.
   validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),

@@ -40,6 +40,7 @@ export const redisPop: Strategy = {
   name: 'redis-pop',
   summary: 'code pool: SPOP a code from a Redis set (one script), then write the winner and the code to MySQL',
   promise: 'across-instances',
+  knobs: [],
   codePool: true,
   // As redis-atomic: no lock to lose, but a killed instance can leave a popped code with no row, and a Redis restart loses the pool.
   survives: ['pause-holder', 'pause-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'],

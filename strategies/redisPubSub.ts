@@ -11,6 +11,7 @@ export const redisPubSub: Strategy = {
   name: 'redis-pubsub',
   summary: 'Redisson RLock: reentrant, waiters woken by pub/sub, watchdog renews the lease',
   promise: 'across-instances',
+  knobs: ['lockLeaseMs', 'lockWaitMs'],
   databases: ['mysql', 'postgres'],
   // Fencing checks its token in a MySQL statement: on PostgreSQL the plain lock only.
   validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),

@@ -9,6 +9,7 @@ export const redisSpin: Strategy = {
   name: 'redis-spin',
   summary: 'SET NX PX lease, retry every 100 ms, 409 after 10 s; token-checked release',
   promise: 'across-instances',
+  knobs: ['lockLeaseMs', 'lockWaitMs', 'retryIntervalMs'],
   databases: ['mysql', 'postgres'],
   ceiling: 'select-for-update',
   survives: LEASE_LOCK_SURVIVES,

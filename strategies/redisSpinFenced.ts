@@ -10,6 +10,7 @@ export const redisSpinFenced: Strategy = {
   name: 'redis-spin-fenced',
   summary: 'redis-spin plus a fencing token (INCR in the lock step); the row refuses older tokens',
   promise: 'across-instances',
+  knobs: ['lockLeaseMs', 'lockWaitMs', 'retryIntervalMs'],
   ceiling: 'select-for-update',
   // Leases still expire under these faults; the fence on the row keeps a stale holder from writing.
   survives: 'every',

@@ -31,6 +31,7 @@ export const redisStream: Strategy = {
   name: 'redis-stream',
   summary: 'Lua claims stock and appends the winner to a Redis Stream; a consumer group writes winners to MySQL in batches',
   promise: 'across-instances',
+  knobs: [],
   // No lock; a dead consumer's entries are taken over. A Redis restart loses the stock and the stream.
   survives: ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'],
   create: (ctx) => {

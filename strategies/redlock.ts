@@ -7,6 +7,7 @@ export const redlock: Strategy = {
   name: 'redlock',
   summary: 'npm redlock: majority of independent Redis nodes (--redis-nodes N), lease + retry',
   promise: 'across-instances',
+  knobs: ['lockLeaseMs', 'lockWaitMs', 'retryIntervalMs'],
   databases: ['mysql', 'postgres'],
   ceiling: 'select-for-update',
   survives: LEASE_LOCK_SURVIVES,

@@ -37,6 +37,10 @@ export const StrategyOptionsSchema = z.object({
 });
 export type StrategyOptions = z.infer<typeof StrategyOptionsSchema>;
 
+/** The knobs a strategy may read (`--lock-lease`, `--lock-wait`, `--retry-interval`, `--max-retries`). */
+export const STRATEGY_KNOBS = ['lockLeaseMs', 'lockWaitMs', 'retryIntervalMs', 'maxRetries'] as const;
+export type StrategyKnob = (typeof STRATEGY_KNOBS)[number];
+
 export const DEFAULT_STRATEGY_OPTIONS: StrategyOptions = StrategyOptionsSchema.parse({});
 
 /** Handed to a strategy by the server instance that hosts it. */
@@ -116,6 +120,11 @@ export interface Strategy {
   ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;
   /** Faults (src/faults/) this strategy is meant to keep integrity under; the gate holds it to them. */
   survives?: Survives;
+  /**
+   * The knobs it reads: what can change its result, so comparisons tell runs apart by them and
+   * headers print them (absent: every knob, as for a plugin that does not say).
+   */
+  knobs?: readonly StrategyKnob[];
   /** It takes `--fencing`, and then survives these faults instead. */
   fencing?: { survives: Survives };
   /**

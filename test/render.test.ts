@@ -189,14 +189,15 @@ describe('rows are keyed by strategy and the configuration that changes its prom
     expect(text).toMatch(/\| in-process ×2 \| single-instance \|.*\| fail \(expected\) \|/);
   });
 
-  it('report --html refuses reports of different scenarios, as compare does', async () => {
+  it('report --html refuses reports of different loads, as compare does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-scen-'));
     const a = (await writeReport(fixtureReport({ strategy: 'none', scenario: 'smoke', results: { issued: 5 }, lost: 1 }), join(dir, 'a.json'))).file;
-    const b = (await writeReport(fixtureReport({ strategy: 'none', scenario: 'sold-out', results: { issued: 5 }, lost: 1 }), join(dir, 'b.json'))).file;
+    // Issue 25: a load is what a run was made under, whatever the scenario is called; each setting that differs is said.
+    const b = (await writeReport(fixtureReport({ strategy: 'none', scenario: 'sold-out', quantity: 500, results: { issued: 5 }, lost: 1 }), join(dir, 'b.json'))).file;
     for (const args of [['report', a, b, '--html', join(dir, 'x.html')], ['compare', a, b]]) {
       const r = await execa('node', [BIN, ...args], { reject: false });
       expect(r.exitCode, args.join(' ')).toBe(2);
-      expect(r.stderr.trim()).toBe('couponbench: reports are of different scenarios (smoke, sold-out): compare one scenario at a time');
+      expect(r.stderr.trim()).toBe('couponbench: these reports were made under different loads; compare runs of one load at a time:\n  quantity: 1,000 in 1 report, 500 in 1 report');
     }
   });
 });

@@ -1,7 +1,8 @@
 import { Option } from 'commander';
 import { assertFolderWritable, assertOutputs, writeFileAtomic } from '../atomicFile.js';
 import { ExitCode } from '../errors.js';
-import { aggregateByKey, assertComparable, comparisonRow, inStrategyOrder } from '../report/comparison.js';
+import { aggregateByKey, comparisonRow, inStrategyOrder, rowKey } from '../report/comparison.js';
+import { assertSameLoad, configurationLabels } from '../report/configuration.js';
 import { DEFAULT_REPORTS_DIR, reportPath, type LoadedReport } from '../report/files.js';
 import { EXPORTERS, FORMATS, type Format } from '../report/formats/index.js';
 import { renderRun } from '../report/runTables.js';
@@ -20,11 +21,13 @@ export function formatOption(defaultFormat: Format = 'table'): Option {
  * repeats of a configuration aggregated into one row.
  */
 export function renderComparison(loaded: LoadedReport[], format: Format, baseline?: LoadedReport): string {
-  assertComparable((baseline ? [...loaded, baseline] : loaded).map((r) => r.report));
+  const all = (baseline ? [...loaded, baseline] : loaded).map((r) => r.report);
+  assertSameLoad(all);
+  const labels = configurationLabels(all, rowKey, (r) => r.id);
   return EXPORTERS[format].render({
     scenario: loaded[0]!.report.config.scenario.name,
-    rows: inStrategyOrder(aggregateByKey(loaded.map((r) => comparisonRow(r.report, r.file))), (row) => row),
-    baseline: baseline && comparisonRow(baseline.report, baseline.file),
+    rows: inStrategyOrder(aggregateByKey(loaded.map((r) => comparisonRow(r.report, r.file, labels.get(r.report.id)))), (row) => row),
+    baseline: baseline && comparisonRow(baseline.report, baseline.file, labels.get(baseline.report.id)),
     reports: inStrategyOrder(
       loaded.map((r) => r.report),
       (report) => report.config,

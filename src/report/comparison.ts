@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import { strategyNames } from '../../strategies/index.js';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
-import { UsageError } from '../errors.js';
 import { describeFaultEvent, faultLabel, type FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import { saleIssuedRate } from '../load/summary.js';
@@ -13,6 +12,7 @@ import { LatencyHistogram } from '../load/latencyHistogram.js';
 import { efficiency, type Report } from './schema.js';
 import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
+import { configurationKey, loadSettings } from './configuration.js';
 
 /** The faults the nemesis really ran in this report (not those the load ended before). */
 /** A fault that failed to act, or was not due before the load ended, did not run: it is never counted as survived. */
@@ -180,7 +180,8 @@ function repeatThroughput(rows: ComparisonRow[]): ComparisonRow['throughput'] {
 
 const DISAGREEMENTS = new Set(['redis_stock_mismatch', 'redis_winners_mismatch', 'probe_mismatch']);
 
-export function comparisonRow(report: Report, file?: string): ComparisonRow {
+/** `label`: the row's name among the rows shown with it (configurationLabels); default the strategy's own. */
+export function comparisonRow(report: Report, file?: string, label?: string): ComparisonRow {
   const a = report.audit;
   const l = report.load;
   const f = report.fairness;
@@ -188,7 +189,7 @@ export function comparisonRow(report: Report, file?: string): ComparisonRow {
   const faults = faultLabelsRun(report);
   const lockBroken = faults.length > 0 && lockFailures(report).length > 0;
   return {
-    key: rowKey(report),
+    key: label ?? rowKey(report),
     strategy: report.config.strategy,
     promise: report.config.promise,
     instances: report.config.instances,
@@ -295,20 +296,15 @@ export function inStrategyOrder<T>(items: T[], configOf: (item: T) => { strategy
   return [...items].sort((a, b) => rank(a) - rank(b) || configOf(a).instances - configOf(b).instances);
 }
 
-/** Refuse to put side by side what is not comparable. */
-export function assertComparable(reports: Array<Pick<Report, 'config' | 'version'>>): void {
-  const scenarios = [...new Set(reports.map((r) => r.config.scenario.name))];
-  if (scenarios.length > 1) throw new UsageError(`reports are of different scenarios (${scenarios.join(', ')}): compare one scenario at a time`);
-}
-
-/** The newest report of each key, among reports of the newest report's scenario. */
+/** The newest report of each configuration, among reports of the newest report's load. */
 export function latestPerKey<T extends { report: Report }>(loaded: T[]): T[] {
   if (loaded.length === 0) return [];
   const newest = loaded.reduce((a, b) => (a.report.createdAt >= b.report.createdAt ? a : b));
+  const load = JSON.stringify(loadSettings(newest.report));
   const latest = new Map<string, T>();
   for (const r of loaded) {
-    if (r.report.config.scenario.name !== newest.report.config.scenario.name) continue;
-    const key = rowKey(r.report);
+    if (JSON.stringify(loadSettings(r.report)) !== load) continue;
+    const key = configurationKey(r.report);
     const seen = latest.get(key);
     if (!seen || seen.report.createdAt < r.report.createdAt) latest.set(key, r);
   }

@@ -2,7 +2,8 @@ import { ExitCode } from '../errors.js';
 import { CLIENT_ENDINGS } from '../outcomes.js';
 import { connErrorCodes, int } from './format.js';
 import { writtenOrigin } from '../service/template.js';
-import { faultLabelsRun, faultsRun, lockFailures, promisesIntegrity, rowKey } from './comparison.js';
+import { faultLabelsRun, faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
+import { configurationKey } from './configuration.js';
 import { describeFaultEvent, faultLabel } from '../faults/spec.js';
 import { combinable, combineRepeats } from './repeats.js';
 import type { Report } from './schema.js';
@@ -103,7 +104,7 @@ const GATE_FAILURES: IntegrityGate[] = ['violated', 'race-not-reproduced', 'noth
 export function gateReports(reports: Array<{ report: Report; file?: string }>, thresholds: Threshold[], judgement: Judgement = {}): GateResult[] {
   const groups = new Map<string, Array<{ report: Report; file?: string }>>();
   for (const r of reports) {
-    const key = `${r.report.config.scenario.name}\u0000${rowKey(r.report)}`;
+    const key = configurationKey(r.report);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].flatMap((runs) => {

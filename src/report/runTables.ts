@@ -7,6 +7,7 @@ import { formatDuration } from '../duration.js';
 import { describeFaultEvent, faultFlag, faultLabel } from '../faults/spec.js';
 import { CLIENT_ENDINGS, FAILURE_GROUP_NAMES, toneOf } from '../outcomes.js';
 import { rowKey } from './comparison.js';
+import { knobSettings } from './configuration.js';
 import { connErrorCodes, int, ms, pct, rate } from './format.js';
 import { paint } from './paint.js';
 import { efficiency, type Report } from './schema.js';
@@ -31,9 +32,16 @@ function heading(report: Report): string {
     chalk.dim(
       c.target
         ? `target: ${c.target.url} (${c.target.file}) · ${databaseLabel(report.environment.mysqlVersion)} · Redis ${report.environment.redisVersion}`
-        : `server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}`,
+        : `server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}` +
+            knobLine(report),
     ),
   ].join('\n');
+}
+
+/** The knobs the strategy reads, as set for this run (` · lease 30s, lock wait 10s`); none for a strategy that reads none. */
+function knobLine(report: Report): string {
+  const knobs = knobSettings(report);
+  return knobs.length > 0 ? ` · ${knobs.map(([name, value]) => `${name} ${value}`).join(', ')}` : '';
 }
 
 /** The SQL database's version as the header says it: PostgreSQL names itself, MySQL and MariaDB do not. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IntegrityPromiseSchema, PersistenceSchema } from '../../strategies/types.js';
+import { STRATEGY_KNOBS, IntegrityPromiseSchema, PersistenceSchema } from '../../strategies/types.js';
 import { AuditSchema, FairnessSchema } from '../audit/index.js';
 import { RunConfigSchema } from '../config.js';
 import { CpuUsageSchema } from '../cpu.js';
@@ -26,6 +26,8 @@ export const ReportSchema = z.object({
     infra: InfraKindSchema,
     /** Faults the strategy declares it keeps integrity under; the gate holds it to them. */
     survives: z.array(FaultKindSchema).default([]),
+    /** The strategy knobs it reads (absent in older reports: every knob counts). */
+    knobs: z.array(z.enum(STRATEGY_KNOBS)).optional(),
     /** The hot-row shape the strategy's efficiency is measured against (absent for a target service). */
     ceiling: CeilingShapeSchema.optional(),
   }),

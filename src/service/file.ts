@@ -1,4 +1,5 @@
 /** Reading a target file (JSON or YAML) and the checks that come before anything is sent. */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -12,6 +13,8 @@ import { tlsClientOptions } from './tls.js';
 export interface LoadedTarget {
   /** Absolute path; shell reset steps run in its directory. */
   file: string;
+  /** SHA-256 of the file's text: what the run was made with, whatever the file says later. */
+  sha256: string;
   target: TargetFile;
 }
 
@@ -38,7 +41,7 @@ export async function loadTarget(path: string, opts: { ca?: string } = {}): Prom
     const cwd = resolve(dirname(file), target.service.cwd);
     if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`target file ${file}: service.cwd: ${cwd} is not a folder`);
   }
-  return { file, target };
+  return { file, sha256: createHash('sha256').update(text).digest('hex'), target };
 }
 
 export function targetDir(loaded: LoadedTarget): string {

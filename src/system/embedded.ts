@@ -12,6 +12,7 @@ import type { DatabaseKind } from '../db/kinds.js';
 import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
+import { STRATEGY_KNOBS } from '../../strategies/types.js';
 import { survivedFaults, type FaultSpec, type LinkName } from '../faults/spec.js';
 import type { InstanceProcess, LockHolder } from '../faults/targets.js';
 import { connectRedis, redisServerVersion } from '../infra/clients.js';
@@ -96,6 +97,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       promise: strategy.promise,
       infra: infra.kind,
       survives: survivedFaults(config.options.fencing ? strategy.fencing?.survives : strategy.survives),
+      knobs: [...(strategy.knobs ?? STRATEGY_KNOBS)],
       ceiling: strategy.ceiling ?? 'conditional-update',
     }),
 

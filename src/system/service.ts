@@ -119,12 +119,18 @@ async function startLinks(target: TargetFile, hooks: RunHooks): Promise<Partial<
 /** The run's config for a target: its name stands where a strategy's would. */
 export function targetConfig(loaded: LoadedTarget, base: Omit<RunConfig, 'strategy'>): RunConfig {
   const { target } = loaded;
-  return { ...base, strategy: target.name, instances: target.service?.ports.length ?? target.instances, target: { file: loaded.file, url: target.request.url } };
+  return { ...base, strategy: target.name, instances: target.service?.ports.length ?? target.instances, target: targetIdentity(loaded) };
 }
 
 export function describeService(loaded: LoadedTarget): SystemDescription {
   const { target } = loaded;
-  return { strategy: target.name, promise: target.promise, infra: 'external', survives: survivedFaults(target.survives), target: { file: loaded.file, url: target.request.url } };
+  return { strategy: target.name, promise: target.promise, infra: 'external', survives: survivedFaults(target.survives), knobs: [], target: targetIdentity(loaded) };
+}
+
+/** What names a target in a report: its file, URL, content and the command it was started with. */
+function targetIdentity(loaded: LoadedTarget): NonNullable<RunConfig['target']> {
+  const { target } = loaded;
+  return { file: loaded.file, url: target.request.url, sha256: loaded.sha256, ...(target.service ? { command: target.service.command } : {}) };
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Report } from '../report/schema.js';
 import type { RunHooks } from '../run.js';
 
 /** The system's part of the report's config: its promise and what it is measured against. */
-export type SystemDescription = Pick<Report['config'], 'strategy' | 'promise' | 'infra' | 'survives'> & Partial<Pick<Report['config'], 'ceiling' | 'target'>>;
+export type SystemDescription = Pick<Report['config'], 'strategy' | 'promise' | 'infra' | 'survives'> & Partial<Pick<Report['config'], 'ceiling' | 'target' | 'knobs'>>;
 
 /** How the load reaches the system: requests the driver makes, or requests made elsewhere. */
 export type Load =

@@ -14,6 +14,7 @@ export const pgAdvisory: Strategy = {
   name: 'pg-advisory',
   summary: 'PostgreSQL: pg_advisory_xact_lock(coupon) around the read-modify-write, released by the commit',
   promise: 'across-instances',
+  knobs: ['lockWaitMs'],
   ceiling: 'select-for-update',
   survives: 'every',
   databases: ['postgres'],

@@ -18,6 +18,7 @@ export const pgAtomic: Strategy = {
   name: 'pg-atomic',
   summary: 'PostgreSQL: UPDATE ... SET quantity = quantity - 1 WHERE quantity > 0 with the insert in one statement',
   promise: 'across-instances',
+  knobs: [],
   survives: 'every',
   databases: ['postgres'],
   create: (ctx) => ({

@@ -11,6 +11,7 @@ export const pgOptimistic: Strategy = {
   name: 'pg-optimistic',
   summary: 'PostgreSQL: version column, UPDATE ... WHERE version = ?, retry with backoff, then 409',
   promise: 'across-instances',
+  knobs: ['maxRetries', 'retryIntervalMs'],
   survives: 'every',
   databases: ['postgres'],
   create: (ctx) => ({

@@ -7,6 +7,7 @@ export const pgPessimistic: Strategy = {
   name: 'pg-pessimistic',
   summary: 'PostgreSQL: SELECT ... FOR UPDATE on the coupon row, then the same read-modify-write',
   promise: 'across-instances',
+  knobs: [],
   ceiling: 'select-for-update',
   survives: 'every',
   databases: ['postgres'],

@@ -16,6 +16,7 @@ export const pgSerializable: Strategy = {
   name: 'pg-serializable',
   summary: 'PostgreSQL: the naive read-modify-write at SERIALIZABLE, retried on serialization failure',
   promise: 'across-instances',
+  knobs: ['maxRetries', 'retryIntervalMs'],
   ceiling: 'select-for-update',
   survives: 'every',
   databases: ['postgres'],
