@@ -86,7 +86,10 @@ export function configurationLabels<T extends Configured>(reports: T[], baseLabe
     const differing = differingNames(group.map(systemSettings));
     for (const r of group) {
       const own = systemSettings(r).filter(([name]) => differing.has(name));
-      labels.set(idOf(r), own.length > 0 ? `${base} ${own.map(([name, value]) => `${name} ${value}`).join(', ')}` : base);
+      // The settings go after the strategy and before its faults (`redis-spin lease 1s + pause-holder`): the fault matrix groups rows by what precedes ` + `.
+      const at = base.indexOf(' + ');
+      const [head, tail] = at < 0 ? [base, ''] : [base.slice(0, at), base.slice(at)];
+      labels.set(idOf(r), own.length > 0 ? `${head} ${own.map(([name, value]) => `${name} ${value}`).join(', ')}${tail}` : base);
     }
   }
   return labels;
