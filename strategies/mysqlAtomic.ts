@@ -20,7 +20,7 @@ export const mysqlAtomic: Strategy = {
   summary: 'UPDATE ... SET quantity = quantity - 1 WHERE quantity > 0, then insert, in one round trip',
   promise: 'across-instances',
   knobs: [],
-  survives: 'every',
+  breaksUnder: [],
   create: (ctx) => ({
     issue: (req) =>
       onConnection(

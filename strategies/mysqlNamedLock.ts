@@ -9,7 +9,7 @@ export const mysqlNamedLock: Strategy = {
   promise: 'across-instances',
   knobs: ['lockWaitMs'],
   ceiling: 'select-for-update',
-  survives: 'every',
+  breaksUnder: [],
   create: (ctx) => {
     const lockPool = createPool(ctx.mysqlUrl, ctx.poolSize);
     const lockFor = lockPerCoupon((id) => new MysqlNamedLock(lockPool, `couponbench.coupon.${id}`));

@@ -14,7 +14,7 @@ export const mysqlOptimistic: Strategy = {
   summary: 'version column: UPDATE ... WHERE version = ?, retry with backoff, then 409',
   promise: 'across-instances',
   knobs: ['maxRetries', 'retryIntervalMs'],
-  survives: 'every',
+  breaksUnder: [],
   create: (ctx) => ({
     issue: async (req) => {
       const { maxRetries, retryIntervalMs } = ctx.options;

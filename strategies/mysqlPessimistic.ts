@@ -19,7 +19,7 @@ export const mysqlPessimistic: Strategy = {
   promise: 'across-instances',
   knobs: [],
   ceiling: 'select-for-update',
-  survives: 'every',
+  breaksUnder: [],
   create: (ctx) => ({
     issue: (req) =>
       onConnection(

@@ -36,7 +36,7 @@ export const mysqlSkipLocked: Strategy = {
   summary: 'code pool: claim a free code row with FOR UPDATE SKIP LOCKED, then assign it (no hot row)',
   promise: 'across-instances',
   knobs: [],
-  survives: 'every',
+  breaksUnder: [],
   codePool: true,
   create: (ctx) => {
     // The pool's id range, read once per coupon: seeded before the server starts, never grown.

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
 import { assertInputFile, INPUT_LIMITS } from '../src/inputFile.js';
 import { CeilingShapeSchema } from '../src/db/calibrate.js';
-import { SurvivesSchema } from '../src/faults/spec.js';
+import { FAULT_EFFECTS, SurvivesSchema } from '../src/faults/spec.js';
 import { DATABASE_KINDS } from '../src/db/kinds.js';
 import { IntegrityPromiseSchema, STRATEGY_KNOBS, type Strategy } from './types.js';
 
@@ -43,7 +43,8 @@ export const StrategySchema = z.object({
   ledger: fn.optional(),
   settle: fn.optional(),
   survives: SurvivesSchema.optional(),
-  fencing: z.object({ survives: SurvivesSchema }).optional(),
+  breaksUnder: z.array(z.enum(FAULT_EFFECTS)).optional(),
+  fencing: z.object({ survives: SurvivesSchema.optional(), breaksUnder: z.array(z.enum(FAULT_EFFECTS)).optional() }).optional(),
   ceiling: CeilingShapeSchema.optional(),
   lockHolder: fn.optional(),
   codePool: z.boolean().optional(),

@@ -37,7 +37,8 @@ export const redisAtomic: Strategy = {
   knobs: [],
   databases: ['mysql', 'postgres'],
   // No lock to lose; but a killed instance can leave a Redis claim with no row, and a Redis restart loses the stock.
-  survives: ['pause-holder', 'pause-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'],
+  // Redis decides, MySQL records after: a holder killed, Redis emptied or a connection cut between the two loses the record.
+  breaksUnder: ['kills-holder', 'empties-redis', 'cuts-connections'],
   create: (ctx) => ({
     issue: async (req): Promise<IssueOutcome> => {
       const keys = [stockKey(req.couponId), winnersKey(req.couponId)];

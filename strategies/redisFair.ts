@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { issueUnderLock, lockPerCoupon, type Acquire } from './lockedIssue.js';
 import { RedisFairLock } from './locks/redisFairLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
-import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { hashLockHolder, LEASE_LOCK_BREAKS_UNDER } from './faultProfile.js';
 import { fencedReadModifyWrite, takeToken } from './fencing.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
@@ -36,9 +36,9 @@ export const redisFair: Strategy = {
   // Fencing checks its token in a MySQL statement: on PostgreSQL the plain lock only.
   validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),
   ceiling: 'select-for-update',
-  survives: LEASE_LOCK_SURVIVES,
+  breaksUnder: LEASE_LOCK_BREAKS_UNDER,
   lockHolder: hashLockHolder(lockKey),
-  fencing: { survives: 'every' },
+  fencing: { breaksUnder: [] },
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(

@@ -43,7 +43,8 @@ export const redisPop: Strategy = {
   knobs: [],
   codePool: true,
   // As redis-atomic: no lock to lose, but a killed instance can leave a popped code with no row, and a Redis restart loses the pool.
-  survives: ['pause-holder', 'pause-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'],
+  // Redis decides, MySQL records after: a holder killed, Redis emptied or a connection cut between the two loses the record.
+  breaksUnder: ['kills-holder', 'empties-redis', 'cuts-connections'],
   create: (ctx) => ({
     issue: async (req): Promise<IssueOutcome> => {
       const keys = [codesKey(req.couponId), winnersKey(req.couponId)];

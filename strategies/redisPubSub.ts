@@ -1,7 +1,7 @@
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { RedisPubSubLock } from './locks/redisPubSubLock.js';
 import { Subscriptions } from './locks/subscriptions.js';
-import { hashLockHolder, LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { hashLockHolder, LEASE_LOCK_BREAKS_UNDER } from './faultProfile.js';
 import { fencedReadModifyWrite, takeToken } from './fencing.js';
 import type { Strategy } from './types.js';
 
@@ -17,9 +17,9 @@ export const redisPubSub: Strategy = {
   validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),
   ceiling: 'select-for-update',
   // The watchdog renews the lease from inside the process, so it freezes with it: a pause longer than its timeout breaks it.
-  survives: LEASE_LOCK_SURVIVES,
+  breaksUnder: LEASE_LOCK_BREAKS_UNDER,
   lockHolder: hashLockHolder(lockKey),
-  fencing: { survives: 'every' },
+  fencing: { breaksUnder: [] },
   create: (ctx) => {
     const subscriptions = new Subscriptions(ctx.redis);
     const lockFor = lockPerCoupon(

@@ -1,6 +1,6 @@
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { RedisSpinLock } from './locks/redisSpinLock.js';
-import { LEASE_LOCK_SURVIVES, stringLockHolder } from './faultProfile.js';
+import { LEASE_LOCK_BREAKS_UNDER, stringLockHolder } from './faultProfile.js';
 import type { Strategy } from './types.js';
 
 const lockKey = (couponId: number) => `couponbench:lock:{coupon:${couponId}}`;
@@ -12,7 +12,7 @@ export const redisSpin: Strategy = {
   knobs: ['lockLeaseMs', 'lockWaitMs', 'retryIntervalMs'],
   databases: ['mysql', 'postgres'],
   ceiling: 'select-for-update',
-  survives: LEASE_LOCK_SURVIVES,
+  breaksUnder: LEASE_LOCK_BREAKS_UNDER,
   lockHolder: stringLockHolder(lockKey),
   create: (ctx) => {
     const lockFor = lockPerCoupon(

@@ -13,7 +13,7 @@ export const redisSpinFenced: Strategy = {
   knobs: ['lockLeaseMs', 'lockWaitMs', 'retryIntervalMs'],
   ceiling: 'select-for-update',
   // Leases still expire under these faults; the fence on the row keeps a stale holder from writing.
-  survives: 'every',
+  breaksUnder: [],
   lockHolder: stringLockHolder(lockKey),
   create: (ctx) => {
     const lockFor = lockPerCoupon((id) => new FencedSpinLock(ctx.redis, lockKey(id), { leaseMs: ctx.options.lockLeaseMs, retryIntervalMs: ctx.options.retryIntervalMs }));

@@ -33,7 +33,8 @@ export const redisStream: Strategy = {
   promise: 'across-instances',
   knobs: [],
   // No lock; a dead consumer's entries are taken over. A Redis restart loses the stock and the stream.
-  survives: ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'],
+  // The stream outlives a killed instance (another drains it); Redis emptied or a connection cut loses what was queued.
+  breaksUnder: ['empties-redis', 'cuts-connections'],
   create: (ctx) => {
     const writers = new Map<number, StreamWriter>();
     const writerFor = (couponId: number) => {

@@ -1,7 +1,7 @@
 import { issueUnderLock, lockPerCoupon } from './lockedIssue.js';
 import { RedlockLock } from './locks/redlockLock.js';
 import type { Strategy } from './types.js';
-import { LEASE_LOCK_SURVIVES } from './faultProfile.js';
+import { LEASE_LOCK_BREAKS_UNDER } from './faultProfile.js';
 
 export const redlock: Strategy = {
   name: 'redlock',
@@ -10,7 +10,7 @@ export const redlock: Strategy = {
   knobs: ['lockLeaseMs', 'lockWaitMs', 'retryIntervalMs'],
   databases: ['mysql', 'postgres'],
   ceiling: 'select-for-update',
-  survives: LEASE_LOCK_SURVIVES,
+  breaksUnder: LEASE_LOCK_BREAKS_UNDER,
   validate: ({ redisNodes }) =>
     redisNodes % 2 === 1 ? undefined : `redlock needs an odd number of Redis nodes (got ${redisNodes}): a split vote never settles`,
   create: (ctx) => {

@@ -1,5 +1,5 @@
 import type { CeilingShape } from '../src/db/calibrate.js';
-import type { Survives } from '../src/faults/spec.js';
+import type { FaultEffect, Survives } from '../src/faults/spec.js';
 import type { RedisClient } from './locks/types.js';
 export type { RedisClient } from './locks/types.js';
 import type { Pool } from 'mysql2/promise';
@@ -118,15 +118,20 @@ export interface Strategy {
   settle?(redis: RedisClient, couponId: number, timeoutMs: number): Promise<Persistence>;
   /** Read the Redis-side state after the run, for reconciliation. */
   ledger?(redis: RedisClient, couponId: number): Promise<RedisLedger>;
-  /** Faults (src/faults/) this strategy is meant to keep integrity under; the gate holds it to them. */
+  /**
+   * The effects of faults that break it (src/faults/spec.ts FAULT_EFFECTS): what it survives is
+   * derived from them and each fault kind's declared effects; `[]` survives every fault.
+   */
+  breaksUnder?: readonly FaultEffect[];
+  /** Or, for a plugin: the fault kinds it keeps integrity under; the gate holds it to them. */
   survives?: Survives;
   /**
    * The knobs it reads: what can change its result, so comparisons tell runs apart by them and
    * headers print them (absent: every knob, as for a plugin that does not say).
    */
   knobs?: readonly StrategyKnob[];
-  /** It takes `--fencing`, and then survives these faults instead. */
-  fencing?: { survives: Survives };
+  /** It takes `--fencing`, and then breaks only under these effects instead (or survives these kinds). */
+  fencing?: { breaksUnder?: readonly FaultEffect[]; survives?: Survives };
   /**
    * The hot-row transaction shape this strategy's database work has (src/db/calibrate.ts): its
    * efficiency is measured against that shape's ceiling. Default: the conditional update. The

@@ -1,7 +1,7 @@
 /** Refuse new connections on a link until it heals; open ones go on (a dependency that stopped accepting). */
 import { linkFault } from './targets.js';
 
-export const down = linkFault('down', {
+export const down = linkFault('down', ['cuts-connections'], {
   async start(link, spec, atS) {
     await link.setDown(true);
     return { type: 'link-down', atS, link: spec.link };

@@ -10,6 +10,7 @@ export const killInstance: Fault = {
   kind: 'kill-instance',
   actsOn: 'instance',
   instant: true,
+  effects: ['kills-holder'],
   async inject(targets, spec) {
     const target = instanceOf(targets, spec);
     const { instance, pid } = target;

@@ -14,6 +14,7 @@ export const pauseHolder: Fault = {
   kind: 'pause-holder',
   actsOn: 'instance',
   instant: false,
+  effects: ['stalls-holder'],
   async inject(targets, spec) {
     if (!targets.lockHolder) {
       const target = instanceOf(targets, spec);

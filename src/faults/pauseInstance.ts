@@ -5,6 +5,7 @@ export const pauseInstance: Fault = {
   kind: 'pause-instance',
   actsOn: 'instance',
   instant: false,
+  effects: ['stalls-holder'],
   async inject(targets, spec) {
     const target = instanceOf(targets, spec);
     const { instance, pid } = target;

@@ -5,6 +5,7 @@ export const pauseMysql: Fault = {
   kind: 'pause-mysql',
   actsOn: 'infra',
   instant: false,
+  effects: ['stalls-holder'],
   async inject(targets) {
     const pid = targets.infra!.mysqlPid;
     if (pid === undefined) throw new Error('pause-mysql: this run started no MySQL');

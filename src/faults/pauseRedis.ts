@@ -5,6 +5,7 @@ export const pauseRedis: Fault = {
   kind: 'pause-redis',
   actsOn: 'infra',
   instant: false,
+  effects: ['stalls-redis'],
   async inject(targets) {
     const pid = targets.infra!.redisPids()[0]!;
     return frozen(targets, freeze(pid), `redis-server (pid ${pid})`, [{ type: 'paused', atS: at(targets), pid }]);

@@ -6,6 +6,7 @@ export const restartRedis: Fault = {
   kind: 'restart-redis',
   actsOn: 'infra',
   instant: true,
+  effects: ['empties-redis'],
   async inject(targets) {
     const before = targets.infra!.redisPids()[0]!;
     const events: FaultEvent[] = [{ type: 'killed', atS: at(targets), pid: before, restarted: true }];

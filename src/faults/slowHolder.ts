@@ -9,6 +9,7 @@ export const slowHolder: Fault = {
   kind: 'slow-holder',
   actsOn: 'server-hook',
   instant: false,
+  effects: ['stalls-holder'],
   async inject(targets, spec) {
     const { instance, pid } = instanceOf(targets, spec);
     if (!targets.stallNextHolder) throw new Error('slow-holder needs the embedded server');

@@ -9,6 +9,15 @@ export const FAULT_KINDS = ['pause-holder', 'pause-instance', 'kill-instance', '
 export const FaultKindSchema = z.enum(FAULT_KINDS);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
+/**
+ * What a fault does to a system, as a strategy's weakness is named: a holder stalled past any
+ * lease (a pause, a slow link), a holder killed mid-work, Redis's state lost, connections cut,
+ * Redis itself stalled for everyone. Each fault kind declares its effects (src/faults/); a
+ * strategy declares the effects that break it, and what it survives is derived from the two.
+ */
+export const FAULT_EFFECTS = ['stalls-holder', 'kills-holder', 'empties-redis', 'cuts-connections', 'stalls-redis'] as const;
+export type FaultEffect = (typeof FAULT_EFFECTS)[number];
+
 /** What a system promises to keep integrity under: a list of kinds, or `every` (derived from FAULT_KINDS, never copied). */
 export const SurvivesSchema = z.union([z.literal('every'), z.array(FaultKindSchema)]);
 export type Survives = 'every' | readonly FaultKind[];

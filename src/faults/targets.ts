@@ -2,7 +2,7 @@
 import { whenWeAreGone } from '../infra/process.js';
 import type { InfraProcesses } from '../infra/types.js';
 import type { LinkProxy } from './links/proxy.js';
-import type { FaultEvent, FaultKind, FaultSpec, LinkName } from './spec.js';
+import type { FaultEffect, FaultEvent, FaultKind, FaultSpec, LinkName } from './spec.js';
 
 export interface LockHolder {
   key: string;
@@ -58,6 +58,8 @@ export interface Fault {
   actsOn: FaultScope;
   /** Happens at once (a kill, a reset): a duration, where it takes one, is the time until the restart. */
   instant: boolean;
+  /** What it does to the system: what a strategy's `breaksUnder` is matched against. */
+  effects: readonly FaultEffect[];
   inject(targets: FaultTargets, spec: FaultSpec): Promise<Injected>;
 }
 
@@ -124,11 +126,12 @@ export interface LinkEffect {
 }
 
 /** A fault on a link (src/faults/links/): the proxy named by the spec's `link`, `link-restored` recorded when it ends. */
-export function linkFault(kind: FaultKind, effect: LinkEffect): Fault {
+export function linkFault(kind: FaultKind, effects: readonly FaultEffect[], effect: LinkEffect): Fault {
   return {
     kind,
     actsOn: 'link',
     instant: !effect.end,
+    effects,
     async inject(targets, spec) {
       const proxy = linkOf(targets, spec);
       const link = spec.link!;

@@ -13,7 +13,8 @@ import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
 import { STRATEGY_KNOBS } from '../../strategies/types.js';
-import { survivedFaults, type FaultSpec, type LinkName } from '../faults/spec.js';
+import { strategySurvives } from '../faults/capabilities.js';
+import { type FaultSpec, type LinkName } from '../faults/spec.js';
 import type { InstanceProcess, LockHolder } from '../faults/targets.js';
 import { connectRedis, redisServerVersion } from '../infra/clients.js';
 import type { Infra, InfraRequest } from '../infra/index.js';
@@ -96,7 +97,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       strategy: strategy.name,
       promise: strategy.promise,
       infra: infra.kind,
-      survives: survivedFaults(config.options.fencing ? strategy.fencing?.survives : strategy.survives),
+      survives: strategySurvives(strategy, config.options.fencing),
       knobs: [...(strategy.knobs ?? STRATEGY_KNOBS)],
       ceiling: strategy.ceiling ?? 'conditional-update',
     }),

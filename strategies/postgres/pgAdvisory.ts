@@ -16,7 +16,7 @@ export const pgAdvisory: Strategy = {
   promise: 'across-instances',
   knobs: ['lockWaitMs'],
   ceiling: 'select-for-update',
-  survives: 'every',
+  breaksUnder: [],
   databases: ['postgres'],
   create: (ctx) => ({
     issue: (req) =>

@@ -19,7 +19,7 @@ export const pgAtomic: Strategy = {
   summary: 'PostgreSQL: UPDATE ... SET quantity = quantity - 1 WHERE quantity > 0 with the insert in one statement',
   promise: 'across-instances',
   knobs: [],
-  survives: 'every',
+  breaksUnder: [],
   databases: ['postgres'],
   create: (ctx) => ({
     issue: (req) =>

@@ -12,7 +12,7 @@ export const pgOptimistic: Strategy = {
   summary: 'PostgreSQL: version column, UPDATE ... WHERE version = ?, retry with backoff, then 409',
   promise: 'across-instances',
   knobs: ['maxRetries', 'retryIntervalMs'],
-  survives: 'every',
+  breaksUnder: [],
   databases: ['postgres'],
   create: (ctx) => ({
     issue: async (req) => {

@@ -9,7 +9,7 @@ export const pgPessimistic: Strategy = {
   promise: 'across-instances',
   knobs: [],
   ceiling: 'select-for-update',
-  survives: 'every',
+  breaksUnder: [],
   databases: ['postgres'],
   create: (ctx) => ({
     issue: (req) => inPgTransaction(ctx.pg!, (client) => pgReadModifyWrite(client, req, ctx.onePerUser, true), req.timer),

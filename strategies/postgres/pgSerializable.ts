@@ -18,7 +18,7 @@ export const pgSerializable: Strategy = {
   promise: 'across-instances',
   knobs: ['maxRetries', 'retryIntervalMs'],
   ceiling: 'select-for-update',
-  survives: 'every',
+  breaksUnder: [],
   databases: ['postgres'],
   create: (ctx) => ({
     issue: async (req) => {
