@@ -10,7 +10,8 @@ import type { Report } from './report/schema.js';
 import type { StrategyRef } from '../strategies/index.js';
 import { bringUpInfra, calibrateFor, faultOutOfReach, preflight, runOnInfra, runSystem, type RunConfig, type RunHooks } from './run.js';
 import type { LoadedTarget } from './service/file.js';
-import { faultProblem, serviceSystem, targetConfig } from './system/service.js';
+import { serviceOffer, serviceSystem, targetConfig } from './system/service.js';
+import { faultRefusal } from './faults/capabilities.js';
 
 type Base = Omit<RunConfig, 'strategy' | 'strategyModule'>;
 type OnReport = (r: Report) => Promise<void>;
@@ -32,7 +33,7 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
   const infra = await bringUpInfra(infraRequest, hooks);
   const calibration = m.calibrate ? await calibrateFor(infra, m.base, hooks) : undefined;
   const runnable = faultSets.filter((faults) => {
-    const needs = faultOutOfReach(infra, faults);
+    const needs = faultOutOfReach(infra, faults, m.base);
     if (needs) hooks.onStage?.(`matrix: skipping ${needs.kind}: it stops MySQL or Redis, and ${infra.kind} infra is not this run's to stop`);
     return !needs;
   });
@@ -58,7 +59,7 @@ export function targetRuns(m: TargetMatrixRequest, note: (line: string) => void)
   const faultSets = m.faultSets ?? [m.base.scenario.faults];
   const runs = m.targets.flatMap((target) =>
     faultSets.flatMap((faults) => {
-      const problem = faults.map((f) => faultProblem(f, target.target)).find(Boolean);
+      const problem = faults.map((f) => faultRefusal(f, serviceOffer(target.target))).find(Boolean);
       if (problem) note(`matrix: skipping ${faults.map(faultLabel).join(' + ')} for ${target.target.name}: ${problem}`);
       return problem ? [] : [{ target, faults }];
     }),

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getStrategy, STRATEGIES } from '../strategies/index.js';
-import { strategySurvives, survivedUnder } from '../src/faults/capabilities.js';
+import { faultRefusal, strategySurvives, survivedUnder } from '../src/faults/capabilities.js';
 import { FAULTS } from '../src/faults/index.js';
 import { FAULT_KINDS, INSTANT_FAULTS } from '../src/faults/spec.js';
 
@@ -33,5 +33,24 @@ describe('fault capabilities', () => {
   it('every kind declares its effects, and the instants the flag parser knows are the kinds that declare themselves instant', () => {
     for (const kind of FAULT_KINDS) expect(FAULTS[kind].effects.length, kind).toBeGreaterThan(0);
     expect(FAULT_KINDS.filter((k) => FAULTS[k].instant).sort()).toEqual([...INSTANT_FAULTS].sort());
+  });
+});
+
+describe('one function decides whether a fault may run (faultRefusal)', () => {
+  const embedded = (database: 'mysql' | 'postgres', ownInfra?: boolean) => ({ system: { kind: 'embedded' as const, database }, instances: 2, lockHolder: true, links: [database, 'redis'] as const, ownInfra, serverHook: true });
+  const service = { system: { kind: 'service' as const, started: false }, instances: 0, lockHolder: false, links: ['mysql'] as const, ownInfra: false, serverHook: false };
+
+  it('asks each kind what it acts on, and each system what it offers', () => {
+    expect(faultRefusal({ kind: 'latency', at: 1, duration: 1, link: 'mysql', amount: 1 }, embedded('mysql'))).toBeUndefined();
+    expect(faultRefusal({ kind: 'latency', at: 1, duration: 1, link: 'postgres', amount: 1 }, embedded('mysql'))).toBe('latency#postgres: the embedded server on mysql reaches mysql and redis only');
+    expect(faultRefusal({ kind: 'pause-mysql', at: 1, duration: 1 }, embedded('postgres'))).toMatch(/^pause-mysql freezes MariaDB; a --db postgres run/);
+    expect(faultRefusal({ kind: 'pause-redis', at: 1, duration: 1 }, embedded('mysql', false))).toMatch(/needs databases this run starts itself/);
+    expect(faultRefusal({ kind: 'pause-redis', at: 1, duration: 1 }, embedded('mysql', true))).toBeUndefined();
+    expect(faultRefusal({ kind: 'kill-instance', at: 1, duration: 0, instance: 3 }, embedded('mysql'))).toBe('kill-instance: there is no server instance 3 (--instances 2)');
+    expect(faultRefusal({ kind: 'stall', at: 1, duration: 1, link: 'mysql' }, service)).toBeUndefined();
+    expect(faultRefusal({ kind: 'stall', at: 1, duration: 1, link: 'redis' }, service)).toMatch(/declares no links\.redis/);
+    expect(faultRefusal({ kind: 'pause-instance', at: 1, duration: 1 }, service)).toMatch(/add a "service" section/);
+    expect(faultRefusal({ kind: 'slow-holder', at: 1, duration: 1 }, service)).toMatch(/reaches into couponbench's own server/);
+    expect(faultRefusal({ kind: 'pause-holder', at: 1, duration: 1 }, { ...service, instances: 2 })).toMatch(/^pause-holder needs service\.lockHolder/);
   });
 });

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
 import { STRATEGY_KNOBS } from '../../strategies/types.js';
-import { strategySurvives } from '../faults/capabilities.js';
+import { assertFaultsRun, faultRefusal, strategySurvives, type FaultOffer } from '../faults/capabilities.js';
 import { type FaultSpec, type LinkName } from '../faults/spec.js';
 import type { InstanceProcess, LockHolder } from '../faults/targets.js';
 import { connectRedis, redisServerVersion } from '../infra/clients.js';
@@ -47,41 +47,37 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
   }
   await assertPortFree(config.port, config.host);
   if (request.choice === 'local' || (request.choice === 'auto' && !request.mysqlUrl && !request.redisUrl)) assertTempDirUsable();
-  for (const fault of config.scenario.faults) {
-    if (fault.instance !== undefined && fault.instance > config.instances) throw new UsageError(`${fault.kind}: there is no server instance ${fault.instance} (--instances ${config.instances})`);
-    if (FAULTS[fault.kind].actsOn === 'infra' && (request.choice === 'external' || request.choice === 'docker' || request.mysqlUrl || request.redisUrl)) {
-      throw new UsageError(`${fault.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ones it was given`);
-    }
-  }
+  const given = request.choice === 'external' || request.choice === 'docker' || Boolean(request.mysqlUrl || request.redisUrl);
+  assertFaultsRun(config.scenario.faults, embeddedOffer(config, given ? false : undefined));
 }
 
 /** The links the embedded server's dependencies are reached through, when link faults ask for them: its database's and Redis's. */
 export const embeddedLinks = (db: DatabaseKind): LinkName[] => [db, 'redis'];
 
-/** Refuse, before anything starts, a link fault on a link the embedded server does not have. */
-export function assertEmbeddedLinks(faults: Array<Pick<FaultSpec, 'kind' | 'link'>>, db: DatabaseKind = 'mysql'): void {
-  const links = embeddedLinks(db);
-  const noLink = faults.find((f) => f.link && !links.includes(f.link));
-  if (noLink) throw new UsageError(`${noLink.kind}#${noLink.link}: the embedded server on ${db} reaches ${links.join(' and ')} only`);
-  if (db === 'postgres') {
-    const paused = faults.find((f) => f.kind === 'pause-mysql');
-    if (paused) throw new UsageError('pause-mysql freezes MariaDB; a --db postgres run issues on PostgreSQL (use latency#postgres or stall#postgres)');
-  }
+/**
+ * What the embedded server offers faults: its instances, its lock, its database's and Redis's
+ * links, its hook; the database processes when `ownInfra` (undefined: not known yet).
+ */
+export function embeddedOffer(config: Pick<RunConfig, 'instances' | 'db'>, ownInfra: boolean | undefined, redisCluster = false): FaultOffer {
+  const database = config.db ?? 'mysql';
+  return { system: { kind: 'embedded', database }, instances: config.instances, lockHolder: true, links: embeddedLinks(database), ownInfra, serverHook: true, redisCluster };
+}
+
+/** Refuse, before anything starts, a fault the embedded server cannot take (a link it lacks, pause-mysql on PostgreSQL). */
+export function assertEmbeddedLinks(faults: FaultSpec[], config: Pick<RunConfig, 'instances' | 'db'>): void {
+  assertFaultsRun(faults, embeddedOffer(config, undefined));
 }
 
 /** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
-export function faultOutOfReach(infra: Infra, faults: FaultSpec[]): FaultSpec | undefined {
-  return infra.processes ? undefined : faults.find((f) => FAULTS[f.kind].actsOn === 'infra');
+export function faultOutOfReach(infra: Infra, faults: FaultSpec[], config: Pick<RunConfig, 'instances' | 'db'>): FaultSpec | undefined {
+  return faults.find((f) => faultRefusal(f, embeddedOffer(config, Boolean(infra.processes), infra.redisCluster)) !== undefined);
 }
 
 export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<SystemUnderTest> {
   const strategy = await strategyOf(config);
   const scenario = config.scenario;
-  if (infra.redisCluster && scenario.faults.some((f) => f.link === 'redis')) throw new UsageError('a redis link fault needs a single Redis node: a cluster redirects clients past the proxy');
   const db = config.db ?? 'mysql';
-  assertEmbeddedLinks(scenario.faults, db);
-  const needs = faultOutOfReach(infra, scenario.faults);
-  if (needs) throw new UsageError(`${needs.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ${infra.kind}${infra.shared ? ' (kept running)' : ''} infra`);
+  assertFaultsRun(scenario.faults, embeddedOffer(config, Boolean(infra.processes), infra.redisCluster));
   const serverUrl = db === 'postgres' ? infra.postgresUrl : infra.mysqlUrl;
   if (!serverUrl) throw new UsageError(db === 'postgres' ? '--db postgres needs a PostgreSQL: local infra starts one, or give --postgres-url' : 'this infra has no MySQL (it was started for --db postgres)');
   const database = issueDatabase(db, serverUrl);

@@ -9,6 +9,7 @@ import { duplicatesOf } from '../audit/snapshot.js';
 import { InfraError, UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
 import { openLink, type LinkProxy } from '../faults/links/proxy.js';
+import { assertFaultsRun, type FaultOffer } from '../faults/capabilities.js';
 import { LINK_NAMES, survivedFaults, type FaultSpec, type LinkName } from '../faults/spec.js';
 import type { LockHolder } from '../faults/targets.js';
 import { processGroupOf } from '../infra/process.js';
@@ -168,16 +169,16 @@ export function targetState(loaded: LoadedTarget, quantity: number, hooks: RunHo
   return state;
 }
 
-/** Why a fault cannot act on this service (undefined: it can), known before anything starts. */
-export function faultProblem(f: FaultSpec, target: TargetFile): string | undefined {
-  const actsOn = FAULTS[f.kind].actsOn;
-  if (actsOn === 'link') return target.links[f.link!] ? undefined : `${f.kind}#${f.link}: the target file declares no links.${f.link} (the service must reach ${f.link} through couponbench's proxy)`;
-  if (actsOn === 'infra') return `${f.kind} stops a database couponbench started; a service's databases are its own: use a link fault (latency, stall, reset, down#mysql or #redis)`;
-  if (actsOn === 'server-hook') return `${f.kind} reaches into couponbench's own server; on a service use pause-holder or latency#mysql`;
-  if (!target.service) return `${f.kind} acts on the service's processes: add a "service" section so couponbench starts them (a service running elsewhere takes link faults only)`;
-  if (f.instance !== undefined && f.instance > target.service.ports.length) return `${f.kind}: there is no instance ${f.instance} (service.ports has ${target.service.ports.length})`;
-  if (f.kind === 'pause-holder' && !target.service.lockHolder) return 'pause-holder needs service.lockHolder: how to read who holds the lock (e.g. { redis: "GET lock:{couponId}", owner: "^(\\d+):", ownerIs: port })';
-  return undefined;
+/** What a service offers faults: the instances couponbench starts, its lock-holder probe, the links its file declares. */
+export function serviceOffer(target: TargetFile): FaultOffer {
+  return {
+    system: { kind: 'service', started: Boolean(target.service) },
+    instances: target.service?.ports.length ?? 0,
+    lockHolder: Boolean(target.service?.lockHolder),
+    links: LINK_NAMES.filter((name) => target.links[name]),
+    ownInfra: false,
+    serverHook: false,
+  };
 }
 
 /** Who holds the service's lock now, read with its own connections (the nemesis polls it while probes may run). */
@@ -202,10 +203,7 @@ export interface ServiceRunOptions {
 export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: ServiceRunOptions = { reset: true }): SystemUnderTest {
   const { target } = loaded;
   const scenario = config.scenario;
-  for (const f of scenario.faults) {
-    const problem = faultProblem(f, target);
-    if (problem) throw new UsageError(problem);
-  }
+  assertFaultsRun(scenario.faults, serviceOffer(target));
   const values = { couponId: target.couponId, quantity: scenario.quantity };
   let state: TargetState | undefined;
   let baseline: Baseline | undefined;
