@@ -50,6 +50,8 @@ export interface FaultOffer {
 /** Why `spec` cannot act on what `offer` offers (undefined: it can). The one place this is decided. */
 export function faultRefusal(spec: FaultSpec, offer: FaultOffer): string | undefined {
   const fault = FAULTS[spec.kind];
+  // A window of 0 s acts on nothing, and would be counted as survived.
+  if (!fault.instant && spec.duration <= 0) return `${spec.kind} lasts a while: give it a window above 0 s (${spec.kind}@AT:DURATION)`;
   const service = offer.system.kind === 'service';
   switch (fault.actsOn) {
     case 'link':

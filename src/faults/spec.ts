@@ -26,9 +26,6 @@ export function survivedFaults(survives: Survives | undefined): FaultKind[] {
   return survives === 'every' ? [...FAULT_KINDS] : [...(survives ?? [])];
 }
 
-/** The faults that act at one instant (kill-instance may take a duration: how long until it is started again); every other kind lasts a window. */
-export const INSTANT_FAULTS = ['kill-instance', 'restart-redis', 'reset'] as const satisfies readonly FaultKind[];
-
 /** The faults that act on a link rather than a process. */
 export const LINK_FAULTS = ['latency', 'stall', 'reset', 'down'] as const satisfies readonly FaultKind[];
 
@@ -59,7 +56,6 @@ export const FaultSpecSchema = z
     const onLink = (LINK_FAULTS as readonly string[]).includes(f.kind);
     if (onLink && !f.link) ctx.addIssue({ code: 'custom', path: ['link'], message: `${f.kind} acts on a link: name it (${LINK_NAMES.join(', ')}), e.g. ${f.kind}#mysql` });
     if (!onLink && f.link) ctx.addIssue({ code: 'custom', path: ['link'], message: `${f.kind} acts on a process, not a link` });
-    if (!(INSTANT_FAULTS as readonly string[]).includes(f.kind) && f.duration <= 0) ctx.addIssue({ code: 'custom', path: ['duration'], message: `${f.kind} lasts a while: give it a window above 0 s (${f.kind}@AT:DURATION)` });
     if (f.kind !== 'latency' && (f.amount !== undefined || f.jitter !== undefined)) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'only latency takes an amount' });
   });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
