@@ -122,6 +122,9 @@ export const FaultEventSchema = z.discriminatedUnion('type', [
 ]);
 export type FaultEvent = z.infer<typeof FaultEventSchema>;
 
+/** An event that says the fault never acted: it failed to start, or the load ended before it was due. */
+export const notActed = (e: FaultEvent): boolean => e.type === 'not-run' || e.type === 'failed';
+
 /** An event as a sentence, for the terminal and the HTML. */
 export function describeFaultEvent(e: FaultEvent): string {
   const at = (s: number) => `${s.toFixed(2)} s`;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { strategyNames } from '../../strategies/index.js';
 import { IntegrityPromiseSchema } from '../../strategies/types.js';
-import { describeFaultEvent, faultLabel, type FaultKind } from '../faults/spec.js';
+import { describeFaultEvent, faultLabel, notActed, type FaultKind } from '../faults/spec.js';
 import { FAILURE_GROUP_NAMES, type FailureGroup } from '../outcomes.js';
 import { saleIssuedRate } from '../load/summary.js';
 import { LatencyHistogram } from '../load/latencyHistogram.js';
@@ -14,9 +14,8 @@ import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 import { configurationKey, loadSettings } from './configuration.js';
 
-/** The faults the nemesis really ran in this report (not those the load ended before). */
-/** A fault that failed to act, or was not due before the load ended, did not run: it is never counted as survived. */
-const ranFaults = (report: Pick<Report, 'faults'>) => report.faults.filter((f) => !f.events.some((e) => e.type === 'not-run' || e.type === 'failed'));
+/** The faults the nemesis really ran: one that failed to act, or was not due before the load ended, is never counted as survived. */
+const ranFaults = (report: Pick<Report, 'faults'>) => report.faults.filter((f) => !f.events.some(notActed));
 
 /** The kinds of fault that ran: what a promise (`survives`) is about. */
 export function faultsRun(report: Pick<Report, 'faults'>): FaultKind[] {

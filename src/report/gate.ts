@@ -4,7 +4,7 @@ import { connErrorCodes, int } from './format.js';
 import { writtenOrigin } from '../service/template.js';
 import { faultLabelsRun, faultsRun, lockFailures, promisesIntegrity } from './comparison.js';
 import { configurationKey } from './configuration.js';
-import { describeFaultEvent, faultLabel } from '../faults/spec.js';
+import { describeFaultEvent, faultLabel, notActed } from '../faults/spec.js';
 import { combinable, combineRepeats } from './repeats.js';
 import type { Report } from './schema.js';
 import { checkThreshold, metricUnit, type Threshold, type ThresholdCheck } from './thresholds.js';
@@ -57,10 +57,10 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
   const where = (target ? `at ${writtenOrigin(target.url)}` : `on ${instances} instance${instances === 1 ? '' : 's'}`) + under;
   let integrity: IntegrityGate;
   let message: string;
-  const unserved = nothingServed(report);
-  if (unserved) {
+  const hollow = provesNothing(report, judgement);
+  if (hollow?.integrity === 'nothing-served') {
     integrity = 'nothing-served';
-    message = `${unserved} ${where}: ${provesNothing(report)!.consequence}`;
+    message = `${hollow.fact} ${where}: ${hollow.consequence}`;
   } else if (promisesIntegrity(report)) {
     integrity = report.audit.verdict === 'pass' ? 'kept' : 'violated';
     message =
@@ -82,8 +82,7 @@ export function gateReport(report: Report, thresholds: Threshold[], file?: strin
             `(${report.load.requests} requests from at most ${report.load.peakVUs} VUs); the scenario is too gentle to prove the harness can see a broken lock`;
   }
   // A pass, or a failure to reproduce, while nothing was issued or a fault never acted, says why it proves nothing.
-  const hollow = integrity === 'kept' || integrity === 'lock-broken' || integrity === 'race-not-reproduced' ? provesNothing(report, judgement) : undefined;
-  if (hollow && hollow.integrity !== 'nothing-served') {
+  if (hollow && hollow.integrity !== 'nothing-served' && (integrity === 'kept' || integrity === 'lock-broken' || integrity === 'race-not-reproduced')) {
     integrity = hollow.integrity;
     message = `${hollow.fact} ${where}: ${hollow.consequence}`;
   }
@@ -139,11 +138,16 @@ export function nothingServed(report: Report): string | undefined {
   const { classes } = report.load.outcomes;
   if (classes.success + classes.refusal > 0) return undefined;
   if (report.load.requests === 0) return 'no request was sent';
-  const endings = Object.entries(report.load.results)
+  return `no request was served: ${answersOf(report)}`;
+}
+
+/** What the clients were told, most frequent first (`3,332 sold_out, 2 client timeouts`). */
+function answersOf(report: Report): string {
+  return Object.entries(report.load.results)
     .filter(([, n]) => n > 0)
     .sort(([, a], [, b]) => b - a)
-    .map(([observation, n]) => describeEnding(observation, n, report));
-  return `no request was served: ${endings.join(', ')}`;
+    .map(([observation, n]) => describeEnding(observation, n, report))
+    .join(', ');
 }
 
 /**
@@ -155,20 +159,16 @@ export function nothingServed(report: Report): string | undefined {
 export function provesNothing(report: Report, judgement: Judgement = {}): ProvesNothing | undefined {
   const unserved = nothingServed(report);
   if (unserved) return { integrity: 'nothing-served', fact: unserved, consequence: 'an audit of no answers proves nothing (check the URL, the timeout and the outcome rules)' };
-  const missed = report.faults.filter((f) => f.events.some((e) => e.type === 'not-run' || e.type === 'failed'));
+  const missed = report.faults.filter((f) => f.events.some(notActed));
   if (missed.length > 0) {
-    const said = missed.map((f) => `${faultLabel(f)} did not act (${f.events.filter((e) => e.type === 'not-run' || e.type === 'failed').map(describeFaultEvent).join('; ')})`);
+    const said = missed.map((f) => `${faultLabel(f)} did not act (${f.events.filter(notActed).map(describeFaultEvent).join('; ')})`);
     return { integrity: 'fault-not-run', fact: said.join(', '), consequence: 'a run under a fault that never happened proves nothing about it' };
   }
   const { audit } = report;
   if (!judgement.allowNoIssue && audit.clientIssued === 0 && (audit.rows ?? 0) === 0 && audit.finalQuantity > 0) {
-    const answered = Object.entries(report.load.results)
-      .filter(([, n]) => n > 0)
-      .sort(([, a], [, b]) => b - a)
-      .map(([observation, n]) => describeEnding(observation, n, report));
     return {
       integrity: 'nothing-issued',
-      fact: `nothing was issued; stock ${int(audit.finalQuantity)} left (answers: ${answered.join(', ')})`,
+      fact: `nothing was issued; stock ${int(audit.finalQuantity)} left (answers: ${answersOf(report)})`,
       consequence: 'an audit of no issues proves nothing (--allow-no-issue if refusals are what this run tests)',
     };
   }
