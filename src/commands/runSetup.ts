@@ -5,7 +5,7 @@ import { parseMysqlUrl } from '../db/mysqlUrl.js';
 import { messageOf, UsageError } from '../errors.js';
 import type { InfraRequest } from '../infra/types.js';
 import { assertScenarioRunnable, assertWorkersHelp, embeddedDescriptors } from '../load/limits.js';
-import { LINK_FAULTS } from '../faults/spec.js';
+import { FAULTS } from '../faults/index.js';
 import { parseThreshold, type Threshold } from '../report/thresholds.js';
 import { scenarioOverrides, strategyOptions, type InfraFlags, type RunFlags } from './options.js';
 
@@ -20,7 +20,7 @@ export interface RunSetup {
 export async function runSetup(flags: RunFlags): Promise<RunSetup> {
   const thresholds = (flags.threshold ?? []).map(parseThreshold);
   const scenario = applyOverrides(await loadScenario(flags.scenario), scenarioOverrides(flags));
-  const linked = scenario.faults.some((f) => (LINK_FAULTS as readonly string[]).includes(f.kind));
+  const linked = scenario.faults.some((f) => FAULTS[f.kind].actsOn === 'link');
   assertScenarioRunnable(scenario, undefined, !flags.target && !flags.targets ? embeddedDescriptors({ vus: peakVUs(scenario), instances: flags.instances, poolSize: flags.poolSize, linked }) : []);
   if (flags.workers !== undefined) assertWorkersHelp(flags.workers);
   const { infra, database, notes } = infraRequest(flags);

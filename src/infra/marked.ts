@@ -1,28 +1,31 @@
 /**
- * Processes found by a mark in their environment, which every descendant inherits: how a
- * service that detaches (setsid, a daemon, `&` in a new session) is still found and stopped,
- * where its process group no longer reaches it.
+ * Processes found by what /proc says of them: a mark in their environment, which every
+ * descendant inherits (how a service that detaches, setsid or a daemon, is still found and
+ * stopped where its process group no longer reaches it), or any other test.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+
+/** The pids of this machine (but ours) for which `test(pid)` holds; a process gone or not ours to read meanwhile is skipped. */
+export function pidsWhere(test: (pid: string) => boolean): number[] {
+  let all: string[];
+  try {
+    all = readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid);
+  } catch {
+    return [];
+  }
+  return all.filter((pid) => {
+    try {
+      return test(pid);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
 
 /** The pids whose environment holds `name=value` (Linux /proc; none elsewhere). */
 export function pidsMarked(name: string, value: string): number[] {
   const entry = `${name}=${value}`;
-  let all: string[];
-  try {
-    all = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return [];
-  }
-  const pids: number[] = [];
-  for (const pid of all) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry)) pids.push(Number(pid));
-    } catch {
-      /* gone meanwhile, or not ours to read */
-    }
-  }
-  return pids;
+  return pidsWhere((pid) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry));
 }
 
 /** The same search as a shell loop, for a guard that runs after couponbench is gone. */

@@ -5,9 +5,10 @@
  * that speaks of them (`up`'s state) and goes with them. If the pipe closes without `release`, couponbench
  * died (kill -9, a crash): stop the watched daemons and remove the directory.
  */
-import { readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pidsWhere } from './marked.js';
 import { stopProcess, type ProcessRef } from './process.js';
 
 const dir = process.argv[2];
@@ -59,13 +60,13 @@ async function reap(): Promise<void> {
  */
 async function removeDir(path: string): Promise<void> {
   for (let round = 0; round < 3; round++) {
-    for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)) {
+    // Named on its command line (an installer), or running in it (a daemon spawned before it was announced).
+    const inside = pidsWhere((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(path) || readlinkSync(`/proc/${pid}/cwd`).startsWith(path));
+    for (const pid of inside) {
       try {
-        // Named on its command line (an installer), or running in it (a daemon spawned before it was announced).
-        const inside = readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(path) || readlinkSync(`/proc/${pid}/cwd`).startsWith(path);
-        if (inside) process.kill(Number(pid), 'SIGKILL');
+        process.kill(pid, 'SIGKILL');
       } catch {
-        /* gone meanwhile, or not ours */
+        /* gone meanwhile */
       }
     }
     rmSync(path, { recursive: true, force: true });
