@@ -54,6 +54,11 @@ export function assertInputFile(file: string, what: string, limit: number): Stat
   return s;
 }
 
+/** The same, for an input that is read in one go by a library (a module import, a CA): a pipe is refused too. */
+export function assertRegularFile(file: string, what: string, limit: number): void {
+  if (!assertInputFile(file, what, limit).isFile()) throw new UsageError(`${what} is a named pipe, not a file`);
+}
+
 /** The whole file as text, at most `limit` bytes (a pipe that says more is refused). */
 export async function readInputFile(file: string, what: string, limit: number): Promise<string> {
   assertInputFile(file, what, limit);

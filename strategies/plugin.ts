@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../src/errors.js';
-import { assertInputFile, INPUT_LIMITS } from '../src/inputFile.js';
+import { assertRegularFile, INPUT_LIMITS } from '../src/inputFile.js';
 import { CeilingShapeSchema } from '../src/db/calibrate.js';
 import { FAULT_EFFECTS, SurvivesSchema } from '../src/faults/spec.js';
 import { DATABASE_KINDS } from '../src/db/kinds.js';
@@ -59,7 +59,7 @@ export function isStrategyFile(ref: string): boolean {
 /** Import a plugin module and check its default export, saying in one line what is missing. */
 export async function loadPluginStrategy(file: string): Promise<Strategy> {
   const path = resolve(file);
-  if (!assertInputFile(path, `strategy file ${path}`, INPUT_LIMITS.module).isFile()) throw new UsageError(`strategy file ${path} is a named pipe, not a file`);
+  assertRegularFile(path, `strategy file ${path}`, INPUT_LIMITS.module);
   let module: { default?: unknown };
   try {
     module = (await import(pathToFileURL(path).href)) as { default?: unknown };

@@ -9,7 +9,7 @@ import type { Format } from '../report/formats/index.js';
 import type { Report } from '../report/schema.js';
 import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import type { TargetFile } from '../service/schema.js';
-import { assertEmbeddedLinks, embeddedLinks } from '../system/embedded.js';
+import { assertEmbeddedFaults, embeddedLinks } from '../system/embedded.js';
 import { addRunOptions, positiveInt, type RunFlags } from './options.js';
 import { assertOutputs } from '../atomicFile.js';
 import { FAULTS } from '../faults/index.js';
@@ -97,7 +97,7 @@ async function matrix(flags: Flags): Promise<number> {
   const calibrate = flags.calibrate && targets.length === 0;
   assertCeilingMeasured(setup.thresholds, calibrate, 'it is measured for --strategies unless --no-calibrate');
   const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario), targets.length > 0 ? declaredLinks(targets.map((t) => t.target)) : embeddedLinks(flags.db)) : undefined;
-  if (targets.length === 0) [setup.base.scenario.faults, ...(faultSets ?? [])].forEach((faults) => assertEmbeddedLinks(faults, { instances: flags.instances, db: flags.db }));
+  if (targets.length === 0) [setup.base.scenario.faults, ...(faultSets ?? [])].forEach((faults) => assertEmbeddedFaults(faults, { instances: flags.instances, db: flags.db }));
   const quiet = Boolean(flags.quiet || flags.format === 'json');
   const skipped: string[] = [];
   const serviceRuns = targets.length > 0 ? targetRuns({ targets, repeat: flags.repeat, base: setup.base, faultSets }, (line) => skipped.push(line)) : [];

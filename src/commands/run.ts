@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveStrategyRef, strategyNames } from '../../strategies/index.js';
 import { UsageError } from '../errors.js';
-import { assertEmbeddedLinks } from '../system/embedded.js';
+import { assertEmbeddedFaults } from '../system/embedded.js';
 import type { Baseline } from '../history/format.js';
 import { writeHistory } from '../history/write.js';
 import type { LoadRun } from '../load/driver.js';
@@ -59,7 +59,7 @@ async function run(flags: Flags): Promise<number> {
   const runner = flags.target ? await targetRunner(flags.target, Boolean(flags.allowRemote), flags.reset, flags.ca) : undefined;
   const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
   const setup = await runSetup(flags);
-  if (ref) assertEmbeddedLinks(setup.base.scenario.faults, { instances: flags.instances, db: flags.db });
+  if (ref) assertEmbeddedFaults(setup.base.scenario.faults, { instances: flags.instances, db: flags.db });
   await assertOutputsWritable(flags, { '--target': flags.target, '--ca': flags.ca, '--scenario': flags.scenario, '--strategy': flags.strategy });
   assertCeilingMeasured(setup.thresholds, Boolean(flags.calibrate), 'add --calibrate');
   const quiet = Boolean(flags.quiet || flags.json);

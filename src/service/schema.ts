@@ -269,17 +269,14 @@ export const TargetFileSchema = z
     if (t.audit.url && sqlUrl && t.audit.url.startsWith('mysql') !== sqlUrl.startsWith('mysql')) ctx.addIssue({ code: 'custom', path: ['audit', 'url'], message: 'audit.url logs in to the same database as the file\'s own URL (mysql:// with "mysql", postgres:// with "postgres")' });
     if (t.mysql && t.postgres) ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'give "mysql" or "postgres", not both: sql probes and reset steps run on one database' });
     for (const name of LINK_NAMES) {
-      if (linked.includes(`{links.${name}.port}`) && !t.links[name]) ctx.addIssue({ code: 'custom', path: ['service', 'env'], message: `{links.${name}.port} needs links.${name}` });
-    }
-    for (const name of LINK_NAMES) {
       const link = t.links[name];
-      const upstreamPort = link ? Number(link.upstream.split(':')[1]) : 0;
-      if (link?.listen !== undefined && link.listen === upstreamPort && isLoopback(link.upstream.split(':')[0]!)) {
-        ctx.addIssue({ code: 'custom', path: ['links', name, 'listen'], message: `${link.listen} is its upstream's own port: the proxy would connect to itself` });
-      }
-      if (link && t.service?.ports.includes(upstreamPort) && isLoopback(link.upstream.split(':')[0]!)) {
-        ctx.addIssue({ code: 'custom', path: ['links', name, 'upstream'], message: `port ${upstreamPort} is one of service.ports: the upstream is the database, not the service` });
-      }
+      if (linked.includes(`{links.${name}.port}`) && !link) ctx.addIssue({ code: 'custom', path: ['service', 'env'], message: `{links.${name}.port} needs links.${name}` });
+      if (!link) continue;
+      const [host, port] = link.upstream.split(':');
+      const upstreamPort = Number(port);
+      if (!isLoopback(host!)) continue;
+      if (link.listen === upstreamPort) ctx.addIssue({ code: 'custom', path: ['links', name, 'listen'], message: `${link.listen} is its upstream's own port: the proxy would connect to itself` });
+      if (t.service?.ports.includes(upstreamPort)) ctx.addIssue({ code: 'custom', path: ['links', name, 'upstream'], message: `port ${upstreamPort} is one of service.ports: the upstream is the database, not the service` });
     }
     if (t.service && t.service.ports.length !== t.instances && t.instances !== 1) ctx.addIssue({ code: 'custom', path: ['instances'], message: 'with a "service" section the instances are its ports' });
     const usesToken = [t.request.url, t.request.body ?? '', ...Object.values(t.request.headers)].some((s) => s.includes('{token}'));

@@ -5,7 +5,7 @@
  * the reachability check) takes the same options, and one line explains a refused certificate.
  */
 import { readFileSync } from 'node:fs';
-import { assertInputFile, INPUT_LIMITS } from '../inputFile.js';
+import { assertRegularFile, INPUT_LIMITS } from '../inputFile.js';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -37,7 +37,7 @@ export function tlsClientOptions(settings: TlsSettings | undefined): TlsClientOp
   if (!settings) return { rejectUnauthorized: true };
   let ca: string | undefined;
   if (settings.ca && !settings.insecure) {
-    if (!assertInputFile(settings.ca, `tls.ca: ${settings.ca}`, INPUT_LIMITS.certificate).isFile()) throw new UsageError(`tls.ca: ${settings.ca} is a named pipe, not a file`);
+    assertRegularFile(settings.ca, `tls.ca: ${settings.ca}`, INPUT_LIMITS.certificate);
     ca = readFileSync(settings.ca, 'utf8');
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`tls.ca: ${settings.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }

@@ -63,8 +63,8 @@ export function embeddedOffer(config: Pick<RunConfig, 'instances' | 'db'>, ownIn
   return { system: { kind: 'embedded', database }, instances: config.instances, lockHolder: true, links: embeddedLinks(database), ownInfra, serverHook: true, redisCluster };
 }
 
-/** Refuse, before anything starts, a fault the embedded server cannot take (a link it lacks, pause-mysql on PostgreSQL). */
-export function assertEmbeddedLinks(faults: FaultSpec[], config: Pick<RunConfig, 'instances' | 'db'>): void {
+/** Refuse, before anything starts, a fault the embedded server cannot take (a link it lacks, pause-mysql on PostgreSQL, an instance it does not have). */
+export function assertEmbeddedFaults(faults: FaultSpec[], config: Pick<RunConfig, 'instances' | 'db'>): void {
   assertFaultsRun(faults, embeddedOffer(config, undefined));
 }
 
