@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { InfraError, UsageError } from '../../errors.js';
 import { redactUrl } from '../../infra/clients.js';
-import { CLIENT_GRACE_MS, calledNames, definerRefusal, privilegedRefusal, type SqlRow, type SqlSession, type SqlSessionOptions } from './session.js';
+import { StatementWatch, calledNames, definerRefusal, privilegedRefusal, type SqlRow, type SqlSession, type SqlSessionOptions } from './session.js';
 
 /** ER_STATEMENT_TIMEOUT (MariaDB), ER_QUERY_TIMEOUT (MySQL), ER_QUERY_INTERRUPTED (our KILL QUERY). */
 const TIMED_OUT = new Set([1969, 3024, 1317]);
@@ -50,13 +50,12 @@ export async function openMysqlSession(opts: SqlSessionOptions): Promise<SqlSess
     });
   const conn = await connect();
   const threadId = conn.threadId;
-  let running = 0;
-  /** Stop the statement on the wire, from a second connection: closing ours would leave it running on the server. */
-  const cancel = async (): Promise<void> => {
+  // A statement is stopped from a second connection: closing ours would leave it running on the server.
+  const watch = new StatementWatch(opts.limitS, async () => {
     const other = await connect().catch(() => undefined);
     await other?.query('KILL QUERY ?', [threadId]).catch(() => {});
     await other?.end().catch(() => {});
-  };
+  });
   if (opts.forProbes) {
     try {
       const { login, rights } = await privilegesOf(conn);
@@ -67,19 +66,15 @@ export async function openMysqlSession(opts: SqlSessionOptions): Promise<SqlSess
       throw err;
     }
   }
-  const query = async (text: string, where: string, guarded: boolean): Promise<SqlRow[]> => {
-    running++;
-    const guard = guarded ? setTimeout(() => void cancel(), Math.ceil(opts.limitS * 1000) + CLIENT_GRACE_MS) : undefined;
-    try {
-      const [rows] = await conn.query<mysql.RowDataPacket[]>({ sql: text, rowsAsArray: false });
-      return Array.isArray(rows) ? rows : [];
-    } catch (err) {
-      throw new UsageError(`${where}: ${text}: ${problem(err as Error & { errno?: number }, text, opts.limitS)}`);
-    } finally {
-      clearTimeout(guard);
-      running--;
-    }
-  };
+  const query = (text: string, where: string, guarded: boolean): Promise<SqlRow[]> =>
+    watch.around(guarded, async () => {
+      try {
+        const [rows] = await conn.query<mysql.RowDataPacket[]>({ sql: text, rowsAsArray: false });
+        return Array.isArray(rows) ? rows : [];
+      } catch (err) {
+        throw new UsageError(`${where}: ${text}: ${problem(err as Error & { errno?: number }, text, opts.limitS)}`);
+      }
+    });
   return {
     run: (text, where) => query(text, where, false),
     async probe(text, where) {
@@ -103,9 +98,10 @@ export async function openMysqlSession(opts: SqlSessionOptions): Promise<SqlSess
       return String(Object.values((await query('SELECT VERSION()', 'mysql version', false))[0] ?? {})[0] ?? 'unknown');
     },
     close: async (cut) => {
-      if (cut && running > 0) await cancel();
-      if (cut) conn.destroy();
-      else await conn.end().catch(() => {});
+      if (cut) {
+        await watch.cut();
+        conn.destroy();
+      } else await conn.end().catch(() => {});
     },
   };
 }

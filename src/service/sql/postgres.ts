@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { InfraError, UsageError } from '../../errors.js';
 import { redactUrl } from '../../infra/clients.js';
-import { CLIENT_GRACE_MS, calledNames, definerRefusal, privilegedRefusal, type SqlRow, type SqlSession, type SqlSessionOptions } from './session.js';
+import { StatementWatch, calledNames, definerRefusal, privilegedRefusal, type SqlRow, type SqlSession, type SqlSessionOptions } from './session.js';
 
 /** SQLSTATE query_canceled (statement_timeout, or our cancel) and read_only_sql_transaction. */
 const CANCELED = '57014';
@@ -40,9 +40,8 @@ export async function openPostgresSession(opts: SqlSessionOptions): Promise<SqlS
     throw new InfraError(`cannot reach the target's PostgreSQL at ${redactUrl(opts.url)}: ${err.message}`);
   });
   let pid = 0;
-  let running = 0;
-  /** Stop the statement on the wire, from a second connection (the first is busy). */
-  const cancel = async (): Promise<void> => {
+  // A statement is stopped from a second connection (the first is busy).
+  const watch = new StatementWatch(opts.limitS, async () => {
     const other = new pg.Client(config);
     other.on('error', () => {});
     try {
@@ -53,7 +52,7 @@ export async function openPostgresSession(opts: SqlSessionOptions): Promise<SqlS
     } finally {
       await other.end().catch(() => {});
     }
-  };
+  });
   try {
     pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   } catch (err) {
@@ -71,23 +70,19 @@ export async function openPostgresSession(opts: SqlSessionOptions): Promise<SqlS
       throw err;
     }
   }
-  const query = async (text: string, where: string, oneStatement: boolean): Promise<SqlRow[]> => {
-    running++;
-    // The server's statement_timeout stops a probe; if something turned it off, our side does.
-    const guard = oneStatement ? setTimeout(() => void cancel(), Math.ceil(opts.limitS * 1000) + CLIENT_GRACE_MS) : undefined;
-    try {
-      // The extended protocol parses exactly one statement: "SELECT 1; COMMIT; DELETE ..." is refused whole.
-      const result = await client.query(oneStatement ? ({ text, queryMode: 'extended' } as pg.QueryConfig) : text);
-      // Several statements in one reset step answer with one result each: the last one's rows count.
-      const last = Array.isArray(result) ? result.at(-1) : result;
-      return (last?.rows ?? []) as SqlRow[];
-    } catch (err) {
-      throw new UsageError(`${where}: ${text}: ${problem(err as Error & { code?: string }, opts.limitS)}`);
-    } finally {
-      clearTimeout(guard);
-      running--;
-    }
-  };
+  // The server's statement_timeout stops a probe; if something turned it off, our side does.
+  const query = (text: string, where: string, oneStatement: boolean): Promise<SqlRow[]> =>
+    watch.around(oneStatement, async () => {
+      try {
+        // The extended protocol parses exactly one statement: "SELECT 1; COMMIT; DELETE ..." is refused whole.
+        const result = await client.query(oneStatement ? ({ text, queryMode: 'extended' } as pg.QueryConfig) : text);
+        // Several statements in one reset step answer with one result each: the last one's rows count.
+        const last = Array.isArray(result) ? result.at(-1) : result;
+        return (last?.rows ?? []) as SqlRow[];
+      } catch (err) {
+        throw new UsageError(`${where}: ${text}: ${problem(err as Error & { code?: string }, opts.limitS)}`);
+      }
+    });
   return {
     run: (text, where) => query(text, where, false),
     async probe(text, where) {
@@ -112,7 +107,7 @@ export async function openPostgresSession(opts: SqlSessionOptions): Promise<SqlS
       return /^PostgreSQL [\d.]+/.exec(full)?.[0] ?? full;
     },
     close: async (cut) => {
-      if (cut && running > 0) await cancel();
+      if (cut) await watch.cut();
       await client.end().catch(() => {});
     },
   };

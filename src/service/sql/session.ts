@@ -41,7 +41,37 @@ export function privilegedRefusal(login: string, rights: string[]): string {
 }
 
 /** How long our side waits past the server's own limit before it cancels the statement itself. */
-export const CLIENT_GRACE_MS = 1000;
+const CLIENT_GRACE_MS = 1000;
+
+/**
+ * The statements a session has on the wire, and our side of the time limit: a guarded statement
+ * still running `CLIENT_GRACE_MS` past the limit is cancelled on the server (`cancel`, from a
+ * second connection), as is any statement when the session is cut short (Ctrl-C).
+ */
+export class StatementWatch {
+  private running = 0;
+
+  constructor(
+    private readonly limitS: number,
+    private readonly cancel: () => Promise<void>,
+  ) {}
+
+  async around<T>(guarded: boolean, work: () => Promise<T>): Promise<T> {
+    this.running++;
+    const guard = guarded ? setTimeout(() => void this.cancel(), Math.ceil(this.limitS * 1000) + CLIENT_GRACE_MS) : undefined;
+    try {
+      return await work();
+    } finally {
+      clearTimeout(guard);
+      this.running--;
+    }
+  }
+
+  /** Cancel what is still running, if anything. */
+  async cut(): Promise<void> {
+    if (this.running > 0) await this.cancel();
+  }
+}
 
 /** Names called in a statement (`name(`), lower-cased: the functions a probe may run. */
 export function calledNames(text: string): string[] {
