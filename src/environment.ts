@@ -15,12 +15,13 @@ export const EnvironmentSchema = z.object({
   cpus: z.number().int(),
   cpuModel: z.string(),
   memoryGiB: z.number(),
-  mysqlVersion: z.string(),
+  /** The database issued on, named with its version: `MySQL 10.11.6-MariaDB`, `PostgreSQL 15.8`, `no SQL` (a service without one). */
+  database: z.string(),
   redisVersion: z.string(),
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
-export function machine(): Omit<Environment, 'mysqlVersion' | 'redisVersion'> {
+export function machine(): Omit<Environment, 'database' | 'redisVersion'> {
   const cpus = os.cpus();
   return {
     couponbench: couponbenchVersion(),

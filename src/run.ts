@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { checkFairness, checkIntegrity, reconcileByUser } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { watchCpu, type CpuUsage } from './cpu.js';
-import { calibratePostgres } from './db/postgres.js';
-import { mysqlUrlOf } from './infra/types.js';
-import { calibrate, type Calibration } from './db/calibrate.js';
+import type { Calibration } from './db/calibrate.js';
+import { DATABASES } from './db/index.js';
 import { machine } from './environment.js';
 import { startNemesis, withLiveness, type Nemesis } from './faults/nemesis.js';
 import { describeFaultEvent, type FaultRecord } from './faults/spec.js';
@@ -187,10 +186,8 @@ export const QUICK_CALIBRATION_S = 2;
 /** The hot-row ceiling on this infra at the runs' total pool size, said as a stage line. */
 export async function calibrateFor(infra: Infra, config: Pick<RunConfig, 'database' | 'instances' | 'poolSize' | 'db'>, hooks: RunHooks): Promise<Calibration> {
   const request = { database: config.database, connections: config.instances * config.poolSize, durationS: QUICK_CALIBRATION_S };
-  const c =
-    config.db === 'postgres' && infra.postgresUrl
-      ? await calibratePostgres({ ...request, serverUrl: infra.postgresUrl })
-      : await calibrate({ ...request, mysqlUrl: mysqlUrlOf(infra) });
+  const database = DATABASES[config.db ?? 'mysql'];
+  const c = await database.calibrate(database.serverUrlOn(infra), request);
   hooks.onStage?.(`calibrated at ${c.connections} connections: conditional update ${Math.round(c.ceilings['conditional-update'])} tx/s, select for update ${Math.round(c.ceilings['select-for-update'])} tx/s`);
   return c;
 }

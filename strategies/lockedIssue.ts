@@ -1,11 +1,8 @@
 import type { PoolConnection } from 'mysql2/promise';
-import { readModifyWrite } from './criticalSection.js';
 import { failedOutcome } from './failure.js';
 import type { DistributedLock } from './locks/types.js';
 import { NO_TIMER } from '../src/serverTiming.js';
 import { inTransaction } from './transaction.js';
-import { pgReadModifyWrite } from './postgres/criticalSection.js';
-import { inPgTransaction } from './postgres/transaction.js';
 import type { IssueOutcome, IssueRequest, StrategyContext } from './types.js';
 
 let sequence = 0;
@@ -41,11 +38,8 @@ export async function issueUnderLock(
   } catch (err) {
     return failedOutcome(err);
   }
-  // A custom section (fencing) is MySQL's; the default one runs on either database.
-  const outcome =
-    ctx.db === 'postgres' && !section
-      ? await inPgTransaction(ctx.pg!, (client) => pgReadModifyWrite(client, req, ctx.onePerUser), timer)
-      : await inTransaction(ctx.mysql, (conn) => (section ? section(conn, owner) : readModifyWrite(conn, req, ctx.onePerUser)), timer);
+  // A custom section (fencing) is MySQL's, refused on other databases before the run; the default one runs on either.
+  const outcome = section ? await inTransaction(ctx.mysql, (conn) => section(conn, owner), timer) : await ctx.sections.readModifyWrite(req, ctx.onePerUser, timer);
   let released = false;
   try {
     released = await timer.time('release', () => lock.unlock(owner));

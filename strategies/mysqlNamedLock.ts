@@ -11,7 +11,7 @@ export const mysqlNamedLock: Strategy = {
   ceiling: 'select-for-update',
   breaksUnder: [],
   create: (ctx) => {
-    const lockPool = createPool(ctx.mysqlUrl, ctx.poolSize);
+    const lockPool = createPool(ctx.databaseUrl, ctx.poolSize);
     const lockFor = lockPerCoupon((id) => new MysqlNamedLock(lockPool, `couponbench.coupon.${id}`));
     return {
       issue: (req) => issueUnderLock(ctx, lockFor(req.couponId), req),

@@ -1,11 +1,8 @@
 import type { RedisClient } from './types.js';
 import { LuaScript } from './locks/luaScript.js';
-import { INSERT_USER_COUPON } from './criticalSection.js';
 import { claimLedger, claimOutcome, claimScript } from './redisClaim.js';
 import { failedOutcome } from './failure.js';
 import { NO_TIMER } from '../src/serverTiming.js';
-import { onConnection } from './transaction.js';
-import { onPgClient } from './postgres/transaction.js';
 import type { IssueOutcome, Strategy } from './types.js';
 
 // One hash tag per coupon: the claim script touches both keys, and on a cluster they must share a slot.
@@ -13,11 +10,6 @@ const stockKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:
 const winnersKey = (couponId: number) => `couponbench:atomic:{coupon:${couponId}}:winners`;
 
 const CLAIM = claimScript();
-
-const WRITE_WINNER = `START TRANSACTION; UPDATE coupons SET quantity = quantity - 1 WHERE id = ?; ${INSERT_USER_COUPON}; COMMIT`;
-// On PostgreSQL, one statement (its own transaction) does both.
-const WRITE_WINNER_PG = `WITH taken AS (UPDATE coupons SET quantity = quantity - 1 WHERE id = $1 RETURNING id)
-INSERT INTO user_coupon (user_id, coupon_id, issued_at) SELECT $2, id, now() FROM taken`;
 
 // Give the unit back when the database write failed.
 const COMPENSATE = new LuaScript(`
@@ -52,16 +44,7 @@ export const redisAtomic: Strategy = {
       // Decrement first: the UPDATE takes the row's exclusive lock before the insert's foreign
       // key check wants a shared one, so winners queue on the row instead of deadlocking. The
       // transaction is one round trip, so the row is locked only while the server runs it.
-      const outcome =
-        ctx.db === 'postgres'
-          ? await onPgClient(ctx.pg!, async (client, timer) => {
-              await timer.time('lock', () => client.query(WRITE_WINNER_PG, [req.couponId, req.userId]));
-              return { result: 'issued' } as const;
-            }, req.timer)
-          : await onConnection(ctx.mysql, async (conn, timer) => {
-              await timer.time('lock', () => conn.query(WRITE_WINNER, [req.couponId, req.userId, req.couponId]));
-              return { result: 'issued' } as const;
-            }, req.timer);
+      const outcome = await ctx.sections.recordWinner(req, req.timer);
       if (outcome.result !== 'issued') await COMPENSATE.run(ctx.redis, keys, [req.userId]).catch(() => {});
       return outcome;
     },

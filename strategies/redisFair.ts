@@ -34,7 +34,6 @@ export const redisFair: Strategy = {
   knobs: ['lockLeaseMs', 'lockWaitMs'],
   databases: ['mysql', 'postgres'],
   // Fencing checks its token in a MySQL statement: on PostgreSQL the plain lock only.
-  validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),
   ceiling: 'select-for-update',
   breaksUnder: LEASE_LOCK_BREAKS_UNDER,
   lockHolder: hashLockHolder(lockKey),

@@ -14,7 +14,6 @@ export const redisPubSub: Strategy = {
   knobs: ['lockLeaseMs', 'lockWaitMs'],
   databases: ['mysql', 'postgres'],
   // Fencing checks its token in a MySQL statement: on PostgreSQL the plain lock only.
-  validate: ({ db, fencing }) => (db === 'postgres' && fencing ? '--fencing is MySQL-only so far (the fenced write is a MySQL statement)' : undefined),
   ceiling: 'select-for-update',
   // The watchdog renews the lease from inside the process, so it freezes with it: a pause longer than its timeout breaks it.
   breaksUnder: LEASE_LOCK_BREAKS_UNDER,

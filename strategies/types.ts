@@ -8,6 +8,7 @@ import type { DatabaseKind } from '../src/db/kinds.js';
 import { z } from 'zod';
 import type { IssueOutcome } from '../src/outcomes.js';
 import type { Timer } from '../src/serverTiming.js';
+import type { IssueSections } from './sections.js';
 
 export type { FailureCause, IssueOutcome, IssueResult } from '../src/outcomes.js';
 
@@ -49,8 +50,10 @@ export interface StrategyContext {
   db: DatabaseKind;
   mysql: Pool;
   pg?: PgPool;
-  /** For strategies that need connections of their own (named locks). */
-  mysqlUrl: string;
+  /** The naive section and the winner's write, on whichever database this run issues on. */
+  sections: IssueSections;
+  /** The run's database, for strategies that need connections of their own (named locks). */
+  databaseUrl: string;
   poolSize: number;
   redis: RedisClient;
   /** Every independent Redis node (redis[0] is `redis`). */

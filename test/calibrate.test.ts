@@ -1,8 +1,7 @@
 /** The hot-row ceiling (issue #10, part 3): raw transactions on a real MariaDB, and efficiency against it. */
 import mysql from 'mysql2/promise';
 import { describe, expect, inject, it } from 'vitest';
-import { calibrate } from '../src/db/calibrate.js';
-import { calibratePostgres } from '../src/db/postgres.js';
+import { DATABASES } from '../src/db/index.js';
 import { pgRows } from './helpers.js';
 import { efficiency, type Report } from '../src/report/schema.js';
 
@@ -10,7 +9,7 @@ describe('calibrate', () => {
   it('measures both hot-row shapes at the given connections and leaves our tables empty', async () => {
     const url = inject('mysqlUrl');
     const seen: string[] = [];
-    const c = await calibrate({ mysqlUrl: url, database: 'couponbench_calibrate_test', connections: 4, durationS: 0.5, onShape: (shape) => seen.push(shape) });
+    const c = await DATABASES.mysql.calibrate(url, { database: 'couponbench_calibrate_test', connections: 4, durationS: 0.5, onShape: (shape) => seen.push(shape) });
     expect(seen).toEqual(['conditional-update', 'select-for-update']);
     expect(c).toMatchObject({ connections: 4, durationS: 0.5 });
     expect(c.ceilings['conditional-update']).toBeGreaterThan(50);
@@ -27,7 +26,7 @@ describe('calibrate', () => {
 
   it('measures the same shapes on PostgreSQL (--db postgres) and leaves our tables empty', async () => {
     const seen: string[] = [];
-    const c = await calibratePostgres({ serverUrl: inject('postgresUrl'), database: 'cb_calibrate_pg', connections: 4, durationS: 0.5, onShape: (shape) => seen.push(shape) });
+    const c = await DATABASES.postgres.calibrate(inject('postgresUrl'), { database: 'cb_calibrate_pg', connections: 4, durationS: 0.5, onShape: (shape) => seen.push(shape) });
     expect(seen).toEqual(['conditional-update', 'select-for-update']);
     expect(c.ceilings['conditional-update']).toBeGreaterThan(50);
     expect(c.ceilings['select-for-update']).toBeGreaterThan(50);

@@ -45,7 +45,7 @@ describe('one function decides whether a fault may run (faultRefusal)', () => {
     expect(faultRefusal({ kind: 'latency', at: 1, duration: 0, link: 'mysql', amount: 1 }, embedded('mysql'))).toBe('latency lasts a while: give it a window above 0 s (latency@AT:DURATION)');
     expect(faultRefusal({ kind: 'kill-instance', at: 1, duration: 0 }, embedded('mysql'))).toBeUndefined();
     expect(faultRefusal({ kind: 'latency', at: 1, duration: 1, link: 'postgres', amount: 1 }, embedded('mysql'))).toBe('latency#postgres: the embedded server on mysql reaches mysql and redis only');
-    expect(faultRefusal({ kind: 'pause-mysql', at: 1, duration: 1 }, embedded('postgres'))).toMatch(/^pause-mysql freezes MariaDB; a --db postgres run/);
+    expect(faultRefusal({ kind: 'pause-mysql', at: 1, duration: 1 }, embedded('postgres'))).toMatch(/^pause-mysql freezes the mysql server; a --db postgres run issues on postgres \(use latency#postgres/);
     expect(faultRefusal({ kind: 'pause-redis', at: 1, duration: 1 }, embedded('mysql', false))).toMatch(/needs databases this run starts itself/);
     expect(faultRefusal({ kind: 'pause-redis', at: 1, duration: 1 }, embedded('mysql', true))).toBeUndefined();
     expect(faultRefusal({ kind: 'kill-instance', at: 1, duration: 0, instance: 3 }, embedded('mysql'))).toBe('kill-instance: there is no server instance 3 (--instances 2)');

@@ -37,10 +37,10 @@ describe('a run configuration', () => {
     const mysql = spin('m');
     const postgres = spin('p', (r) => {
       r.config.db = 'postgres';
-      r.environment.mysqlVersion = 'PostgreSQL 15.20';
+      r.environment.database = 'PostgreSQL 15.20';
     });
     const json = JSON.parse(renderComparison([mysql, postgres].map((report) => ({ report, file: `${report.id}.json` })), 'json')) as { rows: Array<{ key: string }> };
-    expect(json.rows.map((r) => r.key).sort()).toEqual([`redis-spin db mysql, database ${mysql.environment.mysqlVersion}`, 'redis-spin db postgres, database PostgreSQL 15.20'].sort());
+    expect(json.rows.map((r) => r.key).sort()).toEqual([`redis-spin db mysql, database ${mysql.environment.database}`, 'redis-spin db postgres, database PostgreSQL 15.20'].sort());
   });
 
   it('refuses runs of different loads, one line per difference', () => {

@@ -1,18 +1,17 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { databaseUrl, issueDatabase, prepareDatabase } from '../src/db/index.js';
+import { databaseUrl, DATABASES } from '../src/db/index.js';
 import { UsageError } from '../src/errors.js';
 import { SCHEMA_STEPS } from '../src/db/schema.js';
-import { snapshotDatabase } from '../src/audit/snapshot.js';
 import { pgRows } from './helpers.js';
 
 describe('schema and seed', () => {
   it('creates the schema with the foreign keys, seeds 100,000 users in batches and a fresh coupon per run', async () => {
     const url = inject('mysqlUrl');
-    const first = await prepareDatabase({ mysqlUrl: url, database: 'cb_seed', quantity: 30_000, userPool: 100_000 });
+    const first = await DATABASES.mysql.prepare(url, { database: 'cb_seed', quantity: 30_000, userPool: 100_000 });
     expect(first.usersInserted).toBe(100_000);
-    const again = await prepareDatabase({ mysqlUrl: url, database: 'cb_seed', quantity: 500, userPool: 100_000 });
+    const again = await DATABASES.mysql.prepare(url, { database: 'cb_seed', quantity: 500, userPool: 100_000 });
     expect(again.usersInserted).toBe(0);
     const conn = await mysql.createConnection(databaseUrl(url, 'cb_seed'));
     try {
@@ -37,7 +36,7 @@ describe('schema and seed', () => {
       await conn.query('CREATE DATABASE IF NOT EXISTS shop');
       await conn.query('CREATE TABLE IF NOT EXISTS shop.coupons (id INT PRIMARY KEY, quantity INT)');
       await conn.query('REPLACE INTO shop.coupons VALUES (1, 99)');
-      const attempt = prepareDatabase({ mysqlUrl: url, database: 'shop', quantity: 10, userPool: 10 });
+      const attempt = DATABASES.mysql.prepare(url, { database: 'shop', quantity: 10, userPool: 10 });
       await expect(attempt).rejects.toThrow(UsageError);
       await expect(attempt).rejects.toThrow(/database "shop" holds tables couponbench did not create \(coupons\)/);
       const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT quantity FROM shop.coupons');
@@ -55,13 +54,13 @@ describe('schema and seed', () => {
     const conn = await mysql.createConnection(url);
     const db = 'couponbench_migrate_test';
     try {
-      await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
+      await DATABASES.mysql.prepare(url, { database: db, quantity: 5, userPool: 5 });
       // Back to version 1 by hand: no fencing column, no stream id.
       await conn.query(`ALTER TABLE ${db}.user_coupon DROP INDEX uq_user_coupon_stream, DROP COLUMN stream_id, DROP COLUMN code`);
       await conn.query(`DROP TABLE ${db}.coupon_code`);
       await conn.query(`ALTER TABLE ${db}.coupons DROP COLUMN fence`);
       await conn.query(`UPDATE ${db}.couponbench_meta SET v = '1' WHERE k = 'schema_version'`);
-      await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
+      await DATABASES.mysql.prepare(url, { database: db, quantity: 5, userPool: 5 });
       const [meta] = await conn.query<mysql.RowDataPacket[]>(`SELECT v FROM ${db}.couponbench_meta WHERE k = 'schema_version'`);
       expect(meta[0]!.v).toBe('4');
       const [cols] = await conn.query<mysql.RowDataPacket[]>(
@@ -85,7 +84,7 @@ describe('schema and seed', () => {
         await conn.query(`CREATE DATABASE ${db}`);
         await conn.query(`USE ${db}`);
         for (const step of SCHEMA_STEPS.slice(0, done)) await conn.query(step); // then kill -9
-        const prepared = await prepareDatabase({ mysqlUrl: url, database: db, quantity: 5, userPool: 5 });
+        const prepared = await DATABASES.mysql.prepare(url, { database: db, quantity: 5, userPool: 5 });
         expect(prepared.quantity, `killed after step ${done}`).toBe(5);
       }
     } finally {
@@ -100,12 +99,12 @@ describe('schema, seed and claim on PostgreSQL (--db postgres)', () => {
   const sql = pgRows;
 
   it('creates its database and tables, seeds users once, and a fresh coupon per run', async () => {
-    const db = issueDatabase('postgres', server());
-    const first = await db.prepare({ database: 'cb_pg_seed', quantity: 300, userPool: 150_000 });
+    const db = DATABASES.postgres;
+    const first = await db.prepare(server(), { database: 'cb_pg_seed', quantity: 300, userPool: 150_000 });
     expect(first.usersInserted).toBe(150_000);
-    const again = await db.prepare({ database: 'cb_pg_seed', quantity: 500, userPool: 150_000 });
+    const again = await db.prepare(server(), { database: 'cb_pg_seed', quantity: 500, userPool: 150_000 });
     expect(again.usersInserted).toBe(0);
-    expect(again.mysqlVersion).toMatch(/^PostgreSQL \d+/);
+    expect(again.version).toMatch(/^PostgreSQL \d+/);
     const url = databaseUrl(server(), 'cb_pg_seed');
     expect(await sql(url, 'SELECT COUNT(*)::int AS n, MIN(id)::int AS lo, MAX(id)::int AS hi FROM users')).toEqual([{ n: 150_000, lo: 1, hi: 150_000 }]);
     expect(await sql(url, 'SELECT id::int, quantity FROM coupons')).toEqual([{ id: again.couponId, quantity: 500 }]);
@@ -119,20 +118,20 @@ describe('schema, seed and claim on PostgreSQL (--db postgres)', () => {
     const url = databaseUrl(server(), 'pg_shop');
     await sql(url, 'CREATE TABLE coupons (id INT PRIMARY KEY, quantity INT)');
     await sql(url, 'INSERT INTO coupons VALUES (1, 99)');
-    const attempt = issueDatabase('postgres', server()).prepare({ database: 'pg_shop', quantity: 10, userPool: 10 });
+    const attempt = DATABASES.postgres.prepare(server(), { database: 'pg_shop', quantity: 10, userPool: 10 });
     await expect(attempt).rejects.toThrow(/database "pg_shop" holds tables couponbench did not create \(coupons\)/);
     expect(await sql(url, 'SELECT quantity FROM coupons')).toEqual([{ quantity: 99 }]);
     expect((await sql<{ t: string }>(url, "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public'")).map((r) => r.t)).toEqual(['coupons']);
   });
 
   it('a second run on the same database is refused, naming the first, until the first lets go', async () => {
-    const db = issueDatabase('postgres', server());
-    await db.prepare({ database: 'cb_pg_claim', quantity: 5, userPool: 5 });
-    const first = await db.claim('cb_pg_claim');
+    const db = DATABASES.postgres;
+    await db.prepare(server(), { database: 'cb_pg_claim', quantity: 5, userPool: 5 });
+    const first = await db.claim(server(), 'cb_pg_claim');
     await first.announce('redis-spin on smoke');
-    await expect(db.claim('cb_pg_claim')).rejects.toThrow(/database "cb_pg_claim" is in use by another couponbench run \(redis-spin on smoke, pid \d+/);
+    await expect(db.claim(server(), 'cb_pg_claim')).rejects.toThrow(/database "cb_pg_claim" is in use by another couponbench run \(redis-spin on smoke, pid \d+/);
     await first.release();
-    const second = await db.claim('cb_pg_claim');
+    const second = await db.claim(server(), 'cb_pg_claim');
     await second.release();
   });
 });
@@ -140,7 +139,7 @@ describe('schema, seed and claim on PostgreSQL (--db postgres)', () => {
 describe('a code pool (mysql-skip-locked, redis-pop)', () => {
   it('seeds one free code per unit, and the snapshot reads the stock from the free codes and counts codes held twice', async () => {
     const url = inject('mysqlUrl');
-    const prepared = await prepareDatabase({ mysqlUrl: url, database: 'cb_codes', quantity: 25_000, userPool: 10, codePool: true });
+    const prepared = await DATABASES.mysql.prepare(url, { database: 'cb_codes', quantity: 25_000, userPool: 10, codePool: true });
     const db = databaseUrl(url, 'cb_codes');
     const conn = await mysql.createConnection(db);
     try {
@@ -156,9 +155,9 @@ describe('a code pool (mysql-skip-locked, redis-pop)', () => {
     } finally {
       await conn.end();
     }
-    const snapshot = await snapshotDatabase(db, prepared.couponId, true);
+    const snapshot = await DATABASES.mysql.snapshot(db, prepared.couponId, true);
     expect(snapshot).toMatchObject({ finalQuantity: 24_998, rows: 3, codesHeldTwice: 1 });
-    const plain = await snapshotDatabase(db, prepared.couponId);
+    const plain = await DATABASES.mysql.snapshot(db, prepared.couponId);
     expect(plain).toMatchObject({ finalQuantity: 25_000, codesHeldTwice: 0 });
   });
 });

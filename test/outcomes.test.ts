@@ -62,7 +62,8 @@ describe('failure causes keep the real cause (bug 5)', () => {
   const ctx = (): StrategyContext => ({
     db: 'mysql',
     mysql: undefined as never,
-    mysqlUrl: '',
+    sections: undefined as never,
+    databaseUrl: '',
     poolSize: 1,
     redis: undefined as never,
     redisNodes: [],

@@ -77,7 +77,7 @@ describe('a coupon service on PostgreSQL', () => {
     expect(report.audit.rows).toBe(report.load.issued);
     expect(report.audit.rows).toBe(150); // 20 VUs for 1 s sell out 150
     expect(report.audit.probes).toEqual([{ name: 'stock as json', value: stock!.remaining, equals: 'quantity', expected: stock!.remaining }]);
-    expect(report.environment.mysqlVersion).toMatch(/^PostgreSQL 1\d/);
+    expect(report.environment.database).toMatch(/^PostgreSQL 1\d/);
   });
 
   it('a read-modify-write without a lock loses updates, and the audit counts exactly those lost', async () => {

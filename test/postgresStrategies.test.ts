@@ -19,7 +19,7 @@ const ON_POSTGRES = STRATEGIES.filter((s) => s.promise === 'across-instances' &&
 describe('strategies on PostgreSQL, 2 instances racing on one coupon', () => {
   it('none loses updates under READ COMMITTED, without a deadlock, and the audit fails', async () => {
     const r = await runStrategy('none', scenario({ stages: [{ duration: 1.5, target: 40 }] }), { db: 'postgres' });
-    expect(r.environment.mysqlVersion).toMatch(/^PostgreSQL \d+/);
+    expect(r.environment.database).toMatch(/^PostgreSQL \d+/);
     expect(r.audit.verdict).toBe('fail');
     expect(r.audit.lostDecrements).toBeGreaterThan(0);
     expect(r.audit.finalQuantity).toBe(r.audit.expectedRemaining + r.audit.lostDecrements);

@@ -7,7 +7,8 @@
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPool, databaseUrl, prepareDatabase } from '../src/db/index.js';
+import { createPool, databaseUrl, DATABASES } from '../src/db/index.js';
+import { SECTIONS } from '../strategies/sections.js';
 import { redisStream } from '../strategies/redisStream.js';
 import { entriesOf, GROUP, StreamWriter } from '../strategies/streamWriter.js';
 
@@ -29,18 +30,18 @@ describe('redis-stream write-behind', () => {
   });
 
   it("takes over a dead consumer's pending winners and writes each exactly once", async () => {
-    const coupon = await prepareDatabase({ mysqlUrl: inject('mysqlUrl'), database: DB, quantity: 100, userPool: 100 });
+    const coupon = await DATABASES.mysql.prepare(inject('mysqlUrl'), { database: DB, quantity: 100, userPool: 100 });
     await redisStream.prepare!(redis, coupon);
     const log = `couponbench:stream:{coupon:${coupon.couponId}}:log`;
     const keys = { log, stats: `couponbench:stream:{coupon:${coupon.couponId}}:stats`, lags: `couponbench:stream:{coupon:${coupon.couponId}}:lags` };
     // Ten winners claimed the way the strategy claims them (the Lua step), nobody writing yet.
-    const issuer = redisStream.create({ db: 'mysql', redis, redisNodes: [redis], mysql: pool, mysqlUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 9 });
+    const issuer = redisStream.create({ db: 'mysql', redis, redisNodes: [redis], mysql: pool, sections: SECTIONS.mysql({ mysql: pool }), databaseUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 9 });
     for (let user = 1; user <= 10; user++) expect(await issuer.issue({ couponId: coupon.couponId, userId: user })).toEqual({ result: 'issued' });
     await issuer.close!(); // its writer had started: let it write those ten, then stop
 
     // Five more claimed; a consumer "dead" reads them and never acknowledges; it had committed
     // two of them before it died (rows carry the stream id).
-    const more = redisStream.create({ db: 'mysql', redis, redisNodes: [redis], mysql: pool, mysqlUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 8 });
+    const more = redisStream.create({ db: 'mysql', redis, redisNodes: [redis], mysql: pool, sections: SECTIONS.mysql({ mysql: pool }), databaseUrl: '', poolSize: 2, onePerUser: true, options: {} as never, instance: 8 });
     // Its writer is stopped before the new entries come: claims still go in, nobody reads them.
     await more.issue({ couponId: coupon.couponId, userId: 11 });
     await more.close!();

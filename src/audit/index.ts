@@ -2,4 +2,4 @@
 export { checkFairness, countInversions, FairnessSchema, type FairnessResult } from './fairness.js';
 export { IdentitySchema, reconcileByUser, type IdentityResult } from './identity.js';
 export { AuditSchema, checkIntegrity, type AuditInput, type AuditResult, type Violation } from './integrity.js';
-export { snapshotDatabase, type DbSnapshot } from './snapshot.js';
+export type { DbSnapshot } from './snapshot.js';

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
-import { calibratePostgres } from '../db/postgres.js';
-import { mysqlUrlOf } from '../infra/types.js';
-import { calibrate, CEILING_SHAPES, type Calibration, type CeilingShape } from '../db/calibrate.js';
+import { DATABASES } from '../db/index.js';
+import { CEILING_SHAPES, type Calibration, type CeilingShape } from '../db/calibrate.js';
 import { int } from '../report/format.js';
 import { bringUpInfra } from '../run.js';
 import { addInfraOptions, positiveInt, seconds, type InfraFlags } from './options.js';
@@ -39,7 +38,8 @@ export function registerCalibrate(program: Command): void {
       notes.forEach((n) => hooks.onStage?.(n));
       const infra = await bringUpInfra(request, hooks);
       const measured = { database, connections: flags.instances * flags.poolSize, durationS: flags.duration };
-      return flags.db === 'postgres' ? calibratePostgres({ ...measured, serverUrl: infra.postgresUrl! }) : calibrate({ ...measured, mysqlUrl: mysqlUrlOf(infra) });
+      const db = DATABASES[flags.db];
+      return db.calibrate(db.serverUrlOn(infra), measured);
     });
     process.stdout.write(flags.json ? `${JSON.stringify(calibration, null, 2)}\n` : `${renderCalibration(calibration)}\n`);
   });

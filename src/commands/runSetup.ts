@@ -1,7 +1,7 @@
 /** From the flags of `run` / `matrix` to what a run needs, checked before anything starts. */
 import { applyOverrides, loadScenario, peakVUs, type RunConfig } from '../config.js';
 import { assertIdentifier, DEFAULT_DATABASE } from '../db/connect.js';
-import { parseMysqlUrl } from '../db/mysqlUrl.js';
+import { DATABASES } from '../db/index.js';
 import { messageOf, UsageError } from '../errors.js';
 import type { InfraRequest } from '../infra/types.js';
 import { assertScenarioRunnable, assertWorkersHelp, embeddedDescriptors } from '../load/limits.js';
@@ -45,43 +45,18 @@ export async function runSetup(flags: RunFlags): Promise<RunSetup> {
 
 /** The infra flags (and MYSQL_URL / REDIS_URL) as an infra request and the database couponbench owns. */
 export function infraRequest(flags: InfraFlags): { infra: InfraRequest; database: string; notes: string[] } {
-  const rawMysqlUrl = flags.mysqlUrl ?? process.env.MYSQL_URL;
-  const mysql = rawMysqlUrl ? parseMysqlUrl(rawMysqlUrl) : undefined;
-  const postgresUrl = flags.db === 'postgres' ? (flags.postgresUrl ?? process.env.POSTGRES_URL) : undefined;
-  // The database the URL of the database we issue on names is the one couponbench owns, as on MySQL.
-  const named = flags.db === 'postgres' ? (postgresUrl ? postgresDatabaseOf(postgresUrl) : undefined) : mysql?.database;
+  const asked = DATABASES[flags.db].request({ mysqlUrl: flags.mysqlUrl ?? process.env.MYSQL_URL, postgresUrl: flags.postgresUrl ?? process.env.POSTGRES_URL });
   return {
-    infra: {
-      choice: flags.infra,
-      mysqlUrl: mysql?.serverUrl,
-      redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
-      redisNodes: flags.redisNodes,
-      ...(flags.db === 'postgres' ? { postgres: { url: postgresUrl } } : {}),
-    },
-    database: databaseName(flags.database ?? named ?? DEFAULT_DATABASE),
-    notes: mysql?.ignored.length ? [`MySQL URL options ignored (not connection options): ${mysql.ignored.join(', ')}`] : [],
+    infra: { choice: flags.infra, redisUrl: flags.redisUrl ?? process.env.REDIS_URL, redisNodes: flags.redisNodes, ...asked.infra },
+    // The database the URL names is the one couponbench owns, whichever the dialect.
+    database: databaseName(flags.database ?? asked.named ?? DEFAULT_DATABASE),
+    notes: asked.notes,
   };
 }
 
 /** An `efficiency` threshold reads the hot-row ceiling: refuse it up front where none will be measured. */
 export function assertCeilingMeasured(thresholds: Threshold[], measured: boolean, how: string): void {
   if (!measured && thresholds.some((t) => t.metric === 'efficiency')) throw new UsageError(`an efficiency threshold needs the ceiling: ${how}`);
-}
-
-/**
- * The database a PostgreSQL URL names, unless it is the server's own (postgres, template0/1), which
- * every URL names by default: then couponbench owns a database of its own (couponbench).
- */
-export function postgresDatabaseOf(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`PostgreSQL URL "${text.replace(/:[^:@/]*@/, ':***@')}" is not a URL (expected postgres://user:password@host:5432/database)`);
-  }
-  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new UsageError(`PostgreSQL URL must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
-  const name = decodeURIComponent(url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''));
-  return name === '' || name === 'postgres' || /^template[01]$/.test(name) ? undefined : name;
 }
 
 function databaseName(name: string): string {

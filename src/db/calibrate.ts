@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { claimDatabase } from './claim.js';
 import { connect, createPool, databaseUrl } from './connect.js';
+import type { CalibrateRequest } from './issueDatabase.js';
 import { ensureSchema } from './schema.js';
 import { resetIssuance, seedCoupon, seedUsers } from './seed.js';
 
@@ -56,19 +57,11 @@ const SHAPES: Record<CeilingShape, IssueOnce> = {
   },
 };
 
-export interface CalibrateRequest {
-  mysqlUrl: string;
-  database: string;
-  connections: number;
-  durationS: number;
-  onShape?: (shape: CeilingShape, perSecond: number) => void;
-}
-
 /** Measure both shapes on a coupon of our own; our tables are left empty afterwards. */
-export async function calibrate(req: CalibrateRequest): Promise<Calibration> {
-  const claim = await claimDatabase(req.mysqlUrl, req.database);
-  const admin = await connect(req.mysqlUrl);
-  const pool = createPool(databaseUrl(req.mysqlUrl, req.database), req.connections);
+export async function calibrateMysql(serverUrl: string, req: CalibrateRequest): Promise<Calibration> {
+  const claim = await claimDatabase(serverUrl, req.database);
+  const admin = await connect(serverUrl);
+  const pool = createPool(databaseUrl(serverUrl, req.database), req.connections);
   try {
     await ensureSchema(admin, req.database);
     await claim.announce('calibrate');

@@ -6,15 +6,50 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Pool as MysqlPool } from 'mysql2/promise';
 import pg from 'pg';
 import { heldByUser, type DbSnapshot } from '../audit/snapshot.js';
 import { UsageError } from '../errors.js';
 import { databaseUrl } from './connect.js';
 import { META_TABLE, OUR_TABLES, SCHEMA_VERSION } from './schema.js';
-import type { SeededCoupon } from './seed.js';
+import { couponIdFor } from './seed.js';
+import type { CalibrateRequest, IssueDatabase, Prepared } from './issueDatabase.js';
+import { postgresDatabaseOf } from './postgresUrl.js';
 import { CALIBRATION_USERS, CEILING_SHAPES, measureLoops, type Calibration, type CeilingShape } from './calibrate.js';
 
 const USER_BATCH = 100_000;
+
+export const POSTGRES: IssueDatabase = {
+  kind: 'postgres',
+  name: 'PostgreSQL',
+  fencedWrites: false,
+  request: (flags) => {
+    const named = flags.postgresUrl ? postgresDatabaseOf(flags.postgresUrl) : undefined;
+    return { infra: { postgres: { url: flags.postgresUrl } }, ...(named ? { named } : {}), notes: [] };
+  },
+  serverUrlOn: (infra) => {
+    if (!infra.postgresUrl) throw new UsageError('--db postgres needs a PostgreSQL: local infra starts one, or give --postgres-url');
+    return infra.postgresUrl;
+  },
+  processOn: (processes) => (processes.postgresPid ? { name: 'postgres', pid: processes.postgresPid, singleThreaded: false, children: true } : undefined),
+  claim: claimPostgres,
+  prepare: (serverUrl, req) => {
+    if (req.codePool) throw new UsageError('code pools run on MySQL only so far (--db mysql)');
+    return preparePostgres(serverUrl, req.database, req.quantity, req.userPool, couponIdFor(req.database));
+  },
+  snapshot: snapshotPostgres,
+  calibrate: calibratePostgres,
+  openPools: (databaseUrl, size) => {
+    const pool = createPostgresPool(databaseUrl, size);
+    return { mysql: notOnThisRun(), pg: pool, end: () => pool.end() };
+  },
+};
+
+/** ctx.mysql on a PostgreSQL run: a strategy that reaches for it says so, instead of hanging on a pool of nothing. */
+function notOnThisRun(): MysqlPool {
+  const refuse = () => Promise.reject(new Error('this run issues on PostgreSQL (--db postgres): ctx.pg is its pool, ctx.mysql is not there'));
+  return { getConnection: refuse, query: refuse, execute: refuse, end: () => Promise.resolve() } as unknown as MysqlPool;
+}
 const OWNER_KEY = 'run_owner';
 
 export async function connectPostgres(url: string): Promise<pg.Client> {
@@ -111,14 +146,8 @@ export async function ensurePostgresSchema(serverUrl: string, database: string):
   }
 }
 
-export interface PostgresPrepared extends SeededCoupon {
-  mysqlVersion: string;
-  usersInserted: number;
-  seedMs: number;
-}
-
 /** A clean slate in our tables, users 1..userPool, and a fresh coupon of `quantity` units with id `couponId`. */
-export async function preparePostgres(serverUrl: string, database: string, quantity: number, userPool: number, couponId: number): Promise<PostgresPrepared> {
+export async function preparePostgres(serverUrl: string, database: string, quantity: number, userPool: number, couponId: number): Promise<Prepared> {
   await ensurePostgresSchema(serverUrl, database);
   const conn = await connectPostgres(databaseUrl(serverUrl, database));
   try {
@@ -139,7 +168,7 @@ export async function preparePostgres(serverUrl: string, database: string, quant
     await conn.query("INSERT INTO coupons (id, name, quantity, version) VALUES ($1, 'first-come coupon', $2, 0)", [couponId, quantity]);
     const seedMs = Date.now() - started;
     const version = await conn.query<{ server_version: string }>('SHOW server_version');
-    return { couponId, quantity, usersInserted, seedMs, mysqlVersion: `PostgreSQL ${version.rows[0]!.server_version.split(' ')[0]}` };
+    return { couponId, quantity, usersInserted, seedMs, version: `PostgreSQL ${version.rows[0]!.server_version.split(' ')[0]}` };
   } finally {
     await conn.end();
   }
@@ -220,14 +249,14 @@ async function refusal(serverUrl: string, database: string): Promise<string> {
  * The hot-row ceiling on PostgreSQL: the same two shapes as on MySQL (src/db/calibrate.ts), one
  * statement per round trip, at `connections` clients; our tables are left empty afterwards.
  */
-export async function calibratePostgres(req: { serverUrl: string; database: string; connections: number; durationS: number; onShape?: (shape: CeilingShape, perSecond: number) => void }): Promise<Calibration> {
-  const claim = await claimPostgres(req.serverUrl, req.database);
-  const pool = createPostgresPool(databaseUrl(req.serverUrl, req.database), req.connections);
+export async function calibratePostgres(serverUrl: string, req: CalibrateRequest): Promise<Calibration> {
+  const claim = await claimPostgres(serverUrl, req.database);
+  const pool = createPostgresPool(databaseUrl(serverUrl, req.database), req.connections);
   try {
     const couponId = 1;
     const ceilings = {} as Calibration['ceilings'];
     for (const shape of CEILING_SHAPES) {
-      await preparePostgres(req.serverUrl, req.database, 2_000_000_000, CALIBRATION_USERS, couponId);
+      await preparePostgres(serverUrl, req.database, 2_000_000_000, CALIBRATION_USERS, couponId);
       if (shape === CEILING_SHAPES[0]) await claim.announce('calibrate');
       const clients = await Promise.all(Array.from({ length: req.connections }, () => pool.connect()));
       try {
@@ -237,7 +266,7 @@ export async function calibratePostgres(req: { serverUrl: string; database: stri
       }
       req.onShape?.(shape, ceilings[shape]);
     }
-    const conn = await connectPostgres(databaseUrl(req.serverUrl, req.database));
+    const conn = await connectPostgres(databaseUrl(serverUrl, req.database));
     await conn.query('TRUNCATE user_coupon, coupon_code, coupons').finally(() => conn.end());
     return { connections: req.connections, durationS: req.durationS, ceilings, measuredAt: new Date().toISOString() };
   } finally {

@@ -64,7 +64,10 @@ export function faultRefusal(spec: FaultSpec, offer: FaultOffer): string | undef
       return undefined;
     case 'infra':
       if (service) return `${spec.kind} stops a database couponbench started; a service's databases are its own: use a link fault (latency, stall, reset, down#mysql or #redis)`;
-      if (spec.kind === 'pause-mysql' && offer.system.kind === 'embedded' && offer.system.database === 'postgres') return 'pause-mysql freezes MariaDB; a --db postgres run issues on PostgreSQL (use latency#postgres or stall#postgres)';
+      if (fault.database && offer.system.kind === 'embedded' && offer.system.database !== fault.database) {
+        const db = offer.system.database;
+        return `${spec.kind} freezes the ${fault.database} server; a --db ${db} run issues on ${db} (use latency#${db} or stall#${db})`;
+      }
       if (offer.ownInfra === false) return `${spec.kind} stops MySQL or Redis processes: it needs databases this run starts itself (--infra local), not ones it was given`;
       return undefined;
     case 'server-hook':

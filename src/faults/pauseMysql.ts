@@ -6,6 +6,7 @@ export const pauseMysql: Fault = {
   actsOn: 'infra',
   instant: false,
   effects: ['stalls-holder'],
+  database: 'mysql',
   async inject(targets) {
     const pid = targets.infra!.mysqlPid;
     if (pid === undefined) throw new Error('pause-mysql: this run started no MySQL');

@@ -1,4 +1,5 @@
 /** What the nemesis can act on, handed over by the run: processes, the lock's owner, the clock. */
+import type { DatabaseKind } from '../db/kinds.js';
 import { whenWeAreGone } from '../infra/process.js';
 import type { InfraProcesses } from '../infra/types.js';
 import type { LinkProxy } from './links/proxy.js';
@@ -60,6 +61,8 @@ export interface Fault {
   instant: boolean;
   /** What it does to the system: what a strategy's `breaksUnder` is matched against. */
   effects: readonly FaultEffect[];
+  /** An infra fault on one database's server process: runs issuing on another database have nothing for it to stop. */
+  database?: DatabaseKind;
   inject(targets: FaultTargets, spec: FaultSpec): Promise<Injected>;
 }
 

@@ -45,7 +45,7 @@ export function systemSettings(report: Configured): Array<[string, string]> {
     settings.push(['db', c.db ?? 'mysql'], ['pool', String(c.poolSize)], ...knobSettings(report));
     if (c.options.fencing) settings.push(['fencing', 'on']);
   }
-  settings.push(['database', report.environment.mysqlVersion], ['instances', String(c.instances)], ['workers', c.workers === undefined ? 'auto' : String(c.workers)]);
+  settings.push(['database', report.environment.database], ['instances', String(c.instances)], ['workers', c.workers === undefined ? 'auto' : String(c.workers)]);
   const faults = c.scenario.faults.map(faultFlag);
   if (faults.length > 0) settings.push(['faults', faults.join(' + ')]);
   return settings;

@@ -5,6 +5,7 @@ import { formatZodError } from '../config.js';
 import { UsageError } from '../errors.js';
 import { INPUT_LIMITS, readInputFile } from '../inputFile.js';
 import { latestPerKey } from './comparison.js';
+import { migrateReport } from './migrate.js';
 import { REPORT_VERSION, ReportSchema, serialiseReport, type Report } from './schema.js';
 
 export const DEFAULT_REPORTS_DIR = 'reports';
@@ -32,17 +33,18 @@ export async function writeReport(report: Report, out?: string, dir = DEFAULT_RE
 }
 
 export async function readReport(file: string): Promise<Report> {
-  let json: { version?: unknown };
+  let json: Record<string, unknown>;
   try {
     json = JSON.parse(await readInputFile(file, `report ${file}`, INPUT_LIMITS.report));
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`${file}: not valid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
   }
-  if (json?.version !== REPORT_VERSION) {
-    throw new UsageError(`${file}: report version ${String(json?.version)} is not ${REPORT_VERSION} (written by another couponbench version; run it again)`);
+  const current = json !== null && typeof json === 'object' ? migrateReport(json, REPORT_VERSION) : undefined;
+  if (!current) {
+    throw new UsageError(`${file}: report version ${String(json?.['version'])} is not ${REPORT_VERSION} (written by another couponbench version; run it again)`);
   }
-  const parsed = ReportSchema.safeParse(json);
+  const parsed = ReportSchema.safeParse(current);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error, file));
   return parsed.data;
 }

@@ -31,8 +31,8 @@ function heading(report: Report): string {
     ),
     chalk.dim(
       c.target
-        ? `target: ${c.target.url} (${c.target.file}) · ${databaseLabel(report.environment.mysqlVersion)} · Redis ${report.environment.redisVersion}`
-        : `server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.mysqlVersion} · Redis ${report.environment.redisVersion}` +
+        ? `target: ${c.target.url} (${c.target.file}) · ${report.environment.database} · Redis ${report.environment.redisVersion}`
+        : `server: ${c.instances} instances × pool ${c.poolSize} · infra ${c.infra} · ${report.environment.database} · Redis ${report.environment.redisVersion}` +
             knobLine(report),
     ),
   ].join('\n');
@@ -45,7 +45,6 @@ function knobLine(report: Report): string {
 }
 
 /** The SQL database's version as the header says it: PostgreSQL names itself, MySQL and MariaDB do not. */
-const databaseLabel = (version: string) => (/^PostgreSQL\b/.test(version) ? version : version === 'n/a' ? 'SQL n/a' : `MySQL ${version}`);
 
 /** k6-style end-of-test summary of what the clients saw. */
 export function loadTable(report: Report): string {

@@ -11,10 +11,10 @@ import { LoadSummarySchema, saleIssuedRate, SeriesPointSchema } from '../load/su
 
 /**
  * The persisted report, composed of the schemas that live beside the code producing each part.
- * Bump REPORT_VERSION on any incompatible change; readers refuse other versions.
+ * Bump REPORT_VERSION on any incompatible change, with its step in migrate.ts so older reports stay readable.
  */
 export const REPORT_SCHEMA = 'couponbench/report';
-export const REPORT_VERSION = 3;
+export const REPORT_VERSION = 4;
 
 export const ReportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),

@@ -5,20 +5,13 @@
 import http from 'node:http';
 import { stallNextHolder } from '../../strategies/faultHook.js';
 import { strategyOf } from '../../strategies/index.js';
-import type { Pool } from 'mysql2/promise';
-import { createPool } from '../db/connect.js';
-import { createPostgresPool } from '../db/postgres.js';
+import { SECTIONS } from '../../strategies/sections.js';
+import { DATABASES } from '../db/index.js';
 import { connectRedis } from '../infra/clients.js';
 import { createIssueApp } from './app.js';
 import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, WorkerConfigSchema, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 const DRAIN_MS = 10_000;
-
-/** ctx.mysql on a PostgreSQL run: a strategy that reaches for it says so, instead of hanging on a pool of nothing. */
-function notOnThisRun(): Pool {
-  const refuse = () => Promise.reject(new Error('this run issues on PostgreSQL (--db postgres): ctx.pg is its pool, ctx.mysql is not there'));
-  return { getConnection: refuse, query: refuse, execute: refuse, end: () => Promise.resolve() } as unknown as Pool;
-}
 
 /** To the primary, if it is still there: after a kill -9 of couponbench the channel is closed (EPIPE), and the worker is about to exit on 'disconnect'. */
 function tell(message: WorkerMessage): void {
@@ -29,16 +22,16 @@ async function main(): Promise<void> {
   const config = WorkerConfigSchema.parse(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? ''));
   const instance = Number(process.env[WORKER_INSTANCE_ENV] ?? '1');
   const strategy = await strategyOf(config);
-  // One pool per instance, of the run's database; on a PostgreSQL run `mysql` is a pool no built-in strategy for it touches.
-  const pool = config.db === 'mysql' ? createPool(config.databaseUrl, config.poolSize) : notOnThisRun();
-  const pg = config.db === 'postgres' ? createPostgresPool(config.databaseUrl, config.poolSize) : undefined;
+  // One pool per instance, of the run's database.
+  const pools = DATABASES[config.db].openPools(config.databaseUrl, config.poolSize);
   const redisNodes = config.redisUrls.map((url, i) => connectRedis(url, `couponbench-${instance}-${i}`, config.redisCluster));
   for (const r of redisNodes) r.on('error', () => {});
   const issuer = strategy.create({
     db: config.db,
-    mysql: pool,
-    ...(pg ? { pg } : {}),
-    mysqlUrl: config.databaseUrl,
+    mysql: pools.mysql,
+    ...(pools.pg ? { pg: pools.pg } : {}),
+    sections: SECTIONS[config.db](pools),
+    databaseUrl: config.databaseUrl,
     poolSize: config.poolSize,
     redis: redisNodes[0]!,
     redisNodes,
@@ -67,8 +60,7 @@ async function main(): Promise<void> {
     clearTimeout(forced);
     tell({ type: 'stats', tally: app.tally });
     await issuer.close?.().catch(() => {});
-    await pool.end().catch(() => {});
-    await pg?.end().catch(() => {});
+    await pools.end().catch(() => {});
     await Promise.all(redisNodes.map((r) => r.quit().catch(() => r.disconnect())));
     process.disconnect?.();
     process.exit(0);

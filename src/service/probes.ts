@@ -122,14 +122,14 @@ export class TargetState {
     return { count: numberOf(present(value, probe.redis!, where), probe.redis!, where) };
   }
 
-  async versions(): Promise<{ mysqlVersion: string; redisVersion: string }> {
+  async versions(): Promise<{ database: string; redisVersion: string }> {
     const hasSql = Boolean(this.target.mysql ?? this.target.postgres);
-    const mysqlVersion = hasSql ? await this.counted(async () => {
+    const database = hasSql ? await this.counted(async () => {
       this.probeSession ??= this.openSql(true);
       return (await this.probeSession).version();
-    }) : 'n/a';
+    }) : 'no SQL';
     const redisVersion = this.target.redis ? (/redis_version:(\S+)/.exec(String(await this.redis('INFO server', 'redis version')))?.[1] ?? 'unknown') : 'n/a';
-    return { mysqlVersion, redisVersion };
+    return { database, redisVersion };
   }
 
   async close(): Promise<void> {

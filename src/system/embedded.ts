@@ -7,7 +7,7 @@ import { strategiesFor, strategyOf, type StrategyRef } from '../../strategies/in
 import type { RedisClient, Strategy } from '../../strategies/types.js';
 import type { RunConfig } from '../config.js';
 import type { CpuWatch } from '../cpu.js';
-import { databaseUrl, issueDatabase, resetRedis } from '../db/index.js';
+import { databaseUrl, DATABASES, resetRedis } from '../db/index.js';
 import type { DatabaseKind } from '../db/kinds.js';
 import { UsageError } from '../errors.js';
 import { FAULTS } from '../faults/index.js';
@@ -44,6 +44,7 @@ export async function preflight(request: InfraRequest, config: Omit<RunConfig, '
     if (config.options.fencing && !strategy.fencing) {
       throw new UsageError(`${strategy.name} takes no --fencing (it fits redis-pubsub and redis-fair; redis-spin-fenced has it built in)`);
     }
+    if (config.options.fencing && !DATABASES[db].fencedWrites) throw new UsageError(`--fencing is MySQL-only so far (the fenced write is a MySQL statement, not ${DATABASES[db].name})`);
   }
   await assertPortFree(config.port, config.host);
   if (request.choice === 'local' || (request.choice === 'auto' && !request.mysqlUrl && !request.redisUrl)) assertTempDirUsable();
@@ -78,12 +79,11 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
   const scenario = config.scenario;
   const db = config.db ?? 'mysql';
   assertFaultsRun(scenario.faults, embeddedOffer(config, Boolean(infra.processes), infra.redisCluster));
-  const serverUrl = db === 'postgres' ? infra.postgresUrl : infra.mysqlUrl;
-  if (!serverUrl) throw new UsageError(db === 'postgres' ? '--db postgres needs a PostgreSQL: local infra starts one, or give --postgres-url' : 'this infra has no MySQL (it was started for --db postgres)');
-  const database = issueDatabase(db, serverUrl);
+  const database = DATABASES[db];
+  const serverUrl = database.serverUrlOn(infra);
   const dbUrl = databaseUrl(serverUrl, config.database);
   let couponId = 0;
-  const versions = { mysqlVersion: 'unknown', redisVersion: 'unknown' };
+  const versions = { database: 'unknown', redisVersion: 'unknown' };
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let forgetServer: (() => Promise<void>) | undefined;
   let releaseClaim: (() => Promise<void>) | undefined;
@@ -101,12 +101,12 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
     async prepare(hooks) {
       let started = Date.now();
       // Owned from before the reset to after the audit: a second run on this database is refused.
-      const claim = await database.claim(config.database);
+      const claim = await database.claim(serverUrl, config.database);
       releaseClaim = hooks.resources.defer(`claim on database ${config.database}`, () => claim.release());
-      const prepared = await database.prepare({ database: config.database, quantity: scenario.quantity, userPool: scenario.userPool, codePool: Boolean(strategy.codePool) });
+      const prepared = await database.prepare(serverUrl, { database: config.database, quantity: scenario.quantity, userPool: scenario.userPool, codePool: Boolean(strategy.codePool) });
       await claim.announce(`${strategy.name} on ${scenario.name}`);
       couponId = prepared.couponId;
-      versions.mysqlVersion = prepared.mysqlVersion;
+      versions.database = prepared.version;
       const redisClients = infra.redisUrls.map((url) => connectRedis(url, 'couponbench', infra.redisCluster));
       try {
         await resetRedis(redisClients, couponId);
@@ -202,9 +202,8 @@ function cpuComponents(instances: InstanceProcess[], infra: Infra, db: DatabaseK
   const watched: CpuWatch[] = [{ name: 'driver', pid: process.pid, singleThreaded: true }];
   for (const i of instances) watched.push({ name: `server#${i.instance}`, pid: i.pid, singleThreaded: true });
   if (infra.processes) {
-    const { postgresPid } = infra.processes;
-    if (db === 'postgres' && postgresPid) watched.push({ name: 'postgres', pid: postgresPid, singleThreaded: false, children: true });
-    else if (infra.processes.mysqlPid) watched.push({ name: 'mariadbd', pid: infra.processes.mysqlPid, singleThreaded: false });
+    const server = DATABASES[db].processOn(infra.processes);
+    if (server) watched.push(server);
     infra.processes.redisPids().forEach((pid, i) => watched.push({ name: i === 0 ? 'redis-server' : `redis-server#${i + 1}`, pid, singleThreaded: true }));
   }
   return watched;

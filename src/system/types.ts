@@ -45,7 +45,7 @@ export interface Observation {
   /** The service keeps no stock number: its capacity, which the stock left is derived from. */
   capacity?: number;
   persistence?: Report['persistence'];
-  versions: { mysqlVersion: string; redisVersion: string };
+  versions: { database: string; redisVersion: string };
   /** What the server instances counted per outcome (embedded only). */
   tally?: Record<string, number>;
 }

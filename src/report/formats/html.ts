@@ -189,7 +189,7 @@ export const html: Exporter = {
       r.faults.map((f) => `<li><b>${escapeHtml(rowKey(r))}</b> ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s, ${escapeHtml(f.target)}: ${escapeHtml(f.events.map(describeFaultEvent).join('; '))}</li>`),
     );
     const env = c.reports[0]?.environment;
-    const meta = env ? ` · ${escapeHtml(env.mysqlVersion)} · Redis ${escapeHtml(env.redisVersion)} · ${env.cpus} cores · Node ${escapeHtml(env.node)}` : '';
+    const meta = env ? ` · ${escapeHtml(env.database)} · Redis ${escapeHtml(env.redisVersion)} · ${env.cpus} cores · Node ${escapeHtml(env.node)}` : '';
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>couponbench: ${escapeHtml(c.scenario)}</title>
 <style>${css}

@@ -95,7 +95,7 @@ export async function openMysqlSession(opts: SqlSessionOptions): Promise<SqlSess
       }
     },
     async version() {
-      return String(Object.values((await query('SELECT VERSION()', 'mysql version', false))[0] ?? {})[0] ?? 'unknown');
+      return `MySQL ${String(Object.values((await query('SELECT VERSION()', 'mysql version', false))[0] ?? {})[0] ?? 'unknown')}`;
     },
     close: async (cut) => {
       if (cut) {

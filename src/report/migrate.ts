@@ -1,0 +1,26 @@
+/**
+ * Reports an earlier couponbench wrote, raised to the current shape so every reader sees one.
+ * Version 3 named the database `environment.mysqlVersion` whichever it was (a bare MariaDB
+ * version, `PostgreSQL 15.8`, or `n/a` for a service without SQL); version 4 names it `database`.
+ */
+type Json = Record<string, unknown>;
+
+export const MIGRATIONS: Record<number, (report: Json) => Json> = {
+  3: (report) => {
+    const { mysqlVersion, ...environment } = (report['environment'] ?? {}) as Json;
+    const version = typeof mysqlVersion === 'string' ? mysqlVersion : 'unknown';
+    const database = /^PostgreSQL\b/.test(version) ? version : version === 'n/a' ? 'no SQL' : `MySQL ${version}`;
+    return { ...report, version: 4, environment: { ...environment, database } };
+  },
+};
+
+/** Raise `report` version by version to `current`; undefined where no migration leads there. */
+export function migrateReport(report: Json, current: number): Json | undefined {
+  let raised = report;
+  while (raised['version'] !== current) {
+    const step = MIGRATIONS[raised['version'] as number];
+    if (!step) return undefined;
+    raised = step(raised);
+  }
+  return raised;
+}
