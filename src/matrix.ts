@@ -33,9 +33,9 @@ export async function runMatrix(infraRequest: InfraRequest, m: MatrixRequest, ho
   const infra = await bringUpInfra(infraRequest, hooks);
   const calibration = m.calibrate ? await calibrateFor(infra, m.base, hooks) : undefined;
   const runnable = faultSets.filter((faults) => {
-    const needs = faultOutOfReach(infra, faults, m.base);
-    if (needs) hooks.onStage?.(`matrix: skipping ${needs.kind}: it stops MySQL or Redis, and ${infra.kind} infra is not this run's to stop`);
-    return !needs;
+    const out = faultOutOfReach(infra, faults, m.base);
+    if (out) hooks.onEvent?.({ type: 'matrix-skip', fault: faultLabel(out.spec), reason: out.reason });
+    return !out;
   });
   const items = m.strategies.flatMap((ref) => runnable.map((faults) => ({ ref, faults })));
   const label = ({ ref, faults }: (typeof items)[number]) => `${ref.strategy}${faults.length > 0 ? ` + ${faults.map(faultLabel).join(' + ')}` : ''}`;
@@ -82,7 +82,7 @@ async function repeatEach<T>(items: T[], repeat: number, label: (item: T) => str
   for (const item of items) {
     const runs: Report[] = [];
     for (let k = 0; k < repeat; k++) {
-      hooks.onStage?.(`matrix: ${label(item)}${repeat > 1 ? ` (run ${k + 1} of ${repeat})` : ''}`);
+      hooks.onEvent?.({ type: 'matrix-item', label: label(item), run: k + 1, of: repeat });
       const report = await run(item, k);
       await onReport(report);
       runs.push(report);

@@ -30,9 +30,13 @@ export type IssueOutcome = (
   | { result: 'failed'; cause: FailureCause; detail?: string }
 ) & {
   /** The lock was no longer ours at release (lease expired, token gone): integrity may be broken. */
-  warning?: 'release_failed';
+  warning?: Warning;
 };
 export type IssueResult = IssueOutcome['result'];
+
+/** What a strategy may say beside its answer, counted by the server (src/server/counts.ts). */
+export const WARNINGS = ['release_failed'] as const;
+export type Warning = (typeof WARNINGS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // HTTP: the server encodes, the client decodes. Kept side by side so they cannot drift.

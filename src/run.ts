@@ -21,6 +21,8 @@ import { perSecondSeries, summarise } from './load/summary.js';
 import { defaultWorkers } from './load/workers/pool.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
 import { embeddedSystem, preflight } from './system/embedded.js';
+import type { RunEvent } from './timeline/events.js';
+import { noServerCounts } from './server/counts.js';
 import type { Load, Observation, SystemDescription, SystemUnderTest } from './system/types.js';
 
 export type { RunConfig } from './config.js';
@@ -28,9 +30,8 @@ export { faultOutOfReach, preflight } from './system/embedded.js';
 
 export interface RunHooks {
   resources: Resources;
-  onStage?: (message: string) => void;
-  /** Lines shown even under --quiet and --json (on stderr): what runs on this machine in the user's name. */
-  onNotice?: (message: string) => void;
+  /** The run's timeline as typed records (src/timeline/events.ts); the terminal renders them, and shows notices even under --quiet. */
+  onEvent?: (event: RunEvent) => void;
   onTick?: (tick: DriveTick) => void;
   /** Called once the load has drained, before the audit (e.g. to write the history). */
   onLoadDone?: (run: LoadRun, baseline?: Baseline) => Promise<void>;
@@ -77,7 +78,7 @@ async function scoped<T>(config: RunConfig, outer: RunHooks, body: (hooks: RunHo
   try {
     return await body({ ...outer, resources: scope.resources });
   } finally {
-    for (const failure of await scope.release()) outer.onStage?.(`could not stop ${failure}`);
+    for (const failure of await scope.release()) outer.onEvent?.({ type: 'stop-failed', what: failure });
   }
 }
 
@@ -86,7 +87,7 @@ async function prepareAndLoad(system: SystemUnderTest, config: RunConfig, hooks:
   const started = Date.now();
   const { run, faults, cpu } = await load(prepared.load, config, hooks);
   const loadMs = prepared.load.kind === 'recorded' ? run.durationMs : Date.now() - started;
-  faults.forEach((f) => hooks.onStage?.(`fault ${f.kind} ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s on ${f.target}: ${f.events.map(describeFaultEvent).join('; ')}`));
+  faults.forEach((record) => hooks.onEvent?.({ type: 'fault', record }));
   await hooks.onLoadDone?.(run, prepared.baseline);
   return { prepared, run, faults, cpu, loadMs };
 }
@@ -154,7 +155,7 @@ export function buildReport(p: ReportParts): Report {
     timings: p.timings,
     load,
     series: perSecondSeries(run),
-    server: { tally: o.tally ?? {} },
+    server: o.server ?? noServerCounts(),
     audit,
     fairness,
     faults: p.faults,
@@ -166,12 +167,10 @@ export function buildReport(p: ReportParts): Report {
 
 /** Bring infra up for one or more runs; it is released with `hooks.resources`. */
 export async function bringUpInfra(request: InfraRequest, hooks: RunHooks): Promise<Infra> {
-  hooks.onStage?.(`infra: ${request.choice}`);
+  hooks.onEvent?.({ type: 'infra-asked', choice: request.choice });
   const infra = await infraUp(request);
   hooks.resources.defer(`${infra.kind} infra`, () => infra.down());
-  const postgres = infra.postgresUrl ? `, postgres ${new URL(infra.postgresUrl).host}` : '';
-  const mysql = infra.mysqlUrl ? `, mysql ${new URL(infra.mysqlUrl).host}` : '';
-  hooks.onStage?.(`infra: ${infra.kind}${infra.shared ? ' (kept running)' : ''}${mysql}${postgres}, redis ${infra.redisUrls.map((u) => new URL(u).host).join(' ')}`);
+  hooks.onEvent?.({ type: 'infra-up', kind: infra.kind, shared: infra.shared, mysql: infra.mysqlUrl, postgres: infra.postgresUrl, redis: infra.redisUrls });
   return infra;
 }
 
@@ -188,7 +187,7 @@ export async function calibrateFor(infra: Infra, config: Pick<RunConfig, 'databa
   const request = { database: config.database, connections: config.instances * config.poolSize, durationS: QUICK_CALIBRATION_S };
   const database = DATABASES[config.db ?? 'mysql'];
   const c = await database.calibrate(database.serverUrlOn(infra), request);
-  hooks.onStage?.(`calibrated at ${c.connections} connections: conditional update ${Math.round(c.ceilings['conditional-update'])} tx/s, select for update ${Math.round(c.ceilings['select-for-update'])} tx/s`);
+  hooks.onEvent?.({ type: 'calibrated', calibration: c });
   return c;
 }
 

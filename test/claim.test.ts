@@ -9,10 +9,11 @@ import { claimDatabase } from '../src/db/claim.js';
 import { couponIdFor } from '../src/db/seed.js';
 import { Resources } from '../src/lifecycle.js';
 import { runOnInfra } from '../src/run.js';
+import type { RunEvent } from '../src/timeline/events.js';
 import { DEFAULT_STRATEGY_OPTIONS } from '../strategies/index.js';
 import { scenario, sharedInfra } from './helpers.js';
 
-function startRun(strategy: string, database: string, onStage?: (line: string) => void) {
+function startRun(strategy: string, database: string, onEvent?: (event: RunEvent) => void) {
   const resources = new Resources();
   const infra = sharedInfra();
   const run = runOnInfra({ ...infra, redisUrls: infra.redisUrls.slice(0, 1) }, {
@@ -25,7 +26,7 @@ function startRun(strategy: string, database: string, onStage?: (line: string) =
     database,
     seed: 3,
     options: DEFAULT_STRATEGY_OPTIONS,
-  }, { resources, onStage });
+  }, { resources, onEvent });
   return run.finally(() => resources.releaseAll());
 }
 
@@ -33,7 +34,7 @@ describe('one run per database', () => {
   it('refuses a second run on the same database, naming the first; another database runs beside it on the same Redis', async () => {
     let underLoad!: () => void;
     const loading = new Promise<void>((resolve) => (underLoad = resolve));
-    const first = startRun('redis-atomic', 'cb_claim', (line) => line.startsWith('server:') && underLoad());
+    const first = startRun('redis-atomic', 'cb_claim', (event) => event.type === 'server-up' && underLoad());
     await loading;
     await expect(startRun('mysql-atomic', 'cb_claim')).rejects.toThrow(
       new RegExp(`^database "cb_claim" is in use by another couponbench run \\(redis-atomic on test, pid ${process.pid} on \\S+, since \\d\\d:\\d\\d:\\d\\d UTC\\); wait for it to end, or give this run its own with --database$`),

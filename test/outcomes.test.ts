@@ -80,7 +80,7 @@ describe('failure causes keep the real cause (bug 5)', () => {
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/coupons/1/issue`, { method: 'POST', body: '{"userId":1}' });
       expect(res.status).toBe(500);
       expect(await res.json()).toEqual({ result: 'failed', cause: 'internal' });
-      expect(app.tally).toEqual({ 'failed:internal': 1 });
+      expect(app.counts).toEqual({ tally: { 'failed:internal': 1 }, warnings: { release_failed: 0 } });
     } finally {
       server.close();
     }

@@ -61,7 +61,7 @@ describe('lock strategies, 2 instances racing on one coupon', () => {
       });
       expect(race.audit.violations).toEqual([]);
       expect(race.load.issued).toBeGreaterThan(30);
-      expect(race.server.tally['warning:release_failed'] ?? 0).toBe(0);
+      expect(race.server.warnings.release_failed).toBe(0);
       expect(race.audit.verdict).toBe('pass');
       expect(race.audit.rows).toBe(60);
       expect(race.audit.finalQuantity).toBe(0);

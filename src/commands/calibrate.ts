@@ -6,7 +6,7 @@ import { int } from '../report/format.js';
 import { bringUpInfra } from '../run.js';
 import { addInfraOptions, positiveInt, seconds, type InfraFlags } from './options.js';
 import { infraRequest } from './runSetup.js';
-import { withResources } from './session.js';
+import { say, withResources } from './session.js';
 
 interface Flags extends InfraFlags {
   instances: number;
@@ -35,7 +35,7 @@ export function registerCalibrate(program: Command): void {
   ).action(async (flags: Flags) => {
     const calibration = await withResources(Boolean(flags.quiet || flags.json), async (hooks) => {
       const { infra: request, database, notes } = infraRequest(flags);
-      notes.forEach((n) => hooks.onStage?.(n));
+      if (!flags.quiet && !flags.json) notes.forEach(say);
       const infra = await bringUpInfra(request, hooks);
       const measured = { database, connections: flags.instances * flags.poolSize, durationS: flags.duration };
       const db = DATABASES[flags.db];

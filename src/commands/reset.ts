@@ -32,7 +32,7 @@ async function reset(flags: Flags): Promise<number> {
   const quantity = await withResources(Boolean(flags.quiet), async (hooks) => {
     const state = targetState(loaded, flags.quantity, hooks);
     const values = { couponId: target.couponId, quantity: flags.quantity };
-    await runReset(target.reset!, state, values, targetDir(loaded), { say: hooks.onStage ?? (() => {}), notice: say }, hooks.resources);
+    await runReset(target.reset!, state, values, targetDir(loaded), hooks.onEvent ?? (() => {}), hooks.resources);
     return (await readStockLeft(state, target, flags.quantity)).quantity;
   });
   process.stdout.write(`${quantity}\n`);

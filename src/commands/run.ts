@@ -70,7 +70,7 @@ async function run(flags: Flags): Promise<number> {
     const onLoadDone = history
       ? async (loadRun: LoadRun, baseline?: Baseline) => {
           await writeHistory(history, loadRun, ref?.strategy ?? runner!.name, baseline);
-          hooks.onStage?.(`history: ${history} (${loadRun.log.length} requests)`);
+          hooks.onEvent?.({ type: 'history-written', file: history, requests: loadRun.log.length });
         }
       : undefined;
     return { ...hooks, onTick, onLoadDone };

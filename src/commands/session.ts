@@ -2,6 +2,8 @@ import chalk from 'chalk';
 import { Resources, releaseOnSignals } from '../lifecycle.js';
 import { endProgress } from '../report/progress.js';
 import type { RunHooks } from '../run.js';
+import { isNotice } from '../timeline/events.js';
+import { renderEvent } from '../timeline/render.js';
 
 /** A line for the person watching (stderr, dimmed), never mixed into what stdout carries. */
 export function say(message: string): void {
@@ -17,7 +19,7 @@ export async function withResources<T>(quiet: boolean, body: (hooks: RunHooks) =
     say(started.length > 0 ? `interrupted: stopping what this run started (${started.reverse().join(', ')})` : 'interrupted: nothing was started yet');
   });
   try {
-    return await body({ resources, onStage: quiet ? undefined : say, onNotice: say });
+    return await body({ resources, onEvent: (event) => (!quiet || isNotice(event) ? say(renderEvent(event)) : undefined) });
   } finally {
     endProgress(process.stderr);
     const failures = await resources.releaseAll();

@@ -30,7 +30,7 @@ export function faultLabelsRun(report: Pick<Report, 'faults'>): string[] {
 /** What the nemesis and the server saw of the lock failing, in words (empty when nothing). */
 export function lockFailures(report: Pick<Report, 'faults' | 'server'>): string[] {
   const seen: string[] = [];
-  const releases = report.server.tally['warning:release_failed'] ?? 0;
+  const releases = report.server.warnings.release_failed;
   for (const f of report.faults) {
     const second = f.events.find((e) => e.type === 'second-holder');
     if (second) seen.push(`${describeFaultEvent(second)} while ${f.target} was frozen`);

@@ -128,7 +128,7 @@ function efficiencyRow(report: Report): string[][] {
 }
 
 function releaseFailures(report: Report): string {
-  const n = report.server.tally['warning:release_failed'] ?? 0;
+  const n = report.server.warnings.release_failed;
   return n > 0 ? chalk.red(`${int(n)} (the lock was no longer ours at release: its lease ran out mid-work)`) : '0';
 }
 

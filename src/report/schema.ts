@@ -7,6 +7,7 @@ import { CalibrationSchema, CeilingShapeSchema } from '../db/calibrate.js';
 import { EnvironmentSchema } from '../environment.js';
 import { FaultKindSchema, FaultRecordSchema } from '../faults/spec.js';
 import { InfraKindSchema } from '../infra/types.js';
+import { ServerCountsSchema } from '../server/counts.js';
 import { LoadSummarySchema, saleIssuedRate, SeriesPointSchema } from '../load/summary.js';
 
 /**
@@ -35,7 +36,7 @@ export const ReportSchema = z.object({
   timings: z.object({ infraMs: z.number(), seedMs: z.number(), serverStartMs: z.number(), loadMs: z.number(), auditMs: z.number() }),
   load: LoadSummarySchema,
   series: z.array(SeriesPointSchema),
-  server: z.object({ tally: z.record(z.string(), z.number()) }),
+  server: ServerCountsSchema,
   audit: AuditSchema,
   fairness: FairnessSchema,
   /** What the nemesis did, in order (empty without faults). */

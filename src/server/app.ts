@@ -3,21 +3,19 @@ import { failedOutcome } from '../../strategies/failure.js';
 import type { StrategyInstance } from '../../strategies/types.js';
 import { encodeOutcome, observationOf, type IssueOutcome } from '../outcomes.js';
 import { PhaseTimer, SERVER_TIMING_HEADER } from '../serverTiming.js';
+import { noServerCounts, type ServerCounts } from './counts.js';
 import { ISSUE_PATH } from './httpContract.js';
 
 const MAX_BODY_BYTES = 4096;
 
-/** Server-side count of outcomes (`issued`, `failed:<cause>`, `warning:<kind>`), reported at shutdown as a cross-check. */
-export type ServerTally = Record<string, number>;
-
 export interface IssueApp {
   handle(req: IncomingMessage, res: ServerResponse): void;
-  tally: ServerTally;
+  counts: ServerCounts;
 }
 
 export function createIssueApp(strategy: StrategyInstance): IssueApp {
-  const tally: ServerTally = {};
-  const count = (key: string) => (tally[key] = (tally[key] ?? 0) + 1);
+  const counts = noServerCounts();
+  const count = (key: string) => (counts.tally[key] = (counts.tally[key] ?? 0) + 1);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
@@ -35,13 +33,13 @@ export function createIssueApp(strategy: StrategyInstance): IssueApp {
         .catch((err: unknown): IssueOutcome => failedOutcome(err))
         .then((outcome) => {
           count(observationOf(outcome));
-          if (outcome.warning) count(`warning:${outcome.warning}`);
+          if (outcome.warning) counts.warnings[outcome.warning]++;
           const { status, body } = encodeOutcome(outcome);
           send(res, status, body, timer.header());
         });
     }, () => send(res, 413, '{"error":"body too large"}'));
   };
-  return { handle, tally };
+  return { handle, counts };
 }
 
 function readBody(req: IncomingMessage, done: (body: string) => void, tooLarge: () => void): void {

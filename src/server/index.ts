@@ -3,11 +3,11 @@ import { InfraError } from '../errors.js';
 import { builtModule } from '../paths.js';
 import { assertPortFree, freePort } from '../infra/ports.js';
 import type { InstanceProcess } from '../faults/targets.js';
-import type { ServerTally } from './app.js';
+import { sumServerCounts, type ServerCounts } from './counts.js';
 import { WORKER_CONFIG_ENV, WORKER_INSTANCE_ENV, type PrimaryMessage, type WorkerConfig, type WorkerMessage } from './messages.js';
 
 export type { WorkerConfig } from './messages.js';
-export type { ServerTally } from './app.js';
+export type { ServerCounts } from './counts.js';
 
 export interface ServerRequest extends Omit<WorkerConfig, 'port'> {
   instances: number;
@@ -19,8 +19,8 @@ export interface RunningServer {
   url: string;
   port: number;
   instances: number;
-  /** Drain in-flight requests, stop every instance, and return their summed outcome tallies. */
-  stop(): Promise<ServerTally>;
+  /** Drain in-flight requests, stop every instance, and return what they counted, summed. */
+  stop(): Promise<ServerCounts>;
   /** Stop every instance now, without draining (Ctrl-C, error paths). */
   kill(): Promise<void>;
   /** Each instance (1-based), its process id now, and how to start it again after a kill: what faults act on. */
@@ -40,21 +40,21 @@ export async function startServer(req: ServerRequest): Promise<RunningServer> {
 
   const config: WorkerConfig = { ...req, port };
   const workers: Worker[] = [];
-  const tallies: ServerTally[] = [];
+  const tallies: ServerCounts[] = [];
   const fork = (instance: number) => {
     const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config), [WORKER_INSTANCE_ENV]: String(instance) });
     workers[instance - 1] = worker;
     worker.on('message', (msg: WorkerMessage) => {
-      if (msg.type === 'stats') tallies.push(msg.tally);
+      if (msg.type === 'stats') tallies.push(msg.counts);
     });
     return waitForReady(worker, instance);
   };
   const ready = [];
   for (let i = 1; i <= req.instances; i++) ready.push(fork(i));
 
-  const stop = async (): Promise<ServerTally> => {
+  const stop = async (): Promise<ServerCounts> => {
     await Promise.all(workers.map((w) => stopWorker(w)));
-    return sumTallies(tallies);
+    return sumServerCounts(tallies);
   };
   try {
     await Promise.all(ready);
@@ -130,10 +130,4 @@ function killWorker(worker: Worker): Promise<void> {
     worker.once('exit', () => resolve());
     worker.process.kill('SIGKILL');
   });
-}
-
-export function sumTallies(tallies: ServerTally[]): ServerTally {
-  const sum: Record<string, number> = {};
-  for (const t of tallies) for (const [k, v] of Object.entries(t)) sum[k] = (sum[k] ?? 0) + (v ?? 0);
-  return sum as ServerTally;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DATABASE_KINDS } from '../db/kinds.js';
 import { StrategyOptionsSchema } from '../../strategies/types.js';
-import type { ServerTally } from './app.js';
+import type { ServerCounts } from './counts.js';
 
 /** Everything a server instance needs; passed to each cluster worker as JSON in its env, and checked there. */
 export const WorkerConfigSchema = z.object({
@@ -27,7 +27,7 @@ export const WORKER_INSTANCE_ENV = 'COUPONBENCH_WORKER_INSTANCE';
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'start-error'; message: string; code?: string }
-  | { type: 'stats'; tally: ServerTally };
+  | { type: 'stats'; counts: ServerCounts };
 
 /** `stall-next-holder` is fault injection (slow-holder): see strategies/faultHook.ts. */
 export type PrimaryMessage = { type: 'shutdown' } | { type: 'stall-next-holder'; ms: number };

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const forced = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
     await closed;
     clearTimeout(forced);
-    tell({ type: 'stats', tally: app.tally });
+    tell({ type: 'stats', counts: app.counts });
     await issuer.close?.().catch(() => {});
     await pools.end().catch(() => {});
     await Promise.all(redisNodes.map((r) => r.quit().catch(() => r.disconnect())));

@@ -15,6 +15,7 @@ import { InfraError } from '../errors.js';
 import { isAlive, logTail, whenWeAreGone } from '../infra/process.js';
 import { canConnect } from '../infra/ports.js';
 import { killMarkedScript, pidsMarked } from '../infra/marked.js';
+import type { RunEvent } from '../timeline/events.js';
 import type { Resources } from '../lifecycle.js';
 import type { LinkName } from '../faults/spec.js';
 import type { InstanceProcess } from '../faults/targets.js';
@@ -79,7 +80,7 @@ export async function startService(
   fileDir: string,
   links: LinkPorts,
   resources: Resources,
-  say: (line: string) => void,
+  onEvent: (event: RunEvent) => void,
   tls: TlsClientOptions = { rejectUnauthorized: true },
 ): Promise<ServiceInstance[]> {
   const logs = mkdtempSync(join(tmpdir(), 'couponbench-service-'));
@@ -95,7 +96,7 @@ export async function startService(
       // Something else answering there would pass the readiness check in the instance's place.
       if (await canConnect(port)) throw new InfraError(`service.ports: port ${port} is already in use by another process; stop it or choose another port`);
       const launched = launch(spec.command, cwd, env, log, logs);
-      say(`service: instance ${number} (pid ${launched.pid}) on port ${port}: ${spec.command}`);
+      onEvent({ type: 'service-started', instance: number, pid: launched.pid, port, command: spec.command });
       await waitReady(spec, { number, port }, links, launched.exited, log, tls);
       return launched;
     };

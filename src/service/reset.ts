@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { UsageError } from '../errors.js';
 import { whenWeAreGone } from '../infra/process.js';
+import type { RunEvent } from '../timeline/events.js';
 import type { Resources } from '../lifecycle.js';
 import { stopGroup } from './processes.js';
 import type { TargetState } from './probes.js';
@@ -20,16 +21,11 @@ export function describeStep(step: ResetStep, values: TemplateValues): string {
   return `${kind}: ${compileTemplate(text, 'text').render(values)}`;
 }
 
-export interface ResetPrinters {
-  say: (line: string) => void;
-  /** Shown whatever the verbosity. */
-  notice: (line: string) => void;
-}
-
-export async function runReset(steps: ResetStep[], state: TargetState, values: TemplateValues, cwd: string, print: ResetPrinters, resources: Resources): Promise<void> {
+/** Run the steps in order; each is announced first (a shell step as a notice, shown whatever the verbosity). */
+export async function runReset(steps: ResetStep[], state: TargetState, values: TemplateValues, cwd: string, onEvent: (event: RunEvent) => void, resources: Resources): Promise<void> {
   for (const [i, step] of steps.entries()) {
     const where = `reset step ${i + 1}`;
-    (step.shell !== undefined ? print.notice : print.say)(`${where}/${steps.length}  ${describeStep(step, values)}`);
+    onEvent({ type: 'reset-step', step: i + 1, of: steps.length, text: describeStep(step, values), shell: step.shell !== undefined });
     if (step.sql !== undefined) await state.sql(step.sql, where);
     else if (step.redis !== undefined) await state.redis(step.redis, where);
     else await shell(compileTemplate(step.shell!, 'text').render(values), cwd, where, resources);

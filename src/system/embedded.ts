@@ -69,9 +69,14 @@ export function assertEmbeddedFaults(faults: FaultSpec[], config: Pick<RunConfig
   assertFaultsRun(faults, embeddedOffer(config, undefined));
 }
 
-/** A fault that stops MySQL or Redis, where this infra is not the run's to stop (auto may have chosen such). */
-export function faultOutOfReach(infra: Infra, faults: FaultSpec[], config: Pick<RunConfig, 'instances' | 'db'>): FaultSpec | undefined {
-  return faults.find((f) => faultRefusal(f, embeddedOffer(config, Boolean(infra.processes), infra.redisCluster)) !== undefined);
+/** The first fault this infra leaves out of reach (auto may have chosen infra that is not the run's to stop), and why. */
+export function faultOutOfReach(infra: Infra, faults: FaultSpec[], config: Pick<RunConfig, 'instances' | 'db'>): { spec: FaultSpec; reason: string } | undefined {
+  const offer = embeddedOffer(config, Boolean(infra.processes), infra.redisCluster);
+  for (const spec of faults) {
+    const reason = faultRefusal(spec, offer);
+    if (reason) return { spec, reason };
+  }
+  return undefined;
 }
 
 export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<SystemUnderTest> {
@@ -116,7 +121,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
         redisClients.forEach((c) => c.disconnect());
       }
       const seedMs = Date.now() - started;
-      hooks.onStage?.(`seeded coupon ${couponId} with ${scenario.quantity} units, ${scenario.userPool} users (${seedMs} ms)`);
+      hooks.onEvent?.({ type: 'seeded', couponId, quantity: scenario.quantity, userPool: scenario.userPool, ms: seedMs });
 
       started = Date.now();
       // Link faults: the server reaches MySQL and Redis through our proxies; the audit goes around them.
@@ -138,7 +143,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       const running = server;
       forgetServer = hooks.resources.defer('issuance server', () => running.kill());
       const serverStartMs = Date.now() - started;
-      hooks.onStage?.(`server: ${config.instances} instances of ${strategy.name} on ${running.url}`);
+      hooks.onEvent?.({ type: 'server-up', instances: config.instances, strategy: strategy.name, url: running.url });
       return {
         baseline: { quantity: scenario.quantity },
         seedMs,
@@ -161,9 +166,9 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
     async observe(_run, hooks) {
       // A write-behind strategy's winners reach MySQL after their 200: wait for them before counting.
       const persistence = strategy.settle ? await readLedger(infra, (redis) => strategy.settle!(redis, couponId, SETTLE_TIMEOUT_MS)) : undefined;
-      if (persistence) hooks.onStage?.(`write-behind: ${persistence.persisted} of ${persistence.claimed} winners in MySQL after ${(persistence.settleMs / 1000).toFixed(1)} s${persistence.drained ? '' : ' (not drained)'}`);
+      if (persistence) hooks.onEvent?.({ type: 'write-behind', persistence });
       // Stop the server before the audit so that nothing is still writing while we count.
-      const tally = await server!.stop();
+      const counts = await server!.stop();
       await forgetServer?.(); // already stopped: this only forgets the deferred kill
       const snapshot = await database.snapshot(dbUrl, couponId, Boolean(strategy.codePool));
       const redisLedger = strategy.ledger ? await readLedger(infra, (redis) => strategy.ledger!(redis, couponId)) : undefined;
@@ -175,7 +180,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
         ...(redisLedger ? { redisLedger } : {}),
         ...(persistence ? { persistence } : {}),
         versions,
-        tally,
+        server: counts,
       };
     },
   };
@@ -184,8 +189,8 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
 /** A proxy in front of the run's database and of the first Redis node, stopped with the run's resources. */
 async function startLinks(db: DatabaseKind, serverUrl: string, infra: Infra, hooks: RunHooks): Promise<Partial<Record<LinkName, LinkProxy>>> {
   return {
-    [db]: await openLink(db, new URL(serverUrl).host, hooks.resources, hooks.onStage),
-    redis: await openLink('redis', new URL(infra.redisUrls[0]!).host, hooks.resources, hooks.onStage),
+    [db]: await openLink(db, new URL(serverUrl).host, hooks.resources, hooks.onEvent),
+    redis: await openLink('redis', new URL(infra.redisUrls[0]!).host, hooks.resources, hooks.onEvent),
   };
 }
 

@@ -23,6 +23,7 @@ import { runReset } from '../service/reset.js';
 import type { LockHolderProbe, TargetFile } from '../service/schema.js';
 import { templateUrl } from '../service/template.js';
 import { checkHandshake, tlsClientOptions, type TlsClientOptions } from '../service/tls.js';
+import type { RunEvent } from '../timeline/events.js';
 import type { RunConfig } from '../config.js';
 import type { Observation, SystemDescription, SystemUnderTest } from './types.js';
 
@@ -63,7 +64,7 @@ async function read(state: TargetState, target: TargetFile, runQuantity: number)
 }
 
 /** Poll until two reads in a row agree (at most `settleS`), for services that write after they answer. */
-async function settledRead(state: TargetState, target: TargetFile, quantity: number, settleS: number, say: (m: string) => void): Promise<Reading> {
+async function settledRead(state: TargetState, target: TargetFile, quantity: number, settleS: number, onEvent: (e: RunEvent) => void): Promise<Reading> {
   let last = await read(state, target, quantity);
   if (settleS <= 0) return last;
   const deadline = Date.now() + settleS * 1000;
@@ -73,7 +74,7 @@ async function settledRead(state: TargetState, target: TargetFile, quantity: num
     if (JSON.stringify(next) === JSON.stringify(last)) return next;
     last = next;
   }
-  say(`settle: the probes still changed after ${settleS}s; auditing the last read`);
+  onEvent({ type: 'settle-unsettled', settleS });
   return last;
 }
 
@@ -112,7 +113,7 @@ async function startLinks(target: TargetFile, hooks: RunHooks): Promise<Partial<
   const links: Partial<Record<LinkName, LinkProxy>> = {};
   for (const name of LINK_NAMES) {
     const link = target.links[name];
-    if (link) links[name] = await openLink(name, link.upstream, hooks.resources, hooks.onStage, link.listen);
+    if (link) links[name] = await openLink(name, link.upstream, hooks.resources, hooks.onEvent, link.listen);
   }
   return links;
 }
@@ -139,7 +140,7 @@ function targetIdentity(loaded: LoadedTarget): NonNullable<RunConfig['target']> 
  * since the baseline, their holders, duplicates, and each extra probe against its figure.
  */
 export async function observeService(state: TargetState, target: TargetFile, baseline: Baseline, hooks: RunHooks): Promise<Observation> {
-  const after = await settledRead(state, target, baseline.capacity ?? baseline.quantity, target.settle, hooks.onStage ?? (() => {}));
+  const after = await settledRead(state, target, baseline.capacity ?? baseline.quantity, target.settle, hooks.onEvent ?? (() => {}));
   const versions = await state.versions();
   const users = after.issued?.users ? gained(baseline.issued?.users, after.issued.users) : undefined;
   const rows = after.issued ? after.issued.count - (baseline.issued?.count ?? 0) : null;
@@ -212,12 +213,12 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: 
     describe: () => describeService(loaded),
 
     async prepare(hooks) {
-      const say = hooks.onStage ?? (() => {});
+      const tell = hooks.onEvent ?? (() => {});
       const links = await startLinks(target, hooks);
       const ports = Object.fromEntries(Object.entries(links).map(([name, proxy]) => [name, proxy.port]));
       const tls = tlsClientOptions(target.tls);
-      if (target.tls?.insecure) (hooks.onNotice ?? say)(`warning: tls.insecure: ${target.name}'s certificate is not checked; anyone between couponbench and it could answer in its place`);
-      const instances = target.service ? await startService(target.service, targetDir(loaded), ports, hooks.resources, say, tls) : undefined;
+      if (target.tls?.insecure) tell({ type: 'tls-insecure', target: target.name });
+      const instances = target.service ? await startService(target.service, targetDir(loaded), ports, hooks.resources, tell, tls) : undefined;
       if (!instances) {
         await assertReachable(target.request.url, target.name, tls);
         if (target.login) await assertReachable(target.login.request.url, `${target.name} (login)`, tls);
@@ -228,16 +229,16 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: 
       state = targetState(loaded, scenario.quantity, hooks);
       const started = Date.now();
       const reset = options.reset ? target.reset : undefined;
-      if (reset) await runReset(reset, state, values, targetDir(loaded), { say, notice: hooks.onNotice ?? say }, hooks.resources);
+      if (reset) await runReset(reset, state, values, targetDir(loaded), tell, hooks.resources);
       const before = await read(state, target, scenario.quantity);
       baseline = { quantity: before.quantity, ...(before.capacity !== undefined ? { capacity: before.capacity } : {}), ...(before.issued ? { issued: before.issued } : {}) };
-      const stockRead = before.capacity === undefined ? 'read with audit.quantity' : `left of audit.capacity ${before.capacity}`;
-      if (!reset) say(`${options.reset ? 'no reset steps' : '--no-reset'}: nothing was reset; Q0 = ${before.quantity} ${stockRead}`);
-      else if (before.quantity !== scenario.quantity) say(`after the reset the stock is ${before.quantity} (${stockRead}), not --quantity ${scenario.quantity}; the audit uses ${before.quantity}`);
-      if (before.issued && before.issued.count > 0) say(`${before.issued.count} issued records before the load; the audit counts only those added`);
+      const capacity = before.capacity !== undefined ? { capacity: before.capacity } : {};
+      if (!reset) tell({ type: 'not-reset', flag: !options.reset, quantity: before.quantity, ...capacity });
+      else if (before.quantity !== scenario.quantity) tell({ type: 'stock-after-reset', quantity: before.quantity, ...capacity, asked: scenario.quantity });
+      if (before.issued && before.issued.count > 0) tell({ type: 'issued-before', count: before.issued.count });
       const plan = targetPlan(target, values, scenario.timeout * 1000, instances?.map((i) => i.port));
       if (plan.login) await plan.login(1, 0); // a login that yields no token ends here, before any load
-      say(`load: ${target.name} at ${target.request.url}`);
+      tell({ type: 'load-target', target: target.name, url: target.request.url });
       // The service is not ours to watch; the driver's own CPU still says whether it limited the run.
       const cpu = [{ name: 'driver', pid: process.pid, singleThreaded: true }, ...(instances ?? []).map((i) => ({ name: `service#${i.instance}`, pid: i.pid, singleThreaded: false, group: true }))];
       const lockHolder = instances && target.service?.lockHolder && serviceLockHolder(target.service.lockHolder, targetState(loaded, scenario.quantity, hooks), instances);

@@ -4,6 +4,7 @@
  * described by a target file (service.ts), and requests recorded elsewhere (history.ts). Each
  * provides what the one sequence in src/run.ts needs, in the order it needs it.
  */
+import type { ServerCounts } from '../server/counts.js';
 import type { AuditInput } from '../audit/index.js';
 import type { ProbeCheck } from '../audit/integrity.js';
 import type { CpuWatch } from '../cpu.js';
@@ -46,8 +47,8 @@ export interface Observation {
   capacity?: number;
   persistence?: Report['persistence'];
   versions: { database: string; redisVersion: string };
-  /** What the server instances counted per outcome (embedded only). */
-  tally?: Record<string, number>;
+  /** What the server instances counted (embedded only). */
+  server?: ServerCounts;
 }
 
 export interface SystemUnderTest {

@@ -1,4 +1,4 @@
-/** Reports of version 3 (database named `mysqlVersion`) stay readable; unknown versions are refused in one line. */
+/** Reports of version 3 (database named `mysqlVersion`, warnings in the tally) stay readable; unknown versions are refused in one line. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ function asVersion3(mysqlVersion: string): string {
   const { database: _, ...environment } = report.environment;
   const dir = mkdtempSync(join(tmpdir(), 'cb-migrate-'));
   const file = join(dir, 'old.json');
-  writeFileSync(file, JSON.stringify({ ...report, version: 3, environment: { ...environment, mysqlVersion } }));
+  writeFileSync(file, JSON.stringify({ ...report, version: 3, environment: { ...environment, mysqlVersion }, server: { tally: { issued: 5, 'warning:release_failed': 2 } } }));
   return file;
 }
 
@@ -24,6 +24,7 @@ describe('reading reports an earlier couponbench wrote', () => {
     const service = await readReport(asVersion3('n/a'));
     expect(service.environment.database).toBe('no SQL');
     expect(service.environment).not.toHaveProperty('mysqlVersion');
+    expect(service.server).toEqual({ tally: { issued: 5 }, warnings: { release_failed: 2 } });
   });
 
   it('refuses a version it has no way to read, in one line', async () => {

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { canConnect } from '../../infra/ports.js';
 import { UsageError } from '../../errors.js';
 import type { Resources } from '../../lifecycle.js';
+import type { RunEvent } from '../../timeline/events.js';
 
 export type Direction = 'upstream' | 'downstream' | 'both';
 
@@ -168,9 +169,9 @@ export class LinkProxy {
 
 /**
  * A proxy named `name` in front of `upstream` (host:port), listening on `listen` (default a free
- * port), stopped with `resources`; `say` gets one line about it.
+ * port), stopped with `resources`; `onEvent` hears that it opened.
  */
-export async function openLink(name: string, upstream: string, resources: Resources, say?: (line: string) => void, listen = 0): Promise<LinkProxy> {
+export async function openLink(name: string, upstream: string, resources: Resources, onEvent?: (event: RunEvent) => void, listen = 0): Promise<LinkProxy> {
   const [host, port] = upstream.split(':');
   // Found now, in one line, rather than by the service crashing on its first connection.
   if (!(await canConnect(Number(port), host!, 2000))) throw new UsageError(`links.${name}: nothing answers at its upstream ${upstream}; start ${name} there or correct links.${name}.upstream`);
@@ -181,6 +182,6 @@ export async function openLink(name: string, upstream: string, resources: Resour
     throw new UsageError(`links.${name}: cannot listen on ${listen || 'a free port'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   resources.defer(`${name} link proxy`, () => proxy.stop());
-  say?.(`link: ${name} through 127.0.0.1:${proxy.port} -> ${upstream}`);
+  onEvent?.({ type: 'link-open', link: name, port: proxy.port, upstream });
   return proxy;
 }
