@@ -56,7 +56,7 @@ const scenarioSettings = {
 
 /** A scenario as a run uses it (and a report records it): the load shape as k6 stages. */
 export const ScenarioSchema = z.object({
-  /** Ends in `*` when flags changed the scenario file's settings (listed in `overrides`). */
+  /** The file's name, followed by what flags changed, when they changed its settings (`smoke quantity=1000 vus=200`, listed in `overrides`). */
   name: z.string().min(1),
   ...scenarioSettings,
   /** The flags that changed the scenario, as `flag value`; empty when it ran as written. */
@@ -257,10 +257,16 @@ export function applyOverrides(base: Scenario, o: ScenarioOverrides): Scenario {
   for (const [key, value] of Object.entries(settings)) if (value !== undefined) Object.assign(s, { [key]: value });
   const changed = Object.entries(o).filter(([, v]) => v !== undefined);
   if (changed.length > 0) {
-    s.name = base.name.endsWith('*') ? base.name : `${base.name}*`;
     s.overrides = [...base.overrides, ...changed.map(([key, value]) => `${key}=${describeOverride(value)}`)];
+    s.name = [scenarioFileName(base), ...s.overrides].join(' ');
   }
   return s;
+}
+
+/** The name the scenario file gives, before flags named what they changed. */
+function scenarioFileName(s: Pick<Scenario, 'name' | 'overrides'>): string {
+  const suffix = s.overrides.map((o) => ` ${o}`).join('');
+  return suffix && s.name.endsWith(suffix) ? s.name.slice(0, -suffix.length) : s.name;
 }
 
 function describeOverride(value: unknown): string {

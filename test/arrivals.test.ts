@@ -61,7 +61,7 @@ describe('arrival-rate scenarios', () => {
 
   it('--duration keeps the open model at the peak rate; --vus goes back to VUs', () => {
     const flash = normaliseScenario(parse({ ...base, executor: 'ramping-arrival-rate', stages: [{ duration: '3s', target: 4000 }], preAllocatedVUs: 10 }).data!, 'flash');
-    expect(applyOverrides(flash, { duration: 5 })).toMatchObject({ executor: 'constant-arrival-rate', stages: [{ duration: 5, target: 4000 }], arrival: { startRate: 4000 }, name: 'flash*' });
+    expect(applyOverrides(flash, { duration: 5 })).toMatchObject({ executor: 'constant-arrival-rate', stages: [{ duration: 5, target: 4000 }], arrival: { startRate: 4000 }, name: 'flash duration=5' });
     const closed = applyOverrides(flash, { vus: 20 });
     expect(closed).toMatchObject({ executor: 'ramping-vus', startVUs: 20, stages: [{ duration: 3, target: 20 }] });
     expect(closed.arrival).toBeUndefined();

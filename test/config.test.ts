@@ -56,6 +56,9 @@ describe('scenario files', () => {
     expect(s.quantity).toBe(7);
     expect(s.stages).toEqual([{ duration: 5, target: 30 }]);
     expect(s.startVUs).toBe(30);
+    // Named by what changed, so two loads never share a name; changed again, each flag is named once.
+    expect(s.name).toBe('seed-ramp quantity=7 vus=30 duration=5');
+    expect(applyOverrides(s, { thinkTime: 0 }).name).toBe('seed-ramp quantity=7 vus=30 duration=5 thinkTime=0');
     const d = applyOverrides(base, { duration: 12 });
     expect(peakVUs(d)).toBe(2000);
     expect(totalDuration(d)).toBe(12);

@@ -39,8 +39,12 @@ describe('a run configuration', () => {
       r.config.db = 'postgres';
       r.environment.database = 'PostgreSQL 15.20';
     });
-    const json = JSON.parse(renderComparison([mysql, postgres].map((report) => ({ report, file: `${report.id}.json` })), 'json')) as { rows: Array<{ key: string }> };
-    expect(json.rows.map((r) => r.key).sort()).toEqual([`redis-spin db mysql, database ${mysql.environment.database}`, 'redis-spin db postgres, database PostgreSQL 15.20'].sort());
+    const json = JSON.parse(renderComparison([mysql, postgres].map((report) => ({ report, file: `${report.id}.json` })), 'json')) as { rows: Array<{ key: string; settings: Record<string, string> }> };
+    expect(json.rows.map((r) => r.key).sort()).toEqual([`redis-spin database ${mysql.environment.database}`, 'redis-spin database PostgreSQL 15.20'].sort());
+    // Each row carries what it ran with; the table prints them as a section of their own.
+    expect(json.rows.find((r) => r.key.includes('PostgreSQL'))!.settings).toMatchObject({ lease: '30s', 'lock wait': '10s', database: 'PostgreSQL 15.20', instances: '2' });
+    const markdown = renderComparison([mysql, postgres].map((report) => ({ report, file: `${report.id}.json` })), 'markdown');
+    expect(markdown).toContain('| redis-spin database PostgreSQL 15.20 | 10 | 30s | 10s | 100ms | PostgreSQL 15.20 | 2 | auto |');
   });
 
   it('refuses runs of different loads, one line per difference', () => {

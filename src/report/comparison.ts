@@ -12,7 +12,7 @@ import { LatencyHistogram } from '../load/latencyHistogram.js';
 import { efficiency, type Report } from './schema.js';
 import { cpuLimits } from '../cpu.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
-import { configurationKey, loadSettings } from './configuration.js';
+import { configurationKey, loadSettings, systemSettings } from './configuration.js';
 
 /** The faults the nemesis really ran: one that failed to act, or was not due before the load ended, is never counted as survived. */
 const ranFaults = (report: Pick<Report, 'faults'>) => report.faults.filter((f) => !f.events.some(notActed));
@@ -67,6 +67,8 @@ export const ComparisonRowSchema = z.object({
   strategy: z.string(),
   promise: IntegrityPromiseSchema,
   instances: z.number().int(),
+  /** What the row ran with, as the run header names it (`lease 1s`, `database MySQL 10.11…`); its faults are `faults`. */
+  settings: z.record(z.string(), z.string()).default({}),
   /** Whether integrity is promised in this configuration (a violation is then a failure). */
   expected: z.boolean(),
   /** Whether the audit could check by user identity. */
@@ -192,6 +194,7 @@ export function comparisonRow(report: Report, file?: string, label?: string): Co
     strategy: report.config.strategy,
     promise: report.config.promise,
     instances: report.config.instances,
+    settings: Object.fromEntries(systemSettings(report).filter(([name]) => name !== 'faults')),
     expected: promisesIntegrity(report),
     identityChecked: a.identity !== null,
     faults,

@@ -42,7 +42,7 @@ export function systemSettings(report: Configured): Array<[string, string]> {
     settings.push(['file', c.target.sha256 ? c.target.sha256.slice(0, 12) : c.target.file]);
     if (c.target.command) settings.push(['command', c.target.command]);
   } else {
-    settings.push(['db', c.db ?? 'mysql'], ['pool', String(c.poolSize)], ...knobSettings(report));
+    settings.push(['pool', String(c.poolSize)], ...knobSettings(report));
     if (c.options.fencing) settings.push(['fencing', 'on']);
   }
   settings.push(['database', report.environment.database], ['instances', String(c.instances)], ['workers', c.workers === undefined ? 'auto' : String(c.workers)]);

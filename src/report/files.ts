@@ -12,8 +12,9 @@ export const DEFAULT_REPORTS_DIR = 'reports';
 
 export function reportFileName(report: Report): string {
   const stamp = report.createdAt.replace(/[:.]/g, '-');
-  // A modified scenario is named `smoke*`: no `*` in a file name (a shell would glob it).
-  return `${stamp}-${report.config.strategy}-${report.config.scenario.name.replace(/\*$/, '-modified')}.json`;
+  // A scenario changed by flags is named by what changed (`smoke quantity=1000`): in a file name, only what no shell reads twice.
+  const scenario = report.config.scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+  return `${stamp}-${report.config.strategy}-${scenario}.json`;
 }
 
 /** --out, or the report's own name in the report folder. */

@@ -25,7 +25,7 @@ function heading(report: Report): string {
     chalk.bold(`couponbench · ${rowKey(report)}`) +
       chalk.dim(` (promises integrity: ${c.promise}${c.scenario.faults.length > 0 ? `; survives: ${c.survives.join(', ') || 'no faults'}` : ''})`),
     chalk.dim(
-      `scenario ${c.scenario.name}${c.scenario.overrides.length > 0 ? ` (${c.scenario.overrides.join(' ')})` : ''}: ${int(c.scenario.quantity)} units, ${describeShape(c.scenario)}${c.scenario.arrival ? '' : `, think ${formatDuration(c.scenario.thinkTime)}`}, ` +
+      `scenario ${c.scenario.name}: ${int(c.scenario.quantity)} units, ${describeShape(c.scenario)}${c.scenario.arrival ? '' : `, think ${formatDuration(c.scenario.thinkTime)}`}, ` +
         `${int(c.scenario.userPool)} users${c.scenario.onePerUser ? ', one per user' : ''}` +
         (c.scenario.faults.length > 0 ? `, faults ${c.scenario.faults.map(faultFlag).join(' ')}` : ''),
     ),

@@ -169,15 +169,34 @@ function timeSection(rows: ComparisonRow[]): ComparisonSection | undefined {
   };
 }
 
+/**
+ * What each row ran with: one column per setting any row has, `—` where a row's strategy does not
+ * read it (a lease on mysql-atomic). The settings that differ between rows are what their labels name.
+ */
+function settingsSection(rows: ComparisonRow[]): ComparisonSection | undefined {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.settings)))];
+  if (names.length === 0) return undefined;
+  const valueOf = (r: ComparisonRow, name: string): string | undefined => r.settings[name];
+  const differs = new Set(names.filter((name) => new Set(rows.map((r) => valueOf(r, name) ?? '—')).size > 1));
+  return {
+    title: 'settings (what each row ran with)',
+    headers: ['strategy', ...names],
+    cells: rows.map((r) => [r.key, ...names.map((name) => valueOf(r, name) ?? '—')]),
+    tones: rows.map(() => [undefined, ...names.map((name) => (differs.has(name) ? ('warn' as const) : undefined))]),
+  };
+}
+
 export function comparisonSections(rows: ComparisonRow[], baseline?: ComparisonRow): ComparisonSection[] {
   const sections: Array<[string, Column[]]> = [
     ['integrity', integrityColumns],
     ['throughput (issued/s and percentiles: sale phase) and failures (share of requests)', throughputColumns(rows, baseline)],
     ['fairness', fairnessColumns],
   ];
+  const settings = settingsSection(rows);
   const faults = faultSection(rows);
   const time = timeSection(rows);
   return [
+    ...(settings ? [settings] : []),
     ...(faults ? [faults] : []),
     ...sections.map(([title, columns]) => ({
       title,
