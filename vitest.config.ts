@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * files run two at a time; the few that measure the driver's own timing run alone, afterwards,
  * so that another file's load cannot make them late.
  */
-const ALONE = ['test/driver.test.ts'];
+const ALONE = ['test/load/driver.test.ts'];
 
 export default defineConfig({
   test: {
