@@ -75,7 +75,7 @@ export function faultRefusal(spec: FaultSpec, offer: FaultOffer): string | undef
     case 'instance':
       if (offer.instances === 0) return `${spec.kind} acts on the service's processes: add a "service" section so couponbench starts them (a service running elsewhere takes link faults only)`;
       if (spec.instance !== undefined && spec.instance > offer.instances) return service ? `${spec.kind}: there is no instance ${spec.instance} (service.ports has ${offer.instances})` : `${spec.kind}: there is no server instance ${spec.instance} (--instances ${offer.instances})`;
-      if (spec.kind === 'pause-holder' && !offer.lockHolder) return 'pause-holder needs service.lockHolder: how to read who holds the lock (e.g. { redis: "GET lock:{couponId}", owner: "^(\\d+):", ownerIs: port })';
+      if (fault.readsLockHolder && !offer.lockHolder) return `${spec.kind} needs service.lockHolder: how to read who holds the lock (e.g. { redis: "GET lock:{couponId}", owner: "^(\\d+):", ownerIs: port })`;
       return undefined;
   }
 }

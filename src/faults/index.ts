@@ -1,4 +1,8 @@
-/** Every fault kind, one file each; the nemesis schedules them on the load's clock. */
+/**
+ * Every fault kind, one file each, registered here and nowhere else: the kinds scenarios and flags
+ * accept (spec.ts), what strategies survive (capabilities.ts) and what `matrix --faults` and the
+ * search over faults try are all read from this map. A new kind is its file and its line here.
+ */
 import { down } from './down.js';
 import { killInstance } from './killInstance.js';
 import { latency } from './latency.js';
@@ -10,10 +14,9 @@ import { reset } from './reset.js';
 import { restartRedis } from './restartRedis.js';
 import { slowHolder } from './slowHolder.js';
 import { stall } from './stall.js';
-import type { FaultKind } from './spec.js';
 import type { Fault } from './targets.js';
 
-export const FAULTS: Record<FaultKind, Fault> = {
+export const FAULTS = {
   'pause-holder': pauseHolder,
   'pause-instance': pauseInstance,
   'kill-instance': killInstance,
@@ -25,4 +28,4 @@ export const FAULTS: Record<FaultKind, Fault> = {
   stall,
   reset,
   down,
-};
+} as const satisfies Record<string, Fault>;

@@ -8,4 +8,4 @@ export const latency = linkFault('latency', ['stalls-holder'], {
     return { type: 'link-slowed', atS, link: spec.link, seconds };
   },
   end: (link) => link.setLatency(undefined),
-});
+}, { takesAmount: true });

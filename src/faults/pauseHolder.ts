@@ -15,6 +15,7 @@ export const pauseHolder: Fault = {
   actsOn: 'instance',
   instant: false,
   effects: ['stalls-holder'],
+  readsLockHolder: true,
   async inject(targets, spec) {
     if (!targets.lockHolder) {
       const target = instanceOf(targets, spec);

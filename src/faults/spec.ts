@@ -4,10 +4,13 @@
  */
 import { z } from 'zod';
 import { DurationSchema, formatDuration } from '../duration.js';
+import { FAULTS } from './index.js';
+import type { Fault } from './targets.js';
 
-export const FAULT_KINDS = ['pause-holder', 'pause-instance', 'kill-instance', 'pause-redis', 'restart-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall', 'reset', 'down'] as const;
+/** The kinds registered in FAULTS (src/faults/index.ts), in its order. */
+export type FaultKind = keyof typeof FAULTS;
+export const FAULT_KINDS = Object.keys(FAULTS) as [FaultKind, ...FaultKind[]];
 export const FaultKindSchema = z.enum(FAULT_KINDS);
-export type FaultKind = z.infer<typeof FaultKindSchema>;
 
 /**
  * What a fault does to a system, as a strategy's weakness is named: a holder stalled past any
@@ -26,8 +29,6 @@ export function survivedFaults(survives: Survives | undefined): FaultKind[] {
   return survives === 'every' ? [...FAULT_KINDS] : [...(survives ?? [])];
 }
 
-/** The faults that act on a link rather than a process. */
-export const LINK_FAULTS = ['latency', 'stall', 'reset', 'down'] as const satisfies readonly FaultKind[];
 
 /** The dependencies a link fault can act on, through couponbench's proxy (src/faults/links/). */
 export const LINK_NAMES = ['mysql', 'postgres', 'redis'] as const;
@@ -53,10 +54,14 @@ export const FaultSpecSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
-    const onLink = (LINK_FAULTS as readonly string[]).includes(f.kind);
+    const fault: Fault = FAULTS[f.kind];
+    const onLink = fault.actsOn === 'link';
     if (onLink && !f.link) ctx.addIssue({ code: 'custom', path: ['link'], message: `${f.kind} acts on a link: name it (${LINK_NAMES.join(', ')}), e.g. ${f.kind}#mysql` });
     if (!onLink && f.link) ctx.addIssue({ code: 'custom', path: ['link'], message: `${f.kind} acts on a process, not a link` });
-    if (f.kind !== 'latency' && (f.amount !== undefined || f.jitter !== undefined)) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'only latency takes an amount' });
+    if (!fault.takesAmount && (f.amount !== undefined || f.jitter !== undefined)) {
+      const taking = FAULT_KINDS.filter((k) => (FAULTS[k] as Fault).takesAmount);
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `${f.kind} takes no amount (only ${taking.join(', ')} ${taking.length === 1 ? 'does' : 'do'})` });
+    }
   });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 

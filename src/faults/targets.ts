@@ -3,7 +3,7 @@ import type { DatabaseKind } from '../db/kinds.js';
 import { whenWeAreGone } from '../infra/process.js';
 import type { InfraProcesses } from '../infra/types.js';
 import type { LinkProxy } from './links/proxy.js';
-import type { FaultEffect, FaultEvent, FaultKind, FaultSpec, LinkName } from './spec.js';
+import type { FaultEffect, FaultEvent, FaultSpec, LinkName } from './spec.js';
 
 export interface LockHolder {
   key: string;
@@ -54,7 +54,8 @@ export interface Injected {
 }
 
 export interface Fault {
-  kind: FaultKind;
+  /** Its name in scenarios and flags; the same as its key in FAULTS (src/faults/index.ts), where every kind is registered. */
+  kind: string;
   /** `infra` faults act on MySQL or Redis processes, so only where this run started them; `link` ones on a link named in the spec. */
   actsOn: FaultScope;
   /** Happens at once (a kill, a reset): a duration, where it takes one, is the time until the restart. */
@@ -63,6 +64,10 @@ export interface Fault {
   effects: readonly FaultEffect[];
   /** An infra fault on one database's server process: runs issuing on another database have nothing for it to stop. */
   database?: DatabaseKind;
+  /** It must be told who holds the lock (pause-holder): a service says how in service.lockHolder. */
+  readsLockHolder?: boolean;
+  /** It takes an amount (`latency#mysql=3s`, `=3s~1s` with jitter). */
+  takesAmount?: boolean;
   inject(targets: FaultTargets, spec: FaultSpec): Promise<Injected>;
 }
 
@@ -129,9 +134,10 @@ export interface LinkEffect {
 }
 
 /** A fault on a link (src/faults/links/): the proxy named by the spec's `link`, `link-restored` recorded when it ends. */
-export function linkFault(kind: FaultKind, effects: readonly FaultEffect[], effect: LinkEffect): Fault {
+export function linkFault(kind: string, effects: readonly FaultEffect[], effect: LinkEffect, declared: Pick<Fault, 'takesAmount'> = {}): Fault {
   return {
     kind,
+    ...declared,
     actsOn: 'link',
     instant: !effect.end,
     effects,

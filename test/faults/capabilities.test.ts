@@ -7,9 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { getStrategy, STRATEGIES } from '../../strategies/index.js';
 import { faultRefusal, strategySurvives, survivedUnder } from '../../src/faults/capabilities.js';
 import { FAULTS } from '../../src/faults/index.js';
-import { FAULT_KINDS } from '../../src/faults/spec.js';
+import { FAULT_KINDS, parseFaultFlag } from '../../src/faults/spec.js';
 
 describe('fault capabilities', () => {
+  it('every kind is registered once, in FAULTS, under its own name; what a spec may take is read from its declaration', () => {
+    expect(FAULT_KINDS).toEqual(Object.keys(FAULTS));
+    for (const kind of FAULT_KINDS) expect(FAULTS[kind].kind).toBe(kind);
+    expect(parseFaultFlag('latency#redis=2s~1s@1s:3s')).toMatchObject({ kind: 'latency', link: 'redis', amount: 2, jitter: 1 });
+    expect(() => parseFaultFlag('stall#mysql=2s@1s:3s')).toThrow(/amount stall takes no amount \(only latency does\)/);
+    expect(() => parseFaultFlag('pause-holder#mysql@1s:3s')).toThrow(/link pause-holder acts on a process, not a link/);
+    expect(() => parseFaultFlag('stall@1s:3s')).toThrow(/link stall acts on a link: name it \(mysql, postgres, redis\), e.g. stall#mysql/);
+  });
+
   it('derives what each strategy survives from its declared weaknesses, as the hand-written lists said', () => {
     const lease = ['kill-instance', 'pause-redis'];
     const redisDecides = ['pause-holder', 'pause-instance', 'pause-redis', 'pause-mysql', 'slow-holder', 'latency', 'stall'];
