@@ -7,6 +7,7 @@ import { UsageError } from './errors.js';
 import { faultLabel, type FaultSpec } from './faults/spec.js';
 import type { InfraRequest } from './infra/index.js';
 import type { Report } from './report/schema.js';
+import type { RunEvent } from './timeline/events.js';
 import type { StrategyRef } from '../strategies/index.js';
 import { bringUpInfra, calibrateFor, faultOutOfReach, preflight, runOnInfra, runSystem, type RunConfig, type RunHooks } from './run.js';
 import type { LoadedTarget } from './service/file.js';
@@ -55,12 +56,12 @@ export interface TargetMatrixRequest {
  * it does not declare, a process fault on a service it did not start) is skipped for that
  * service, with a note. Known before anything starts.
  */
-export function targetRuns(m: TargetMatrixRequest, note: (line: string) => void): Array<{ target: LoadedTarget; faults: FaultSpec[] }> {
+export function targetRuns(m: TargetMatrixRequest, onEvent: (event: RunEvent) => void): Array<{ target: LoadedTarget; faults: FaultSpec[] }> {
   const faultSets = m.faultSets ?? [m.base.scenario.faults];
   const runs = m.targets.flatMap((target) =>
     faultSets.flatMap((faults) => {
       const problem = faults.map((f) => faultRefusal(f, serviceOffer(target.target))).find(Boolean);
-      if (problem) note(`matrix: skipping ${faults.map(faultLabel).join(' + ')} for ${target.target.name}: ${problem}`);
+      if (problem) onEvent({ type: 'matrix-skip', fault: faults.map(faultLabel).join(' + '), target: target.target.name, reason: problem });
       return problem ? [] : [{ target, faults }];
     }),
   );

@@ -4,6 +4,8 @@ import { totalDuration } from '../config.js';
 import { UsageError } from '../errors.js';
 import { FAULT_KINDS, LINK_NAMES, type FaultKind, type FaultSpec, type LinkName } from '../faults/spec.js';
 import { runMatrix, runTargetMatrix, targetRuns } from '../matrix.js';
+import type { RunEvent } from '../timeline/events.js';
+import { renderEvent } from '../timeline/render.js';
 import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/files.js';
 import type { Format } from '../report/formats/index.js';
 import type { Report } from '../report/schema.js';
@@ -99,10 +101,10 @@ async function matrix(flags: Flags): Promise<number> {
   const faultSets = flags.faults ? faultsFor(flags.faults, totalDuration(setup.base.scenario), targets.length > 0 ? declaredLinks(targets.map((t) => t.target)) : embeddedLinks(flags.db)) : undefined;
   if (targets.length === 0) [setup.base.scenario.faults, ...(faultSets ?? [])].forEach((faults) => assertEmbeddedFaults(faults, { instances: flags.instances, db: flags.db }));
   const quiet = Boolean(flags.quiet || flags.format === 'json');
-  const skipped: string[] = [];
-  const serviceRuns = targets.length > 0 ? targetRuns({ targets, repeat: flags.repeat, base: setup.base, faultSets }, (line) => skipped.push(line)) : [];
+  const skipped: RunEvent[] = [];
+  const serviceRuns = targets.length > 0 ? targetRuns({ targets, repeat: flags.repeat, base: setup.base, faultSets }, (event) => skipped.push(event)) : [];
   if (!quiet) setup.notes.forEach(say);
-  if (!flags.quiet) skipped.forEach(say);
+  if (!flags.quiet) skipped.forEach((event) => say(renderEvent(event)));
   const written: LoadedReport[] = [];
   const onReport = async (report: Report) => {
     const { file } = await writeReport(report, undefined, flags.reportsDir);

@@ -27,7 +27,8 @@ export type RunEvent =
   | { type: 'write-behind'; persistence: Persistence }
   | { type: 'settle-unsettled'; settleS: number }
   | { type: 'history-written'; file: string; requests: number }
-  | { type: 'matrix-skip'; fault: string; reason: string }
+  /** A fault set left out of a matrix, for every target or for one (`target`): the refusal says why. */
+  | { type: 'matrix-skip'; fault: string; target?: string; reason: string }
   | { type: 'matrix-item'; label: string; run: number; of: number }
   | { type: 'stop-failed'; what: string };
 

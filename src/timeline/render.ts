@@ -50,7 +50,7 @@ export function renderEvent(e: RunEvent): string {
     case 'history-written':
       return `history: ${e.file} (${e.requests} requests)`;
     case 'matrix-skip':
-      return `matrix: skipping ${e.fault}: ${e.reason}`;
+      return `matrix: skipping ${e.fault}${e.target ? ` for ${e.target}` : ''}: ${e.reason}`;
     case 'matrix-item':
       return `matrix: ${e.label}${e.of > 1 ? ` (run ${e.run} of ${e.of})` : ''}`;
     case 'stop-failed':

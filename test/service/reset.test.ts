@@ -38,18 +38,21 @@ describe('a shell reset step stops with couponbench', () => {
     it(`${signal} during the step stops it: it never finishes on its own`, async () => {
       const marker = join(dir, `finished-${signal}`);
       const target = await redisSetTarget(`shell-${signal}`, 'correct', `SHELL-${signal}`, inject('redisUrls')[0]!, (t) => {
-        t.reset.unshift({ shell: `sleep 2 && touch ${marker}` });
+        // Long enough that a loaded machine's late guard still stops it first (2 s was not, twice).
+        t.reset.unshift({ shell: `sleep 4 && touch ${marker}` });
         delete t.service;
         t.request.url = 'http://127.0.0.1:9/api/coupons/{couponId}/issue';
       });
       const { child, mark } = start(['reset', '--target', writeTarget(dir, `shell-${signal}.yaml`, target), '--quantity', '5']);
-      expect(await within(10_000, () => processesMarked(mark).some((l) => l.includes('sleep 2')))).toBe(true);
+      expect(await within(10_000, () => processesMarked(mark).some((l) => l.includes('sleep 4')))).toBe(true);
+      const seen = Date.now();
       child.kill(signal);
       const r = await child;
       // What it stops is what it started, by name (issue 24: it spoke of a server and databases it never started).
       if (signal === 'SIGINT') expect(r.stderr).toMatch(/interrupted: stopping what this run started \(reset step 1 \(pid \d+\)/);
-      expect(await within(5000, () => !processesMarked(mark).some((l) => l.includes('sleep 2')))).toBe(true);
-      await new Promise((r) => setTimeout(r, 2500));
+      expect(await within(5000, () => !processesMarked(mark).some((l) => l.includes('sleep 4')))).toBe(true);
+      // Past the time the step would have finished on its own: it never did.
+      await new Promise((r) => setTimeout(r, Math.max(0, seen + 4500 - Date.now())));
       expect(existsSync(marker)).toBe(false);
     });
   }

@@ -15,6 +15,7 @@ describe('run events', () => {
       [{ type: 'matrix-item', label: 'redis-spin + pause-holder', run: 2, of: 3 }, 'matrix: redis-spin + pause-holder (run 2 of 3)'],
       [{ type: 'matrix-item', label: 'redis-spin', run: 1, of: 1 }, 'matrix: redis-spin'],
       [{ type: 'matrix-skip', fault: 'latency#redis', reason: 'a redis link fault needs a single Redis node: a cluster redirects clients past the proxy' }, 'matrix: skipping latency#redis: a redis link fault needs a single Redis node: a cluster redirects clients past the proxy'],
+      [{ type: 'matrix-skip', fault: 'pause-holder', target: 'shop', reason: 'pause-holder needs service.lockHolder' }, 'matrix: skipping pause-holder for shop: pause-holder needs service.lockHolder'],
       [{ type: 'reset-step', step: 1, of: 2, text: 'shell: ./reset.sh', shell: true }, 'reset step 1/2  shell: ./reset.sh'],
     ];
     for (const [event, line] of lines) expect(renderEvent(event)).toBe(line);
