@@ -112,7 +112,8 @@ describe('target runs against real services', () => {
 
   it('a correct service passes: rows match successes by count and by user, and the reset ran as printed', async () => {
     const file = writeTarget(dir, 'correct.yaml', correct('SKU-OK'));
-    const r = await cli(['run', '--target', file, '--quantity', '30', ...LOAD, '--gate', '--out', join(dir, 'correct.json')]);
+    // 3 s, not LOAD's 2: it must sell out, and on a loaded machine the shop sold 23 of 30 in 2 s.
+    const r = await cli(['run', '--target', file, '--quantity', '30', ...LOAD, '--duration', '3s', '--gate', '--out', join(dir, 'correct.json')]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain("reset step 1/2  sql: INSERT INTO inventory (sku, stock) VALUES ('SKU-OK', 30) ON DUPLICATE KEY UPDATE stock = 30");
     expect(r.stderr).toContain("reset step 2/2  sql: DELETE FROM orders WHERE sku = 'SKU-OK'");
