@@ -6,6 +6,7 @@ import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDown } from './commands/down.js';
 import { registerGate } from './commands/gate.js';
+import { registerHunt } from './commands/hunt.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerReport } from './commands/report.js';
 import { registerReset } from './commands/reset.js';
@@ -22,7 +23,7 @@ function buildProgram(): Command {
     .description('Benchmark and audit lock strategies for first-come-first-served coupon issuance')
     .version(couponbenchVersion())
     .exitOverride();
-  const commands = [registerRun, registerMatrix, registerAudit, registerReset, registerCompare, registerGate, registerReport, registerCalibrate, registerStrategies, registerScenarios, registerSchema, registerUp, registerDown, registerBenchDriver];
+  const commands = [registerRun, registerMatrix, registerHunt, registerAudit, registerReset, registerCompare, registerGate, registerReport, registerCalibrate, registerStrategies, registerScenarios, registerSchema, registerUp, registerDown, registerBenchDriver];
   for (const register of commands) register(program);
   return program;
 }

@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STRATEGY_OPTIONS, type StrategyOptions } from '../../strategies/index.js';
 import { parseStagesFlag, type ScenarioOverrides } from '../config.js';
-import { parseDuration } from '../duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 import { MAX_QUANTITY } from '../db/schema.js';
 import { MAX_USER_POOL } from '../db/seed.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../db/kinds.js';
@@ -98,6 +98,15 @@ const STRATEGY_FLAGS: Array<{ flags: string; attribute: string; key: Exclude<key
   { flags: '--retry-interval <d>', attribute: 'retryInterval', key: 'retryIntervalMs', help: 'pause between lock polls, version retries and backoff base', parse: seconds, toOption: (s) => s * 1000 },
   { flags: '--max-retries <n>', attribute: 'maxRetries', key: 'maxRetries', help: 'retries after the first attempt (optimistic, fair lock wrapper)', parse: nonNegativeInt, toOption: (n) => n },
 ];
+
+/** The strategy flags given, as they would be typed again (`--lock-lease 1s`): a reproducer repeats them. */
+export function strategyArgs(flags: Record<string, unknown>): string[] {
+  const given = STRATEGY_FLAGS.filter((f) => flags[f.attribute] !== undefined).map((f) => {
+    const value = flags[f.attribute] as number;
+    return `${f.flags.split(' ')[0]} ${f.key === 'maxRetries' ? value : formatDuration(value)}`;
+  });
+  return flags['fencing'] ? [...given, '--fencing'] : given;
+}
 
 const INFRA_CHOICES: InfraChoice[] = ['auto', 'local', 'docker', 'external'];
 

@@ -30,7 +30,11 @@ export type RunEvent =
   /** A fault set left out of a matrix, for every target or for one (`target`): the refusal says why. */
   | { type: 'matrix-skip'; fault: string; target?: string; reason: string }
   | { type: 'matrix-item'; label: string; run: number; of: number }
-  | { type: 'stop-failed'; what: string };
+  | { type: 'stop-failed'; what: string }
+  /** The hunt (src/hunt/): each try, the best lead so far and the budget left; the break confirmed; each shrinking step. */
+  | { type: 'hunt-try'; n: number; schedule: string; broke?: string; lockBroken: boolean; slowdown: number; leftS: number; best?: string }
+  | { type: 'hunt-confirmed'; schedule: string; broke: number; of: number; smallest?: boolean }
+  | { type: 'hunt-shrink'; change: string; broke: boolean };
 
 export type RunEventType = RunEvent['type'];
 

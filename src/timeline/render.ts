@@ -55,6 +55,14 @@ export function renderEvent(e: RunEvent): string {
       return `matrix: ${e.label}${e.of > 1 ? ` (run ${e.run} of ${e.of})` : ''}`;
     case 'stop-failed':
       return `could not stop ${e.what}`;
+    case 'hunt-try': {
+      const saw = e.broke ? `BROKE: ${e.broke}` : [e.lockBroken ? 'the lock changed hands' : '', e.slowdown >= 1.5 ? `${e.slowdown.toFixed(1)}x slower under the fault` : ''].filter(Boolean).join(', ') || 'nothing changed';
+      return `hunt: try ${e.n}: ${e.schedule}: ${saw} (${e.leftS}s left${e.best && !e.broke ? `; best lead: ${e.best}` : ''})`;
+    }
+    case 'hunt-confirmed':
+      return e.smallest ? `hunt: confirm the smallest: ${e.schedule} broke it in ${e.broke} of ${e.of} runs${e.broke > 0 ? '' : '; back to a larger one'}` : `hunt: ${e.schedule} broke it in ${e.broke} of ${e.of} runs; shrinking`;
+    case 'hunt-shrink':
+      return `hunt: shrink: ${e.change}: ${e.broke ? 'still breaks it, kept' : 'no break, dropped'}`;
   }
 }
 
