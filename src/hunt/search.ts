@@ -40,7 +40,7 @@ export class Search {
     const load = this.space.load;
     // Cover every placement once before following leads.
     const first = this.unplaced.shift();
-    if (first) return { faults: [placeAt(first, load, this.random)], load };
+    if (first) return { faults: [placeAt(first, load, this.random, true)], load };
     const lead = this.leads.length > 0 && this.random.next() < 0.7 ? this.random.pick(this.leads.slice(0, 3)) : undefined;
     if (!lead) return { faults: [placeAt(this.random.pick(this.space.placements), load, this.random)], load };
     return this.mutate(lead.trial);

@@ -35,12 +35,18 @@ export function huntSpace(offer: FaultOffer, load: LoadShape, kinds: readonly Fa
   return { placements, load };
 }
 
-/** A window inside the load: it starts after the first tenth and ends before the last. */
-export function placeAt(spec: FaultSpec, load: LoadShape, random: Random): FaultSpec {
-  const at = random.between(0.1 * load.durationS, 0.6 * load.durationS);
+/**
+ * A window inside the load: it starts after the first tenth and ends before the last. `wide` (the
+ * first try of each placement) starts in the first third and lasts a third to a half of the load:
+ * a first look that would see a reaction if there is one; shrinking makes a break small later.
+ */
+export function placeAt(spec: FaultSpec, load: LoadShape, random: Random, wide = false): FaultSpec {
+  const d = load.durationS;
+  const at = wide ? random.between(0.15 * d, 0.3 * d) : random.between(0.1 * d, 0.6 * d);
   const fault: Fault = FAULTS[spec.kind];
-  const longest = Math.max(0.2, 0.9 * load.durationS - at);
-  const duration = fault.instant ? (spec.kind === 'kill-instance' ? random.pick([0, random.between(0.2, 1)]) : 0) : random.between(Math.min(0.2, longest), longest);
+  const longest = Math.max(0.2, 0.9 * d - at);
+  const window = wide ? random.between(Math.min(0.35 * d, longest), Math.min(0.5 * d, longest)) : random.between(Math.min(0.2, longest), longest);
+  const duration = fault.instant ? (spec.kind === 'kill-instance' ? random.pick([0, random.between(0.2, 1)]) : 0) : window;
   const amount = fault.takesAmount ? { amount: random.between(AMOUNT_RANGE.min, AMOUNT_RANGE.max) } : {};
   return { ...spec, at: round(at), duration: round(duration), ...amount };
 }

@@ -11,54 +11,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../src/infra/ports.js';
+import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
 import { readReport } from '../../src/report/files.js';
 import { processesMarked } from '../fixtures/processes.js';
-import { shopTarget, writeTarget } from '../fixtures/shop.js';
+import { startedShop, writeTarget } from '../fixtures/shop.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
-const SHOP = join(packageRoot(), 'test', 'fixtures', 'services', 'shop.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'cb-service-'));
 const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, ...args], { reject: false, env: { FORCE_COLOR: '0', ...env }, cwd: dir });
 const LOAD = ['--vus', '20', '--duration', '3s', '--think-time', '5ms', '--user-pool', '100000', '--no-one-per-user'];
-
-function hostPort(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port}`;
-}
-
-/** The shop, started by couponbench on two ports, reaching MySQL and Redis through couponbench's links. */
-async function startedShop(name: string, mode: 'correct' | 'redis-lock', db: string): Promise<Record<string, any>> {
-  const mysqlUrl = new URL(inject('mysqlUrl'));
-  mysqlUrl.pathname = `/${db}`;
-  return {
-    ...shopTarget({ name, url: 'http://127.0.0.1:{port}', mysqlUrl: mysqlUrl.toString(), redisUrl: inject('redisUrls')[0]!, sku: 'SKU-1' }),
-    // redis-lock answers 409 when the lock stays busy: a refusal, not "already issued".
-    outcomes: [
-      { status: 201, outcome: 'issued' },
-      { status: 422, outcome: 'sold_out' },
-      { status: 409, outcome: 'rejected' },
-    ],
-    service: {
-      command: `node ${SHOP}`,
-      ports: [await freePort(), await freePort()],
-      env: {
-        SHOP_MODE: mode,
-        SHOP_PORT: '{port}',
-        SHOP_MYSQL: 'mysql://root@127.0.0.1:{links.mysql.port}/',
-        SHOP_DB: db,
-        SHOP_REDIS: 'redis://127.0.0.1:{links.redis.port}',
-        SHOP_LEASE_MS: '500',
-      },
-      ready: { tcp: '{port}' },
-      // The lock's value starts with the pid of the shop process holding it.
-      lockHolder: { redis: 'GET lock:{couponId}', owner: '^(\\d+):', ownerIs: 'pid' },
-    },
-    links: { mysql: { upstream: hostPort(inject('mysqlUrl')) }, redis: { upstream: hostPort(inject('redisUrls')[0]!) } },
-  };
-}
 
 /** Each round trip to MySQL 0.3 s slower each way for 2 s: three of them outlast the 0.5 s lease. */
 const SLOW_MYSQL = ['--fault', 'latency#mysql=300ms@0.5s:2s'];
