@@ -93,7 +93,7 @@ async function huntCommand(flags: Flags): Promise<number> {
 
 /** The command line that replays `trial`, with the flags the hunt was given that change the load. */
 function reproducer(trial: Trial, flags: Flags, scenarioFile: string): string[] {
-  const who = flags.target ? `--target ${flags.target}` : [`--strategy ${flags.strategy}`, ...(flags.instances !== 2 ? [`--instances ${flags.instances}`] : []), ...(flags.db !== 'mysql' ? [`--db ${flags.db}`] : []), ...strategyArgs(flags)].join(' ');
+  const who = flags.target ? `--target ${flags.target}` : [`--strategy ${flags.strategy}`, ...strategyArgs(flags)].join(' ');
   const faults = trial.faults.map((f) => `--fault '${faultFlag(f)}'`).join(' ');
   return [`couponbench run ${who} --scenario ${scenarioFile} --gate`, `couponbench run ${who} --scenario ${flags.scenario} ${faults} --vus ${trial.load.vus} --duration ${formatDuration(trial.load.durationS)}`];
 }

@@ -99,13 +99,17 @@ const STRATEGY_FLAGS: Array<{ flags: string; attribute: string; key: Exclude<key
   { flags: '--max-retries <n>', attribute: 'maxRetries', key: 'maxRetries', help: 'retries after the first attempt (optimistic, fair lock wrapper)', parse: nonNegativeInt, toOption: (n) => n },
 ];
 
-/** The strategy flags given, as they would be typed again (`--lock-lease 1s`): a reproducer repeats them. */
+const DEFAULT_DB: DatabaseKind = 'mysql';
+const DEFAULT_INSTANCES = 2;
+
+/** The embedded server's flags that differ from their defaults, and the strategy flags given, as they would be typed again (`--lock-lease 1s`): a reproducer repeats them. */
 export function strategyArgs(flags: Record<string, unknown>): string[] {
+  const server = [...(flags['instances'] !== undefined && flags['instances'] !== DEFAULT_INSTANCES ? [`--instances ${String(flags['instances'])}`] : []), ...(flags['db'] !== undefined && flags['db'] !== DEFAULT_DB ? [`--db ${String(flags['db'])}`] : [])];
   const given = STRATEGY_FLAGS.filter((f) => flags[f.attribute] !== undefined).map((f) => {
     const value = flags[f.attribute] as number;
     return `${f.flags.split(' ')[0]} ${f.key === 'maxRetries' ? value : formatDuration(value)}`;
   });
-  return flags['fencing'] ? [...given, '--fencing'] : given;
+  return [...server, ...given, ...(flags['fencing'] ? ['--fencing'] : [])];
 }
 
 const INFRA_CHOICES: InfraChoice[] = ['auto', 'local', 'docker', 'external'];
@@ -134,7 +138,7 @@ export function addInfraOptions(cmd: Command): Command {
     .option('--redis-url <url[,url]>', 'external Redis node(s), e.g. redis://127.0.0.1:6379 (or REDIS_URL)')
     .option('--redis-nodes <n>', 'independent Redis nodes to start (local infra; redlock uses them all)', positiveInt, 1)
     .option('--database <name>', "database couponbench owns on the MySQL server (default: the MySQL URL's, else couponbench)")
-    .addOption(new Option('--db <kind>', 'what the embedded server issues on: MySQL (or MariaDB) or PostgreSQL').choices(DATABASE_KINDS).default('mysql'))
+    .addOption(new Option('--db <kind>', 'what the embedded server issues on: MySQL (or MariaDB) or PostgreSQL').choices(DATABASE_KINDS).default(DEFAULT_DB))
     .option('--postgres-url <url>', '--db postgres: an external PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres (or POSTGRES_URL); default: a private one');
 }
 
@@ -156,7 +160,7 @@ export function addRunOptions(cmd: Command): Command {
   cmd.option('--scenario <name|file>', 'bundled scenario name or path to a scenario JSON file', 'smoke');
   for (const f of SCENARIO_FLAGS) cmd.addOption(tableOption(f.flags, f.help, f.attribute ?? f.key, f.parse));
   cmd
-    .option('--instances <n>', 'issuance server instances (node:cluster workers)', positiveInt, 2)
+    .option('--instances <n>', 'issuance server instances (node:cluster workers)', positiveInt, DEFAULT_INSTANCES)
     .option('--pool-size <n>', 'MySQL connections per instance', positiveInt, 10)
     .option('--host <addr>', 'address the server binds', '127.0.0.1')
     .option('--port <n>', 'server port (0 picks a free one)', portNumber, 0);
