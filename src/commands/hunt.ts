@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { resolveStrategyRef } from '../../strategies/index.js';
-import { writeFileAtomic } from '../atomicFile.js';
+import { assertOutputs, writeFileAtomic } from '../atomicFile.js';
 import { peakVUs, totalDuration, type RunConfig } from '../config.js';
 import { formatDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
@@ -21,7 +21,6 @@ import { serviceOffer, serviceSystem, targetConfig } from '../system/service.js'
 import { addRunOptions, seconds, strategyArgs, type RunFlags } from './options.js';
 import { runSetup } from './runSetup.js';
 import { say, withResources } from './session.js';
-import { assertOutputs } from '../atomicFile.js';
 
 interface Flags extends RunFlags {
   strategy?: string;
@@ -65,7 +64,8 @@ async function huntCommand(flags: Flags): Promise<number> {
   const setup = await runSetup(flags);
   if (setup.base.scenario.faults.length > 0) throw new UsageError('hunt chooses the faults itself: give no --fault (use --faults KINDS to narrow the search)');
   const load = { vus: peakVUs(setup.base.scenario), durationS: totalDuration(setup.base.scenario) };
-  const name = flags.strategy ? (await resolveStrategyRef(flags.strategy)).strategy.replace(/^.*\//, '').replace(/\.[cm]?js$/, '') : undefined;
+  const ref = flags.strategy ? await resolveStrategyRef(flags.strategy) : undefined;
+  const name = ref?.strategy.replace(/^.*\//, '').replace(/\.[cm]?js$/, '');
   const loaded = flags.target ? await loadTarget(flags.target, { ca: flags.ca }) : undefined;
   if (loaded) assertLoopbackTarget(loaded.target, Boolean(flags.allowRemote));
   const out = flags.out ?? `hunt-${loaded?.target.name ?? name}.json`;
@@ -78,11 +78,13 @@ async function huntCommand(flags: Flags): Promise<number> {
       const base = targetConfig(loaded, setup.base);
       const space = huntSpace(serviceOffer(loaded.target), load, kinds);
       if (space.placements.length === 0) throw new UsageError(`${loaded.target.name} can take none of the faults ${kinds.join(', ')} (declare links, or a service section)`);
-      return { base, hunted: await hunt({ space, seed: flags.seed, budgetMs: flags.budget * 1000, onEvent: hooks.onEvent, runner: async (t) => trialResult(await runSystem(serviceSystem(loaded, trialConfig(base, t)), trialConfig(base, t), tryHooks)) }) };
+      return { base, hunted: await hunt({ space, seed: flags.seed, budgetMs: flags.budget * 1000, onEvent: hooks.onEvent, runner: async (t) => {
+        const config = trialConfig(base, t);
+        return trialResult(await runSystem(serviceSystem(loaded, config), config, tryHooks));
+      } }) };
     }
-    const ref = await resolveStrategyRef(flags.strategy!);
-    const base: RunConfig = { ...setup.base, ...ref };
-    await preflight(setup.infra, base, [ref]);
+    const base: RunConfig = { ...setup.base, ...ref! };
+    await preflight(setup.infra, base, [ref!]);
     const infra = await bringUpInfra(setup.infra, hooks);
     const space = huntSpace(embeddedOffer(base, Boolean(infra.processes), infra.redisCluster), load, kinds);
     if (space.placements.length === 0) throw new UsageError(`none of the faults ${kinds.join(', ')} can act here (infra that is not this run's takes link faults only)`);
