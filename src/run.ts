@@ -5,7 +5,7 @@
  * Report is made.
  */
 import { randomUUID } from 'node:crypto';
-import { checkFairness, checkIntegrity, reconcileByUser } from './audit/index.js';
+import { checkFairness, checkIntegrity, findWitnesses, reconcileByUser, type StockReading } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { watchCpu, type CpuUsage } from './cpu.js';
 import type { Calibration } from './db/calibrate.js';
@@ -23,7 +23,8 @@ import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
 import { embeddedSystem, preflight } from './system/embedded.js';
 import type { RunEvent } from './timeline/events.js';
 import { noServerCounts } from './server/counts.js';
-import type { Load, Observation, SystemDescription, SystemUnderTest } from './system/types.js';
+import { watchStock, type StockWatch } from './system/stockWatch.js';
+import type { Observation, Prepared, SystemDescription, SystemUnderTest } from './system/types.js';
 
 export type { RunConfig } from './config.js';
 export { faultOutOfReach, preflight } from './system/embedded.js';
@@ -46,7 +47,7 @@ interface Extras {
 /** Run `system` once: the one sequence. Returns the report (not yet written). */
 export async function runSystem(system: SystemUnderTest, config: RunConfig, outer: RunHooks, extras: Extras = {}): Promise<Report> {
   return scoped(config, outer, async (hooks) => {
-    const { prepared, run, faults, cpu, loadMs } = await prepareAndLoad(system, config, hooks);
+    const { prepared, run, faults, cpu, loadMs, stockReadings } = await prepareAndLoad(system, config, hooks);
     const auditStarted = Date.now();
     const observation = await system.observe(run, hooks);
     return buildReport({
@@ -57,6 +58,7 @@ export async function runSystem(system: SystemUnderTest, config: RunConfig, oute
       observation,
       faults,
       cpu,
+      stockReadings,
       timings: { infraMs: extras.infraMs ?? 0, seedMs: prepared.seedMs, serverStartMs: prepared.serverStartMs, loadMs, auditMs: Date.now() - auditStarted },
       calibration: extras.calibration,
     });
@@ -85,21 +87,24 @@ async function scoped<T>(config: RunConfig, outer: RunHooks, body: (hooks: RunHo
 async function prepareAndLoad(system: SystemUnderTest, config: RunConfig, hooks: RunHooks) {
   const prepared = await system.prepare(hooks);
   const started = Date.now();
-  const { run, faults, cpu } = await load(prepared.load, config, hooks);
+  const { run, faults, cpu, stockReadings } = await load(prepared, config, hooks);
   const loadMs = prepared.load.kind === 'recorded' ? run.durationMs : Date.now() - started;
   faults.forEach((record) => hooks.onEvent?.({ type: 'fault', record }));
   await hooks.onLoadDone?.(run, prepared.baseline);
-  return { prepared, run, faults, cpu, loadMs };
+  return { prepared, run, faults, cpu, loadMs, stockReadings };
 }
 
-/** The load: driven now (the nemesis on its clock, CPU watched), or the one recorded elsewhere. */
-async function load(how: Load, config: RunConfig, hooks: RunHooks): Promise<{ run: LoadRun; faults: FaultRecord[]; cpu: CpuUsage | null }> {
-  if (how.kind === 'recorded') return { run: how.run, faults: [], cpu: null };
+/** The load: driven now (the nemesis on its clock, CPU and stock watched), or the one recorded elsewhere. */
+async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks): Promise<{ run: LoadRun; faults: FaultRecord[]; cpu: CpuUsage | null; stockReadings: StockReading[] }> {
+  const how = prepared.load;
+  if (how.kind === 'recorded') return { run: how.run, faults: [], cpu: null, stockReadings: [] };
   const scenario = config.scenario;
   let nemesis: Nemesis | undefined;
+  let stock: StockWatch | undefined;
   const cpu = watchCpu(how.cpu);
   const run = await drive({
     onStart: (clock) => {
+      if (prepared.stockLeft) stock = watchStock(prepared.stockLeft, clock);
       if (scenario.faults.length === 0 || !how.faults) return;
       nemesis = startNemesis(scenario.faults, { ...how.faults, clock });
       hooks.resources.defer('faults in effect', async () => void (await nemesis?.finish()));
@@ -111,9 +116,10 @@ async function load(how: Load, config: RunConfig, hooks: RunHooks): Promise<{ ru
     onTick: hooks.onTick,
   });
   const usage = cpu.stop();
+  const stockReadings = stock?.stop() ?? [];
   // Heal every fault (SIGCONT what is stopped) before the system is observed.
   const faults = nemesis ? withLiveness(await nemesis.finish(), run.log) : [];
-  return { run, faults, cpu: usage };
+  return { run, faults, cpu: usage, stockReadings };
 }
 
 interface ReportParts {
@@ -124,6 +130,7 @@ interface ReportParts {
   observation: Observation;
   faults: FaultRecord[];
   cpu: CpuUsage | null;
+  stockReadings: StockReading[];
   timings: Report['timings'];
   calibration?: Calibration;
 }
@@ -145,6 +152,15 @@ export function buildReport(p: ReportParts): Report {
     ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),
   });
   const fairness = checkFairness(run.log, o.issueOrder, q0, o.snapshot.rows ?? load.outcomes.classes.success, o.issueOrdered ?? true);
+  const witnesses = findWitnesses({
+    audit,
+    log: run.log,
+    readings: p.stockReadings,
+    endS: run.durationMs / 1000,
+    ...(o.holdings ? { holdings: o.holdings } : {}),
+    issueOrder: o.issueOrder,
+    issueOrdered: o.issueOrdered ?? true,
+  });
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_VERSION,
@@ -157,6 +173,8 @@ export function buildReport(p: ReportParts): Report {
     series: perSecondSeries(run),
     server: o.server ?? noServerCounts(),
     audit,
+    witnesses,
+    stockReadings: p.stockReadings,
     fairness,
     faults: p.faults,
     cpu: p.cpu,

@@ -3,3 +3,4 @@ export { checkFairness, countInversions, FairnessSchema, type FairnessResult } f
 export { IdentitySchema, reconcileByUser, type IdentityResult } from './identity.js';
 export { AuditSchema, checkIntegrity, type AuditInput, type AuditResult, type Violation } from './integrity.js';
 export type { DbSnapshot } from './snapshot.js';
+export { findWitnesses, StockReadingSchema, WitnessSchema, witnessSpan, type StockReading, type Witness } from './witness.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolveStrategyRef, strategiesFor } from '../../strategies/index.js';
 import { totalDuration } from '../config.js';
 import { UsageError } from '../errors.js';
-import { FAULT_KINDS, LINK_NAMES, type FaultKind, type FaultSpec, type LinkName } from '../faults/spec.js';
+import { FAULT_KINDS, LINK_NAMES, parseFaultKind, type FaultSpec, type LinkName } from '../faults/spec.js';
 import { runMatrix, runTargetMatrix, targetRuns } from '../matrix.js';
 import type { RunEvent } from '../timeline/events.js';
 import { renderEvent } from '../timeline/render.js';
@@ -12,7 +12,8 @@ import type { Report } from '../report/schema.js';
 import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import type { TargetFile } from '../service/schema.js';
 import { assertEmbeddedFaults, embeddedLinks } from '../system/embedded.js';
-import { addRunOptions, positiveInt, type RunFlags } from './options.js';
+import { addRunOptions, positiveInt, seconds, type RunFlags } from './options.js';
+import { huntSystems, huntTable, saveAndPrint, strategyToHunt, targetToHunt } from './hunt.js';
 import { assertOutputs } from '../atomicFile.js';
 import { FAULTS } from '../faults/index.js';
 import { assertOutputsWritable, emit, formatOption, renderComparison } from './output.js';
@@ -31,6 +32,8 @@ interface Flags extends RunFlags {
   out?: string;
   reportsDir: string;
   calibrate: boolean;
+  hunt?: boolean;
+  budget: number;
 }
 
 export function registerMatrix(program: Command): void {
@@ -49,8 +52,10 @@ export function registerMatrix(program: Command): void {
     .option('--out <file>', 'write the comparison to this file instead of stdout')
     .option('--reports-dir <dir>', 'where each run report is written', DEFAULT_REPORTS_DIR)
     .option('--no-calibrate', 'skip measuring the hot-row ceiling before the runs (about 5 s)')
+    .option('--hunt', 'hunt each strategy or service for the fault schedule that breaks it (see `couponbench hunt`), then print one table; --faults narrows the kinds searched')
+    .option('--budget <d>', 'with --hunt: time to search and shrink, shared among the strategies or services, e.g. 20m', seconds, 600)
     .action(async (flags: Flags) => {
-      process.exitCode = await matrix(flags);
+      process.exitCode = flags.hunt ? await matrixHunt(flags) : await matrix(flags);
     });
 }
 
@@ -66,8 +71,7 @@ function faultsFor(names: string, runS: number, reachable: readonly LinkName[]):
   const at = Math.round((runS / 3) * 10) / 10;
   return kinds.flatMap((name) => {
     const [kindName, linkName] = name.split('#');
-    if (!(FAULT_KINDS as readonly string[]).includes(kindName!)) throw new UsageError(`unknown fault "${name}" (kinds: ${FAULT_KINDS.join(', ')})`);
-    const kind = kindName as FaultKind;
+    const kind = parseFaultKind(kindName!);
     const fault = FAULTS[kind];
     const duration = fault.instant ? 0 : at;
     if (fault.actsOn !== 'link') {
@@ -118,4 +122,22 @@ async function matrix(flags: Flags): Promise<number> {
   );
   await emit(renderComparison(written, flags.format), flags.out);
   return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds, allowNoIssue: Boolean(flags.allowNoIssue) }, process.stderr);
+}
+
+/** `matrix --hunt`: each strategy or service hunted with an equal share of the budget, each break printed, then one table. */
+async function matrixHunt(flags: Flags): Promise<number> {
+  if (Boolean(flags.strategies) === Boolean(flags.targets)) throw new UsageError('give either --strategies LIST or --targets FILES');
+  if (flags.repeat !== 1) throw new UsageError('--repeat is for runs: a hunt confirms each break itself (broke in k of n)');
+  if (flags.out) throw new UsageError('--out is the comparison of runs; a hunt saves each break as hunt-<name>.json');
+  const names = flags.strategies === 'all' ? strategiesFor(flags.db) : list(flags.strategies ?? '');
+  const systems = [...(await Promise.all(names.map((name) => strategyToHunt(name)))), ...(await Promise.all(list(flags.targets ?? '').map((file) => targetToHunt(file, flags))))];
+  const setup = await runSetup(flags);
+  const outcomes = await huntSystems(systems, { setup, faults: flags.faults, seed: flags.seed, budgetS: flags.budget / systems.length }, flags);
+  let broken = 0;
+  for (const outcome of outcomes) {
+    process.stdout.write(`\n${outcome.system.name}\n`);
+    if (await saveAndPrint(outcome, flags)) broken++;
+  }
+  process.stdout.write(`\n${huntTable(outcomes)}\n`);
+  return broken > 0 ? 1 : 0;
 }

@@ -37,6 +37,11 @@ export interface WorkerPools {
   end(): Promise<void>;
 }
 
+export interface StockReader {
+  read(): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** What the command line gives for this database: its URL flag (or variable) turned into the infra request. */
 export interface DatabaseFlags {
   mysqlUrl?: string;
@@ -65,6 +70,8 @@ export interface IssueDatabase {
   prepare(serverUrl: string, req: PrepareRequest): Promise<Prepared>;
   /** With `codePool`, the stock is the pool's free codes, and codes held twice are counted. */
   snapshot(databaseUrl: string, couponId: number, codePool?: boolean): Promise<DbSnapshot>;
+  /** The stock left (the pool's free codes with `codePool`), read on one connection of its own while the load runs. */
+  stockReader(databaseUrl: string, couponId: number, codePool?: boolean): StockReader;
   /** The hot-row ceiling of both shapes on a coupon of our own; our tables are left empty. */
   calibrate(serverUrl: string, req: CalibrateRequest): Promise<Calibration>;
   openPools(databaseUrl: string, size: number): WorkerPools;

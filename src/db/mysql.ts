@@ -30,6 +30,15 @@ export const MYSQL: IssueDatabase = {
   claim: claimDatabase,
   prepare: prepareMysql,
   snapshot: snapshotMysql,
+  stockReader: (databaseUrl, couponId, codePool) => {
+    const conn = connect(databaseUrl);
+    conn.catch(() => {});
+    const sql = codePool ? 'SELECT COUNT(*) AS n FROM coupon_code WHERE coupon_id = ? AND claimed_by IS NULL' : 'SELECT quantity AS n FROM coupons WHERE id = ?';
+    return {
+      read: async () => Number((await (await conn).query<RowDataPacket[]>(sql, [couponId]))[0][0]!.n),
+      close: async () => void (await conn.then((c) => c.destroy(), () => {})),
+    };
+  },
   calibrate: calibrateMysql,
   openPools: (databaseUrl, size) => {
     const mysql = createPool(databaseUrl, size);

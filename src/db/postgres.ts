@@ -38,6 +38,14 @@ export const POSTGRES: IssueDatabase = {
     return preparePostgres(serverUrl, req.database, req.quantity, req.userPool, couponIdFor(req.database));
   },
   snapshot: snapshotPostgres,
+  stockReader: (databaseUrl, couponId) => {
+    const conn = connectPostgres(databaseUrl);
+    conn.catch(() => {});
+    return {
+      read: async () => Number((await (await conn).query<{ quantity: number }>('SELECT quantity FROM coupons WHERE id = $1', [couponId])).rows[0]!.quantity),
+      close: async () => void (await conn.then((c) => c.end(), () => {})),
+    };
+  },
   calibrate: calibratePostgres,
   openPools: (databaseUrl, size) => {
     const pool = createPostgresPool(databaseUrl, size);

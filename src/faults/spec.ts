@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DurationSchema, formatDuration } from '../duration.js';
+import { UsageError } from '../errors.js';
 import { FAULTS } from './index.js';
 import type { Fault } from './targets.js';
 
@@ -81,6 +82,18 @@ export function parseFaultFlag(text: string): FaultSpec {
     throw new Error(`"${text}" is not KIND@AT:DURATION${why} (kinds: ${FAULT_KINDS.join(', ')}; e.g. pause-holder@5s:3s, latency#mysql=3s@5s:7s)`);
   }
   return parsed.data;
+}
+
+/** A fault kind by name, or one clear line naming the kinds there are. */
+export function parseFaultKind(name: string): FaultKind {
+  if (!(FAULT_KINDS as readonly string[]).includes(name)) throw new UsageError(`unknown fault kind "${name}" (kinds: ${FAULT_KINDS.join(', ')})`);
+  return name as FaultKind;
+}
+
+/** `--faults KIND,KIND` for a search (absent or "all": every kind). */
+export function parseFaultKinds(text: string | undefined): FaultKind[] {
+  if (!text || text === 'all') return [...FAULT_KINDS];
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map(parseFaultKind);
 }
 
 /** A fault spec written back as its flag: `latency#mysql=300ms@500ms:2s`, `kill-instance#2@1s`. */

@@ -32,6 +32,8 @@ export interface HuntFound {
   /** The smallest schedule that broke it again when confirmed (the first one, when none smaller did). */
   shrunk: Trial;
   shrunkConfirmed: { broke: number; of: number };
+  /** A run of `shrunk` that broke: what explains the break (its witness). */
+  shrunkResult: TrialResult;
   steps: ShrinkStep[];
 }
 
@@ -84,20 +86,25 @@ export async function hunt(o: HuntOptions): Promise<HuntResult> {
     // not a reproducer: walk back through the kept steps to the smallest that breaks again, or the first.
     const count = async (t: Trial) => {
       let n = 0;
-      for (let k = 0; k < confirmRuns; k++) if ((await o.runner(t)).broke) n++;
-      return n;
+      let breaking: TrialResult | undefined;
+      for (let k = 0; k < confirmRuns; k++) {
+        const r = await o.runner(t);
+        if (r.broke) [n, breaking] = [n + 1, r];
+      }
+      return { n, breaking };
     };
     const kept = [trial, ...steps.filter((s) => s.broke).map((s) => s.trial)];
-    let smallest = { trial, broke };
+    let smallest = { trial, broke, result };
     for (const candidate of kept.slice(1).reverse().slice(0, MAX_WALK_BACK)) {
-      const n = await count(candidate);
+      const { n, breaking } = await count(candidate);
       say({ type: 'hunt-confirmed', schedule: describeTrial(candidate), broke: n, of: confirmRuns, smallest: true });
-      if (n > 0) {
-        smallest = { trial: candidate, broke: n };
+      if (breaking) {
+        smallest = { trial: candidate, broke: n, result: breaking };
         break;
       }
     }
-    return { tries, found: { trial, result, confirmed: { broke, of: confirmRuns }, shrunk: smallest.trial, shrunkConfirmed: { broke: smallest.broke, of: confirmRuns }, steps }, elapsedMs: clock() - started };
+    const found = { trial, result, confirmed: { broke, of: confirmRuns }, shrunk: smallest.trial, shrunkConfirmed: { broke: smallest.broke, of: confirmRuns }, shrunkResult: smallest.result, steps };
+    return { tries, found, elapsedMs: clock() - started };
   }
   return { tries, elapsedMs: clock() - started };
 }

@@ -29,6 +29,7 @@ export function trialResult(report: Report): TrialResult {
     unknown: report.load.outcomes.classes.unknown,
     failed: report.load.outcomes.failed,
     notActed: report.faults.some((f) => f.events.some(notActed)),
+    evidence: { witnesses: report.witnesses, faults: report.faults },
   };
 }
 

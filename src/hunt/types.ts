@@ -1,5 +1,6 @@
 /** What the hunt tries and what each try tells it (src/hunt/). */
 import type { FaultSpec } from '../faults/spec.js';
+import type { Report } from '../report/schema.js';
 
 /** The load a try runs: constant VUs for a while (the scenario's think time, users and stock). */
 export interface LoadShape {
@@ -28,6 +29,8 @@ export interface TrialResult {
   failed: number;
   /** A fault that could not act (failed to start, or the load ended first). */
   notActed: boolean;
+  /** What explains a break: the run's witnesses and its faults on the same clock (a real try's report). */
+  evidence?: Pick<Report, 'witnesses' | 'faults'>;
 }
 
 export type Runner = (trial: Trial) => Promise<TrialResult>;

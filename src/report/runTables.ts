@@ -12,6 +12,7 @@ import { connErrorCodes, int, ms, pct, rate } from './format.js';
 import { paint } from './paint.js';
 import { efficiency, type Report } from './schema.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
+import { witnessLines } from './witnessText.js';
 
 const plain = {
   head: [],
@@ -164,7 +165,8 @@ export function integrityTable(report: Report): string {
     ...a.probes.map((p) => [p.name, p.value === p.expected ? `${int(p.value)} (= ${p.equals === 'quantity' ? 'final stock' : 'issued count'})` : chalk.red(`${int(p.value)}, but the ${p.equals === 'quantity' ? 'final stock' : 'issued count'} is ${int(p.expected)}`)]),
     ['verdict', a.verdict === 'pass' ? chalk.green.bold('PASS') : chalk.red.bold('FAIL')],
   );
-  return `${t.toString()}\n${a.verdict === 'pass' ? chalk.green(a.explanation) : chalk.red(a.explanation)}`;
+  const witness = witnessLines(report).map((line) => (line.startsWith(' ') ? line : chalk.red(line)));
+  return [t.toString(), a.verdict === 'pass' ? chalk.green(a.explanation) : chalk.red(a.explanation), ...witness].join('\n');
 }
 
 function identityCell(a: Report['audit']): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { STRATEGY_KNOBS, IntegrityPromiseSchema, PersistenceSchema } from '../../strategies/types.js';
-import { AuditSchema, FairnessSchema } from '../audit/index.js';
+import { AuditSchema, FairnessSchema, StockReadingSchema, WitnessSchema } from '../audit/index.js';
 import { RunConfigSchema } from '../config.js';
 import { CpuUsageSchema } from '../cpu.js';
 import { CalibrationSchema, CeilingShapeSchema } from '../db/calibrate.js';
@@ -38,6 +38,10 @@ export const ReportSchema = z.object({
   series: z.array(SeriesPointSchema),
   server: ServerCountsSchema,
   audit: AuditSchema,
+  /** What the audit's violations come down to, in this run's own records (src/audit/witness.ts); empty for a pass. */
+  witnesses: z.array(WitnessSchema).default([]),
+  /** The stock left, read while the load ran (empty where it was not read: a history, a write-behind strategy). */
+  stockReadings: z.array(StockReadingSchema).default([]),
   fairness: FairnessSchema,
   /** What the nemesis did, in order (empty without faults). */
   faults: z.array(FaultRecordSchema).default([]),

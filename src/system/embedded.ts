@@ -144,10 +144,14 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
       forgetServer = hooks.resources.defer('issuance server', () => running.kill());
       const serverStartMs = Date.now() - started;
       hooks.onEvent?.({ type: 'server-up', instances: config.instances, strategy: strategy.name, url: running.url });
+      // A write-behind strategy's stock reaches the database after its answers: no reading would bound them.
+      const stock = strategy.settle ? undefined : database.stockReader(dbUrl, couponId, Boolean(strategy.codePool));
+      if (stock) hooks.resources.defer('stock reader', () => stock.close());
       return {
         baseline: { quantity: scenario.quantity },
         seedMs,
         serverStartMs,
+        ...(stock ? { stockLeft: () => stock.read() } : {}),
         load: {
           kind: 'drive',
           plan: embeddedPlan(running.url, issuePath(couponId)),

@@ -25,7 +25,7 @@ import { templateUrl } from '../service/template.js';
 import { checkHandshake, tlsClientOptions, type TlsClientOptions } from '../service/tls.js';
 import type { RunEvent } from '../timeline/events.js';
 import type { RunConfig } from '../config.js';
-import type { Observation, SystemDescription, SystemUnderTest } from './types.js';
+import type { Observation, Prepared, SystemDescription, SystemUnderTest } from './types.js';
 
 const SETTLE_POLL_MS = 250;
 
@@ -196,6 +196,17 @@ function serviceLockHolder(spec: LockHolderProbe, state: TargetState, instances:
   };
 }
 
+/**
+ * The stock probe on connections of its own, read while the load runs: only for a service that
+ * keeps a stock number and takes it before answering (one that settles writes after its answers).
+ */
+function stockReader(loaded: LoadedTarget, quantity: number, hooks: RunHooks): Pick<Prepared, 'stockLeft'> {
+  const { audit, settle } = loaded.target;
+  if (!audit.quantity || audit.capacity !== undefined || settle > 0) return {};
+  const state = targetState(loaded, quantity, hooks);
+  return { stockLeft: () => state.readNumber(audit.quantity!, 'audit.quantity') };
+}
+
 export interface ServiceRunOptions {
   /** Run the file's reset steps first (false: one part of a load several drivers make, reset once beforehand). */
   reset: boolean;
@@ -243,7 +254,7 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: 
       const cpu = [{ name: 'driver', pid: process.pid, singleThreaded: true }, ...(instances ?? []).map((i) => ({ name: `service#${i.instance}`, pid: i.pid, singleThreaded: false, group: true }))];
       const lockHolder = instances && target.service?.lockHolder && serviceLockHolder(target.service.lockHolder, targetState(loaded, scenario.quantity, hooks), instances);
       const faults = { instances: instances ?? [], links, ...(lockHolder ? { lockHolder } : {}) };
-      return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, faults, cpu } };
+      return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, faults, cpu }, ...stockReader(loaded, scenario.quantity, hooks) };
     },
 
     observe: (_run, hooks) => observeService(state!, target, baseline!, hooks),

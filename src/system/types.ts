@@ -30,6 +30,11 @@ export interface Prepared {
   /** Milliseconds spent seeding or resetting, and starting the system's own processes. */
   seedMs: number;
   serverStartMs: number;
+  /**
+   * The stock left now, read-only, polled while the load runs (src/system/stockWatch.ts) so a
+   * witness can bound a window; absent where the stock lags the answers (written behind them).
+   */
+  stockLeft?: () => Promise<number>;
 }
 
 /** The final state, read once the system has settled: what the audit judges. */

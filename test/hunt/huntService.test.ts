@@ -2,13 +2,16 @@
  * `couponbench hunt` end to end, on the shop fixture started from its target file: the shop whose
  * Redis lock (a 500 ms lease) is released with an unconditional DEL is found broken with no fault
  * named by the test, and the schedule it saves breaks it again when replayed; the correct shop
- * (one conditional UPDATE) is searched for the same budget and not reported broken.
+ * (one conditional UPDATE) is searched for the same budget and not reported broken. The witness
+ * of the replayed break names users whose decrement really was lost (read from the shop's orders).
  */
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
+import { describe, expect, inject, it } from 'vitest';
+import type { Report } from '../../src/report/schema.js';
 import { packageRoot } from '../../src/paths.js';
 import { startedShop, writeTarget } from '../fixtures/shop.js';
 
@@ -28,11 +31,31 @@ describe('couponbench hunt on a started service', () => {
     expect(existsSync(join(dir, 'found.json'))).toBe(true);
     const saved = JSON.parse(readFileSync(join(dir, 'found.json'), 'utf8')) as { faults: unknown[] };
     expect(saved.faults.length).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/^witness \(lost decrements\): between [\d.]+ s and [\d.]+ s the stock went from \d+ to \d+, yet \d+ users were told "issued"/m);
     // Replayed as the reproducer says (the gate fails it); a break that came in 1 of 2 may need a second run.
-    let replayed = await cli(['run', '--target', file, '--scenario', join(dir, 'found.json'), '--gate', '-q']);
-    if (replayed.exitCode !== 1) replayed = await cli(['run', '--target', file, '--scenario', join(dir, 'found.json'), '--gate', '-q']);
+    const replay = () => cli(['run', '--target', file, '--scenario', join(dir, 'found.json'), '--gate', '--json']);
+    let replayed = await replay();
+    if (replayed.exitCode !== 1) replayed = await replay();
     expect(replayed.exitCode, replayed.stderr).toBe(1);
     expect(replayed.stderr).toMatch(/✗ hunt-buggy: hunt-buggy promises integrity .* but broke it/);
+    // The witness names users who really lost a decrement: their order wrote back a stock value another order wrote too.
+    const report = JSON.parse(replayed.stdout) as Report;
+    const witness = report.witnesses.find((w) => w.kind === 'lost-decrements');
+    if (witness?.kind !== 'lost-decrements') throw new Error(`no lost-decrements witness: ${JSON.stringify(report.witnesses)}`);
+    expect(witness.missing).toBeGreaterThan(0);
+    const named = witness.requests.map((q) => q.user);
+    const url = new URL(inject('mysqlUrl'));
+    url.pathname = '/hunt_buggy';
+    const conn = await mysql.createConnection(url.toString());
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        "SELECT customer FROM orders WHERE sku = 'SKU-1' AND stock_after IN (SELECT stock_after FROM orders WHERE sku = 'SKU-1' GROUP BY stock_after HAVING COUNT(*) > 1)",
+      );
+      const overwritten = new Set(rows.map((row) => Number(row['customer'])));
+      expect(named.filter((u) => overwritten.has(u)), `named ${named.join(', ')}; orders sharing a stock value: ${[...overwritten].join(', ')}`).not.toHaveLength(0);
+    } finally {
+      await conn.end();
+    }
   });
 
   it('reports the correct shop unbroken after the same budget', async () => {

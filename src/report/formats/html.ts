@@ -1,4 +1,6 @@
+import { witnessSpan } from '../../audit/index.js';
 import { describeFaultEvent, faultLabel } from '../../faults/spec.js';
+import { witnessLines } from '../witnessText.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { rowKey } from '../comparison.js';
@@ -44,6 +46,8 @@ export function chartData(reports: Report[]): {
   /** How the issued chart plots issued so far: as % of the stock (beside stock left), or as a count on its own axis. */
   issuedAxis: 'share' | 'count';
   faults: Array<{ label: string; startS: number; endS: number }>;
+  /** The spans of the runs' witnesses (src/audit/witness.ts), shaded red. */
+  witnesses: Array<{ label: string; startS: number; endS: number }>;
 } {
   const length = Math.max(...reports.map((r) => r.series.length));
   const seconds = Array.from({ length }, (_, i) => i);
@@ -65,7 +69,13 @@ export function chartData(reports: Report[]): {
   // Fault intervals, shaded on every chart (an instant gets a thin band).
   const faults = reports.flatMap((r) => r.faults.map((f) => ({ label: `${rowKey(r)}: ${faultLabel(f)} on ${f.target}`, startS: f.startS, endS: f.endS })));
   const issuedAxis = series.every((s) => Math.max(0, ...s.issued) < FLAT_SHARE) ? 'count' : 'share';
-  return { seconds, series, issuedAxis, faults };
+  const witnesses = reports.flatMap((r) =>
+    r.witnesses.flatMap((w) => {
+      const span = witnessSpan(w);
+      return span ? [{ label: `${rowKey(r)}: witness (${w.kind})`, startS: span.fromS, endS: span.toS }] : [];
+    }),
+  );
+  return { seconds, series, issuedAxis, faults, witnesses };
 }
 
 function sectionHtml(section: ComparisonSection): string {
@@ -95,12 +105,15 @@ const PAGE_SCRIPT = `
   function shadeFaults(u) {
     var ctx = u.ctx;
     ctx.save();
-    ctx.fillStyle = 'rgba(255, 140, 0, 0.18)';
-    data.faults.forEach(function (f) {
+    function band(f) {
       var x0 = u.valToPos(f.startS, 'x', true);
       var x1 = u.valToPos(f.endS, 'x', true);
       ctx.fillRect(x0, u.bbox.top, Math.max(3, x1 - x0), u.bbox.height);
-    });
+    }
+    ctx.fillStyle = 'rgba(255, 140, 0, 0.18)';
+    data.faults.forEach(band);
+    ctx.fillStyle = 'rgba(214, 39, 40, 0.22)';
+    data.witnesses.forEach(band);
     ctx.restore();
   }
   // The end of each run's sale phase: a dashed line in the run's colour, labelled.
@@ -184,7 +197,13 @@ const PAGE_SCRIPT = `
 export const html: Exporter = {
   render: (c) => {
     const { js, css } = uplotAssets();
-    const explanations = c.reports.map((r) => `<li><b>${escapeHtml(rowKey(r))}</b>: ${escapeHtml(r.audit.explanation)}</li>`).join('\n');
+    const explanations = c.reports
+      .map((r) => {
+        const witness = witnessLines(r);
+        return `<li><b>${escapeHtml(rowKey(r))}</b>: ${escapeHtml(r.audit.explanation)}${witness.length > 0 ? `<pre class="witness">${escapeHtml(witness.join('\n'))}</pre>` : ''}</li>`;
+      })
+      .join('\n');
+    const witnessed = c.reports.some((r) => r.witnesses.length > 0);
     const faultList = c.reports.flatMap((r) =>
       r.faults.map((f) => `<li><b>${escapeHtml(rowKey(r))}</b> ${f.startS.toFixed(2)}-${f.endS.toFixed(2)} s, ${escapeHtml(f.target)}: ${escapeHtml(f.events.map(describeFaultEvent).join('; '))}</li>`),
     );
@@ -200,6 +219,7 @@ th:first-child, td:first-child { text-align: left; }
 td.bad { color: #b00; font-weight: 600; } td.good { color: #070; font-weight: 600; } td.warn { color: #a60; } td.dim { color: #888; }
 .chart { margin: 12px 0 24px; }
 .meta { color: #666; }
+pre.witness { color: #b00; background: #fff4f4; padding: 6px 8px; white-space: pre-wrap; }
 .legend-item { margin-right: 16px; white-space: nowrap; }
 .legend-item i { display: inline-block; width: 14px; height: 3px; margin: 0 6px 4px 0; vertical-align: middle; }
 </style></head>
@@ -210,7 +230,7 @@ ${comparisonSections(c.rows, c.baseline).map(sectionHtml).join('\n')}
 <h2>audit, in words</h2>
 <ul>${explanations}</ul>
 <h2>over time</h2>
-<p class="meta">Dashed vertical lines: the moment each run sold out (the end of its sale phase).${faultList.length > 0 ? ' Shaded: faults in effect.' : ''}</p>
+<p class="meta">Dashed vertical lines: the moment each run sold out (the end of its sale phase).${faultList.length > 0 ? ' Shaded orange: faults in effect.' : ''}${witnessed ? ' Shaded red: the span of each witness.' : ''}</p>
 ${faultList.length > 0 ? `<ul>${faultList.join('\n')}</ul>` : ''}
 <p class="legend" id="chart-legend"></p>
 <div class="chart" id="chart-vus"></div>
