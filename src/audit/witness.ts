@@ -14,8 +14,8 @@ import type { RequestLog } from '../load/recorder.js';
 import { classify } from '../outcomes.js';
 import type { AuditResult } from './integrity.js';
 
-/** Requests of a window, and users, a witness lists; the rest are counted, not named. */
-const LISTED = 10;
+/** Requests of a window a witness keeps (the terminal shows fewer), and users; the rest are counted, not named. */
+const LISTED = 500;
 const LISTED_USERS = 5;
 const REQUESTS_PER_USER = 5;
 

@@ -12,6 +12,8 @@ import { int } from './format.js';
 import type { Report } from './schema.js';
 
 const s = (x: number) => `${x.toFixed(2)} s`;
+/** Requests of a window printed; the report keeps the rest. */
+const PRINTED = 10;
 const plural = (n: number, one: string, many = `${one}s`) => `${int(n)} ${n === 1 ? one : many}`;
 
 /** The events that say who held the lock and when it changed hands. */
@@ -50,7 +52,10 @@ function requestLine(r: WitnessRequest, who = true): string {
 
 function details(w: Witness): string[] {
   const more = (n: number, what: string) => (n > 0 ? [`... and ${plural(n, what)} more`] : []);
-  if (w.kind === 'lost-decrements') return [...w.requests.map((r) => requestLine(r)), ...more(w.more, 'request')];
+  if (w.kind === 'lost-decrements') {
+    const unprinted = w.requests.length - Math.min(PRINTED, w.requests.length);
+    return [...w.requests.slice(0, PRINTED).map((r) => requestLine(r)), ...(unprinted > 0 ? [`... and ${plural(unprinted + w.more, 'request')} more (${w.more > 0 ? `the first ${int(w.requests.length)}` : 'all'} in the JSON report)`] : [])];
+  }
   const users = w.kind === 'over-issue' ? w.beyond : w.users;
   return [
     ...users.flatMap((u) => [`user ${u.user} holds ${int(u.held)}, asked ${plural(u.requests.length, 'time')}:`, ...u.requests.map((r) => `  ${requestLine(r, false)}`)]),

@@ -57,7 +57,9 @@ describe('the hunt', () => {
       onEvent: (e) => events.push(e),
     });
     expect(result.found, `no break in ${result.tries.length} tries`).toBeDefined();
-    const { trial, confirmed, shrunk, steps } = result.found!;
+    const { trial, confirmed, shrunk, steps, shrunkResult } = result.found!;
+    // What explains the break is a run of the smallest schedule that broke, not of the first.
+    expect(shrunkResult).toEqual(leaseLock(shrunk));
     expect(leaseLock(trial).broke).toBe(true);
     expect(confirmed).toEqual({ broke: 2, of: 2 });
     // Shrunk: it still breaks, it has no fault it does not need, and no change left would still break it.

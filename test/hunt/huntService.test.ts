@@ -58,11 +58,12 @@ describe('couponbench hunt on a started service', () => {
     }
   });
 
-  it('reports the correct shop unbroken after the same budget', async () => {
+  it('reports the correct shop unbroken after the same budget, in the table of matrix --hunt', async () => {
     const file = writeTarget(dir, 'correct.yaml', await startedShop('hunt-correct', 'correct', 'hunt_correct'));
-    const r = await cli(['hunt', '--target', file, ...LOAD, '--budget', '30s', '--seed', '1', '--out', join(dir, 'none.json')]);
+    const r = await cli(['matrix', '--hunt', '--targets', file, ...LOAD, '--budget', '30s', '--seed', '1']);
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^unbroken after \d+ tries in [\d.]+ min: /m);
-    expect(existsSync(join(dir, 'none.json'))).toBe(false);
+    expect(r.stdout).toMatch(/│ hunt-correct\s+│ unbroken\s+│ after \d+ tries: /);
+    expect(existsSync(join(dir, 'hunt-hunt-correct.json'))).toBe(false);
   });
 });
