@@ -21,7 +21,7 @@ import { TargetState, type IssuedRead } from '../service/probes.js';
 import { targetPlan } from '../service/requestPlan.js';
 import { runReset } from '../service/reset.js';
 import type { LockHolderProbe, TargetFile } from '../service/schema.js';
-import { templateUrl } from '../service/template.js';
+import { compileTemplate, templateUrl, type TemplateValues } from '../service/template.js';
 import { checkHandshake, tlsClientOptions, type TlsClientOptions } from '../service/tls.js';
 import type { RunEvent } from '../timeline/events.js';
 import type { RunConfig } from '../config.js';
@@ -183,9 +183,10 @@ export function serviceOffer(target: TargetFile): FaultOffer {
 }
 
 /** Who holds the service's lock now, read with its own connections (the nemesis polls it while probes may run). */
-function serviceLockHolder(spec: LockHolderProbe, state: TargetState, instances: ServiceInstance[]): () => Promise<LockHolder | null> {
+function serviceLockHolder(spec: LockHolderProbe, state: TargetState, instances: ServiceInstance[], values: TemplateValues): () => Promise<LockHolder | null> {
   const owner = new RegExp(spec.owner);
-  const key = spec.redis ?? spec.sql!;
+  // Named as it was read (`GET lock:SKU-1`), not as the file writes it.
+  const key = compileTemplate(spec.redis ?? spec.sql!, 'text').render(values);
   return async () => {
     const value = await state.readText(spec, 'service.lockHolder');
     if (value === null || value === '') return null;
@@ -252,7 +253,7 @@ export function serviceSystem(loaded: LoadedTarget, config: RunConfig, options: 
       tell({ type: 'load-target', target: target.name, url: target.request.url });
       // The service is not ours to watch; the driver's own CPU still says whether it limited the run.
       const cpu = [{ name: 'driver', pid: process.pid, singleThreaded: true }, ...(instances ?? []).map((i) => ({ name: `service#${i.instance}`, pid: i.pid, singleThreaded: false, group: true }))];
-      const lockHolder = instances && target.service?.lockHolder && serviceLockHolder(target.service.lockHolder, targetState(loaded, scenario.quantity, hooks), instances);
+      const lockHolder = instances && target.service?.lockHolder && serviceLockHolder(target.service.lockHolder, targetState(loaded, scenario.quantity, hooks), instances, values);
       const faults = { instances: instances ?? [], links, ...(lockHolder ? { lockHolder } : {}) };
       return { baseline, seedMs: Date.now() - started, serverStartMs: 0, load: { kind: 'drive', plan, faults, cpu }, ...stockReader(loaded, scenario.quantity, hooks) };
     },

@@ -68,7 +68,7 @@ describe('a service couponbench starts, under link faults', () => {
     const report = await readReport(join(dir, 'holder.json'));
     for (const fault of report.faults) {
       const [paused, ...rest] = fault.events;
-      expect(paused).toMatchObject({ type: 'paused', holding: 'GET lock:{couponId}' });
+      expect(paused).toMatchObject({ type: 'paused', holding: 'GET lock:SKU-1' });
       expect(paused).not.toHaveProperty('fallback');
       // The 0.5 s lease ran out under the frozen holder and the other instance took the lock.
       expect(rest.map((e) => e.type)).toEqual(['lease-expired', 'second-holder', 'resumed']);
