@@ -79,18 +79,16 @@ export function findWitnesses(input: WitnessInput): Witness[] {
   if (audit.verdict === 'pass') return [];
   const kinds = new Set(audit.violations.map((v) => v.kind));
   const witnesses: Witness[] = [];
+  /** The first few of `users` with their requests; `total` of them in all (the identity check names only examples). */
+  const listed = (users: number[], total = users.length) => ({ users: usersWithRequests(input, users.slice(0, LISTED_USERS)), more: total - Math.min(users.length, LISTED_USERS) });
   const lost = kinds.has('lost_decrements') ? lostDecrementWindow(input) : undefined;
   if (lost) witnesses.push(lost);
   if (kinds.has('over_issue') && input.issueOrdered && input.issueOrder.length > audit.initialQuantity) {
-    const beyond = input.issueOrder.slice(audit.initialQuantity);
-    witnesses.push({ kind: 'over-issue', stock: audit.initialQuantity, beyond: usersWithRequests(input, beyond.slice(0, LISTED_USERS)), more: Math.max(0, beyond.length - LISTED_USERS) });
+    const { users, more } = listed(input.issueOrder.slice(audit.initialQuantity));
+    witnesses.push({ kind: 'over-issue', stock: audit.initialQuantity, beyond: users, more });
   }
-  if (kinds.has('duplicates') && input.holdings) {
-    const twice = [...input.holdings].filter(([, n]) => n > 1).map(([u]) => u);
-    witnesses.push({ kind: 'held-twice', users: usersWithRequests(input, twice.slice(0, LISTED_USERS)), more: Math.max(0, twice.length - LISTED_USERS) });
-  }
+  if (kinds.has('duplicates') && input.holdings) witnesses.push({ kind: 'held-twice', ...listed([...input.holdings].filter(([, n]) => n > 1).map(([u]) => u)) });
   const identity = audit.identity;
-  const listed = (users: number[], total: number) => ({ users: usersWithRequests(input, users.slice(0, LISTED_USERS)), more: total - Math.min(users.length, LISTED_USERS) });
   if (identity && identity.lost > 0) witnesses.push({ kind: 'lost-issue', ...listed(identity.examples.lost, identity.lost) });
   if (identity && identity.unexpected > 0) witnesses.push({ kind: 'unexpected-issue', ...listed(identity.examples.unexpected, identity.unexpected) });
   return witnesses;
@@ -107,7 +105,13 @@ const MAX_READINGS = 1200;
 function lostDecrementWindow(input: WitnessInput): Witness | undefined {
   const { audit, log } = input;
   let endS = input.endS;
-  for (let i = 0; i < log.length; i++) endS = Math.max(endS, (log.sentAtMs.get(i) + log.latencyMs.get(i)) / 1000);
+  const issued: Array<{ index: number; startS: number; doneS: number }> = [];
+  for (let i = 0; i < log.length; i++) {
+    const startS = log.sentAtMs.get(i) / 1000;
+    const doneS = startS + log.latencyMs.get(i) / 1000;
+    endS = Math.max(endS, doneS);
+    if (classify(log.observationOf(i)).class === 'success') issued.push({ index: i, startS, doneS });
+  }
   const during = input.readings.filter((r) => r.answeredS <= endS);
   const every = Math.ceil(during.length / (MAX_READINGS - 2));
   const readings: StockReading[] = [
@@ -119,10 +123,7 @@ function lostDecrementWindow(input: WitnessInput): Witness | undefined {
   // inside[from][to]: requests answered "issued" that began after reading `from` was answered and
   // ended before reading `to` was sent; counted on a grid of (last reading before, first reading after).
   const grid = new Int32Array(m * m);
-  for (let i = 0; i < log.length; i++) {
-    if (classify(log.observationOf(i)).class !== 'success') continue;
-    const startS = log.sentAtMs.get(i) / 1000;
-    const doneS = startS + log.latencyMs.get(i) / 1000;
+  for (const { startS, doneS } of issued) {
     const from = lastAtMost(readings, (r) => r.answeredS <= startS);
     const to = lastAtMost(readings, (r) => r.sentS < doneS) + 1;
     if (from < to && to < m) grid[from * m + to]!++;
@@ -148,13 +149,7 @@ function lostDecrementWindow(input: WitnessInput): Witness | undefined {
   if (!best) return undefined;
   const fromS = readings[best.from]!.answeredS;
   const toS = readings[best.to]!.sentS;
-  const inside: number[] = [];
-  for (let i = 0; i < log.length; i++) {
-    if (classify(log.observationOf(i)).class !== 'success') continue;
-    const startS = log.sentAtMs.get(i) / 1000;
-    if (startS >= fromS && startS + log.latencyMs.get(i) / 1000 <= toS) inside.push(i);
-  }
-  inside.sort((a, b) => log.sentAtMs.get(a) - log.sentAtMs.get(b));
+  const inside = issued.filter((r) => r.startS >= fromS && r.doneS <= toS).sort((a, b) => a.startS - b.startS);
   return {
     kind: 'lost-decrements',
     fromS,
@@ -162,7 +157,7 @@ function lostDecrementWindow(input: WitnessInput): Witness | undefined {
     leftBefore: readings[best.from]!.left,
     leftAfter: readings[best.to]!.left,
     missing: best.missing,
-    requests: inside.slice(0, LISTED).map((i) => requestAt(log, i)),
+    requests: inside.slice(0, LISTED).map((r) => requestAt(log, r.index)),
     more: Math.max(0, inside.length - LISTED),
   };
 }

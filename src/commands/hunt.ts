@@ -14,9 +14,9 @@ import { formatDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { FAULT_KINDS, faultFlag, faultLabel, parseFaultKinds } from '../faults/spec.js';
 import { describeTrial, hunt, type HuntResult } from '../hunt/index.js';
-import { huntSpace } from '../hunt/space.js';
+import { huntSpace, type HuntSpace } from '../hunt/space.js';
 import { trialConfig, trialResult } from '../hunt/trial.js';
-import type { Trial } from '../hunt/types.js';
+import type { Runner, Trial } from '../hunt/types.js';
 import { witnessLines } from '../report/witnessText.js';
 import { bringUpInfra, preflight, runOnInfra, runSystem, type RunHooks } from '../run.js';
 import { assertLoopbackTarget, loadTarget, type LoadedTarget } from '../service/file.js';
@@ -95,7 +95,7 @@ async function huntCommand(flags: Flags): Promise<number> {
 }
 
 /** Hunt each system in turn, on one infra for the strategies; each gets `budgetS`. */
-export async function huntSystems(systems: HuntedSystem[], settings: HuntSettings, flags: Flags | (RunFlags & { quiet?: boolean })): Promise<HuntOutcome[]> {
+export async function huntSystems(systems: HuntedSystem[], settings: HuntSettings, flags: RunFlags): Promise<HuntOutcome[]> {
   const { setup } = settings;
   if (settings.budgetS <= 0) throw new UsageError('--budget must be above 0 s');
   const kinds = parseFaultKinds(settings.faults);
@@ -109,26 +109,28 @@ export async function huntSystems(systems: HuntedSystem[], settings: HuntSetting
     const tryHooks: RunHooks = { resources: hooks.resources };
     const infra = strategies.length > 0 ? await bringUpInfra(setup.infra, hooks) : undefined;
     const outcomes: HuntOutcome[] = [];
-    for (const [i, system] of systems.entries()) {
-      if (systems.length > 1) hooks.onEvent?.({ type: 'matrix-item', label: system.name, run: i + 1, of: systems.length });
-      const options = { seed: settings.seed, budgetMs: settings.budgetS * 1000, onEvent: hooks.onEvent };
+    /** What a system's hunt searches (its space, from what it offers) and how it makes one try. */
+    const searchOf = (system: HuntedSystem): { base: RunConfig; space: HuntSpace; runner: Runner } => {
       if ('target' in system) {
         const loaded = system.target;
         const base = targetConfig(loaded, setup.base);
         const space = huntSpace(serviceOffer(loaded.target), load, kinds);
         if (space.placements.length === 0) throw new UsageError(`${loaded.target.name} can take none of the faults ${kinds.join(', ')} (declare links, or a service section)`);
-        const result = await hunt({ ...options, space, runner: async (t) => {
+        return { base, space, runner: async (t) => {
           const config = trialConfig(base, t);
           return trialResult(await runSystem(serviceSystem(loaded, config), config, tryHooks));
-        } });
-        outcomes.push({ system, base, result });
-      } else {
-        const base: RunConfig = { ...setup.base, ...system.strategy };
-        const space = huntSpace(embeddedOffer(base, Boolean(infra!.processes), infra!.redisCluster), load, kinds);
-        if (space.placements.length === 0) throw new UsageError(`none of the faults ${kinds.join(', ')} can act here (infra that is not this run's takes link faults only)`);
-        const result = await hunt({ ...options, space, runner: async (t) => trialResult(await runOnInfra(infra!, trialConfig(base, t), tryHooks)) });
-        outcomes.push({ system, base, result });
+        } };
       }
+      const base: RunConfig = { ...setup.base, ...system.strategy };
+      const space = huntSpace(embeddedOffer(base, Boolean(infra!.processes), infra!.redisCluster), load, kinds);
+      if (space.placements.length === 0) throw new UsageError(`none of the faults ${kinds.join(', ')} can act here (infra that is not this run's takes link faults only)`);
+      return { base, space, runner: async (t) => trialResult(await runOnInfra(infra!, trialConfig(base, t), tryHooks)) };
+    };
+    const options = { seed: settings.seed, budgetMs: settings.budgetS * 1000, onEvent: hooks.onEvent };
+    for (const [i, system] of systems.entries()) {
+      if (systems.length > 1) hooks.onEvent?.({ type: 'matrix-item', label: system.name, run: i + 1, of: systems.length });
+      const { base, space, runner } = searchOf(system);
+      outcomes.push({ system, base, result: await hunt({ ...options, space, runner }) });
     }
     return outcomes;
   });
