@@ -15,6 +15,8 @@ export const SERVER_PHASES = {
   release: 'release',
   // Not plain `claim`: a service's own phase of that name is its own, and is printed as such.
   'redis-claim': 'redis claim',
+  // Queued behind the batch in flight, then written and committed with the others (strategies/groupCommit.ts).
+  group: 'group commit',
 } as const;
 export type ServerPhase = keyof typeof SERVER_PHASES;
 

@@ -11,6 +11,7 @@ import { saleIssuedRate } from '../load/summary.js';
 import { LatencyHistogram } from '../load/latencyHistogram.js';
 import { efficiency, type Report } from './schema.js';
 import { cpuLimits } from '../cpu.js';
+import { cpuCost } from './cpuCost.js';
 import { breakdownLine, cpuLine } from './whereTimeGoes.js';
 import { configurationKey, loadSettings, systemSettings } from './configuration.js';
 
@@ -120,6 +121,9 @@ export const ComparisonRowSchema = z.object({
     /** The sale phase's latency histograms, HDR-encoded: what repeats merge their percentiles from. */
     hdr: z.string().optional(),
     hdrFromIntended: z.string().optional(),
+    /** Issued per CPU-second of the stores and of the machine over the load (src/report/cpuCost.ts); absent without CPU figures. */
+    perStoreCpuS: z.number().optional(),
+    perMachineCpuS: z.number().optional(),
   }),
   /** Share of requests, 0..1, by failure group (src/outcomes.ts). */
   failures: failureShares,
@@ -213,7 +217,7 @@ export function comparisonRow(report: Report, file?: string, label?: string): Co
       disagreements: a.violations.filter((v) => DISAGREEMENTS.has(v.kind)).length,
       verdict: a.verdict,
     },
-    throughput: saleThroughput(l),
+    throughput: { ...saleThroughput(l), ...cpuCost(l.issued, report.cpu) },
     failures: Object.fromEntries(FAILURE_GROUP_NAMES.map((g) => [g, share(l.outcomes.failures[g])])) as ComparisonRow['failures'],
     fairness: {
       earlyWinnerShare: f.winners > 0 ? f.earlyWinners / f.winners : 0,

@@ -4,6 +4,7 @@
  */
 import { FAILURE_GROUP_NAMES, FAILURE_GROUPS } from '../outcomes.js';
 import { saleIssuedRate } from '../load/summary.js';
+import { cpuCost } from './cpuCost.js';
 import { efficiency, type Report } from './schema.js';
 
 export type MetricUnit = 'ms' | '%' | '/s' | '';
@@ -32,6 +33,8 @@ export const METRICS: Record<string, Metric> = {
   reqs_rate: { unit: '/s', meaning: 'requests per second (http_reqs rate)', read: (r) => r.load.rate },
   issued_rate: { unit: '/s', meaning: 'coupons issued per second while stock lasted (the sale phase)', read: (r) => saleIssuedRate(r.load) },
   issued: { unit: '', meaning: 'coupons the clients were told were issued', read: (r) => r.load.issued },
+  issued_per_db_cpu_s: { unit: '', meaning: 'coupons issued per CPU-second of the database and Redis processes over the load', read: (r) => cpuCost(r.load.issued, r.cpu).perStoreCpuS ?? NaN },
+  issued_per_cpu_s: { unit: '', meaning: 'coupons issued per CPU-second of the whole machine over the load', read: (r) => cpuCost(r.load.issued, r.cpu).perMachineCpuS ?? NaN },
   dropped_iterations: { unit: '', meaning: 'arrival-rate executors: iterations due when no VU was free (0 for ramping-vus)', read: (r) => r.load.droppedIterations ?? 0 },
   efficiency: { unit: '', meaning: "sale-phase issue rate over the hot-row ceiling of the strategy's shape (needs a calibration)", read: (r) => efficiency(r)?.value ?? NaN },
 };

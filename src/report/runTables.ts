@@ -2,6 +2,7 @@ import chalk from 'chalk';
 import Table from 'cli-table3';
 import { describeShape } from '../config.js';
 import { cpuLimits } from '../cpu.js';
+import { cpuCost, costLine } from './cpuCost.js';
 import { phaseLabel, TOTAL_PHASE } from '../serverTiming.js';
 import { formatDuration } from '../duration.js';
 import { describeFaultEvent, faultFlag, faultLabel } from '../faults/spec.js';
@@ -221,6 +222,8 @@ function timeTable(report: Report): string | undefined {
   }
   if (cpu) {
     t.push([`cpu (${cpu.cores} cores)`, `${cpuLine(cpu)}  (% of one core)`]);
+    const cost = cpuCost(report.load.issued, cpu);
+    if (cost.perMachineCpuS !== undefined) t.push(['issued per cpu-s', costLine(cost)]);
     for (const limit of cpuLimits(cpu)) t.push(['', chalk.yellow(limit)]);
   }
   return t.toString();

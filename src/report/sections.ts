@@ -67,6 +67,12 @@ function throughputColumns(rows: ComparisonRow[], baseline?: ComparisonRow): Col
     ...(rows.some((r) => r.efficiency)
       ? [{ header: 'of ceiling', cell: (r: ComparisonRow) => (r.efficiency ? `${r.efficiency.value.toFixed(2)} of ${int(r.efficiency.ceiling)}` : '—') }]
       : []),
+    ...(rows.some((r) => r.throughput.perMachineCpuS !== undefined)
+      ? [
+          { header: 'issued per db cpu-s', cell: (r: ComparisonRow) => (r.throughput.perStoreCpuS === undefined ? '—' : int(r.throughput.perStoreCpuS)) },
+          { header: 'issued per cpu-s', cell: (r: ComparisonRow) => (r.throughput.perMachineCpuS === undefined ? '—' : int(r.throughput.perMachineCpuS)) },
+        ]
+      : []),
     { header: 'sold out at', cell: (r) => (r.fairness.soldOutAtS === null ? '—' : `${r.fairness.soldOutAtS.toFixed(1)}s`) },
     { header: 'p50', cell: (r) => ms(r.throughput.p50) },
     { header: 'p95', cell: (r) => ms(r.throughput.p95) + spread(r.spread?.p95, ms) },
