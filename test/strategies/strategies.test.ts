@@ -73,6 +73,21 @@ describe('lock strategies, 2 instances racing on one coupon', () => {
   }
 });
 
+// The pools write the claims of the moment in one transaction: a user's requests that share a batch must still win once.
+describe('code pools, one coupon per user, 40 VUs over 20 users', () => {
+  for (const strategy of ['mysql-skip-locked', 'redis-pop']) {
+    it(`${strategy} issues each user one code though their requests share batches`, async () => {
+      const r = await runStrategy(strategy, scenario({ quantity: 100, userPool: 20, stages: [{ duration: 1, target: 40 }], thinkTime: 0 }));
+      expect(r.audit.violations).toEqual([]);
+      expect(r.audit.rows).toBe(20);
+      expect(r.audit.finalQuantity).toBe(80);
+      expect(r.load.results.already_issued ?? 0).toBeGreaterThan(100);
+      expect(r.audit.identity).toMatchObject({ ok: 20, lost: 0, unexpected: 0, holders: 20 });
+      expect(r.load.breakdown!.phases.map((p) => p.name)).toContain('group');
+    });
+  }
+});
+
 describe('in-process mutex', () => {
   it('passes with one instance and loses updates with two', async () => {
     const one = await runStrategy('in-process', scenario(), { instances: 1 });
