@@ -30,6 +30,9 @@ export interface PacedConnectionOptions {
   onConnError(code: string): void;
 }
 
+/** Every plain connection reads into this one buffer and is read from it at once (see ResponseReader.push). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export class PacedConnection {
   private socket: Socket | undefined;
   private readonly reader = new ResponseReader();
@@ -67,9 +70,22 @@ export class PacedConnection {
   private open(): Socket {
     const { tls } = this.opts;
     // A TLS socket holds what is written until its handshake is done.
-    const socket = tls ? tlsConnect(tlsConnectOptions(this.opts.hostname, this.opts.port, tls)) : connect({ host: this.opts.hostname, port: this.opts.port, noDelay: true });
-    if (tls) socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.read(socket, chunk));
+    let socket: Socket;
+    if (tls) {
+      socket = tlsConnect(tlsConnectOptions(this.opts.hostname, this.opts.port, tls));
+      socket.setNoDelay(true);
+      socket.on('data', (chunk: Buffer) => this.read(socket, chunk));
+    } else {
+      // Read into the one buffer every connection of this thread shares (no Buffer and no 'data' event per response).
+      const onread = {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          this.read(socket, Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          return true;
+        },
+      };
+      socket = connect({ host: this.opts.hostname, port: this.opts.port, noDelay: true, onread });
+    }
     socket.on('error', (err: NodeJS.ErrnoException) => this.lost(socket, err.code ?? 'ERROR'));
     socket.on('close', () => this.lost(socket, 'ECLOSED'));
     this.socket = socket;

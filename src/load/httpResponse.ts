@@ -47,9 +47,20 @@ export class ResponseReader {
     this.noBody = method === 'HEAD';
   }
 
-  /** Feed bytes off the socket: the response once it is complete. Throws ResponseSyntaxError. */
+  /**
+   * Feed bytes off the socket: the response once it is complete. Throws ResponseSyntaxError.
+   * `chunk` may be a view of a buffer the socket reads every connection into (net's `onread`): it
+   * is read now, and copied only when the response is not complete yet.
+   */
   push(chunk: Buffer): HttpResponse | undefined {
     this.buffer = this.buffer === undefined ? chunk : Buffer.concat([this.buffer, chunk]);
+    const response = this.parse();
+    if (response === undefined && this.buffer.buffer === chunk.buffer) this.buffer = Buffer.from(this.buffer);
+    return response;
+  }
+
+  private parse(): HttpResponse | undefined {
+    if (this.buffer === undefined) return undefined;
     for (;;) {
       if (!this.head) {
         const end = this.buffer.indexOf(HEAD_END);
@@ -96,7 +107,7 @@ export class ResponseReader {
       }
       const dataEnd = lineEnd + 2 + size;
       if (buffer.length < dataEnd + 2) return undefined;
-      this.chunks.push(buffer.subarray(lineEnd + 2, dataEnd));
+      this.chunks.push(Buffer.from(buffer.subarray(lineEnd + 2, dataEnd))); // a copy: `buffer` may be the socket's
       this.chunkAt = dataEnd + 2;
     }
   }

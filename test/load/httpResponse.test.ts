@@ -9,6 +9,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PacedConnection } from '../../src/load/httpConnection.js';
 import { ResponseReader, ResponseSyntaxError, type HttpResponse } from '../../src/load/httpResponse.js';
 
+/** As the socket hands bytes over (net's `onread`): a view of one buffer, overwritten once read. */
+const socketBuffer = Buffer.alloc(64 * 1024);
+function viaSocketBuffer(reader: ResponseReader, bytes: Buffer): HttpResponse | undefined {
+  bytes.copy(socketBuffer);
+  const response = reader.push(socketBuffer.subarray(0, bytes.length));
+  socketBuffer.fill(0x7e);
+  return response;
+}
+
 /** Every way to cut `wire` in two, each fed to a fresh reader: all must read the same response. */
 function readSplit(wire: string, method = 'POST'): HttpResponse[] {
   const bytes = Buffer.from(wire);
@@ -16,8 +25,8 @@ function readSplit(wire: string, method = 'POST'): HttpResponse[] {
   for (let cut = 0; cut <= bytes.length; cut++) {
     const reader = new ResponseReader();
     reader.expect(method);
-    const first = cut > 0 ? reader.push(bytes.subarray(0, cut)) : undefined;
-    const response = first ?? (cut < bytes.length ? reader.push(bytes.subarray(cut)) : undefined);
+    const first = cut > 0 ? viaSocketBuffer(reader, bytes.subarray(0, cut)) : undefined;
+    const response = first ?? (cut < bytes.length ? viaSocketBuffer(reader, bytes.subarray(cut)) : undefined);
     if (first) expect(cut).toBe(bytes.length); // complete only once the last byte is in
     read.push(response!);
   }
