@@ -113,6 +113,7 @@ async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks): Pro
     ...loadShape(scenario),
     seed: config.seed,
     workers: config.workers ?? defaultWorkers(how.plan.hostname),
+    ...(how.filesHeldBeside !== undefined ? { filesHeldBeside: how.filesHeldBeside } : {}),
     onTick: hooks.onTick,
   });
   const usage = cpu.stop();

@@ -32,12 +32,30 @@ interface Row {
   cpuUsPerRequest?: number;
 }
 
-export function startNoopServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(builtModule('src/bench/noopServer.js'), [], { stdio: 'inherit' });
+export type NoopKind = 'http' | 'raw';
+
+export function startNoopServer(kind: NoopKind = 'http'): Promise<{ child: ChildProcess; url: string; port: number }> {
+  const child = fork(builtModule('src/bench/noopServer.js'), [kind], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
+    child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}`, port: m.port }));
     child.once('exit', (code) => reject(new Error(`no-op server exited with ${code}`)));
   });
+}
+
+/**
+ * `count` no-op servers, each a process on a port of its own: more connections than one process
+ * may open, or than one port takes from one address (the ephemeral ports, about 28,000 here).
+ */
+export async function startNoopServers(count: number, kind: NoopKind): Promise<{ children: ChildProcess[]; url: string; ports: number[]; stop(): void }> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startNoopServer(kind)));
+  const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = () => servers.forEach((s) => s.child.kill());
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    stop();
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return { children: servers.map((s) => s.child), url: servers[0]!.url, ports: servers.map((s) => s.port), stop };
 }
 
 async function ourDriver(url: string, vus: number, thinkTime: number, seconds: number, rampS: number, workers = 1): Promise<Row> {

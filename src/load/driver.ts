@@ -6,6 +6,8 @@ import { ArrivalSchedule } from './arrivals.js';
 import { scheduleDuration, vusAt, type StageSchedule } from './stages.js';
 import { userPicker } from './userIds.js';
 import { VirtualUser } from './virtualUser.js';
+import { peakVUs } from '../config.js';
+import { driverProcesses } from './limits.js';
 import { driveOnWorkers } from './workers/pool.js';
 
 export interface DriveRequest extends StageSchedule {
@@ -28,6 +30,15 @@ export interface DriveRequest extends StageSchedule {
   vuStride?: number;
   /** When the load's clock starts, as performance.timeOrigin + performance.now() (a worker starts on its main thread's clock). */
   startAtMs?: number;
+  /**
+   * k6's --local-ips: the source addresses VUs connect from, VU k from localIps[(k - 1) % n]. One
+   * address has about 28,000 ephemeral ports for each address and port it connects to, and Linux
+   * gives connect() the even half: past about 14,000 connections to one server port, each connect()
+   * scans them all (0.9 ms each, measured here). On loopback, 127.0.0.2, 127.0.0.3, ... all work.
+   */
+  localIps?: string[];
+  /** Open files this process holds during the load besides the driver's sockets (the embedded server's accepted connections): with them, the sockets may go to driver processes of their own. */
+  filesHeldBeside?: number;
 }
 
 /** The part of a scenario the driver reads; a scenario (src/config.ts) has these fields under these names. */
@@ -82,7 +93,11 @@ interface Executor {
  * arrival-rate executors start iterations on their own clock, on free VUs.
  */
 export async function drive(req: DriveRequest): Promise<LoadRun> {
-  if ((req.workers ?? 1) > 1 && req.plan.source) return driveOnWorkers(req, req.workers!, req.plan.source);
+  const { source } = req.plan;
+  // More sockets than this process may open: driver processes of their own, each under its own limit.
+  const processes = source ? driverProcesses(peakVUs(req), req.filesHeldBeside ?? 0) : 0;
+  if (source && processes > 0) return driveOnWorkers(req, Math.max(processes, req.workers ?? 1), source, 'process');
+  if ((req.workers ?? 1) > 1 && source) return driveOnWorkers(req, req.workers!, source);
   const log = new RequestLog();
   const nextUserId = userPicker(req.userPool, req.seed);
   const totalMs = scheduleDuration(req) * 1000;
@@ -99,6 +114,7 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   const vuOptions = (count: number, onFree?: (vu: VirtualUser) => void) => ({
     plan: req.plan,
     vu: vuNumber(count),
+    ...(req.localIps && req.localIps.length > 0 ? { localAddress: req.localIps[(vuNumber(count) - 1) % req.localIps.length] } : {}),
     thinkMs: req.thinkTime * 1000,
     timeoutSec: req.timeout,
     nextUserId,

@@ -10,7 +10,7 @@ import { formatDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { int } from '../report/format.js';
 
-/** More VUs than one driver process holds sockets and request state for (about 8 KB each). */
+/** More VUs than one couponbench driver runs (its processes hold about 7 KB of sockets and request state each). */
 export const MAX_VUS = 100_000;
 /** Iterations per second an arrival-rate stage may ask for. */
 export const MAX_RATE_PER_S = 1_000_000;
@@ -76,15 +76,32 @@ export function assertScenarioRunnable(s: Scenario, limit: OpenFilesLimit | unde
   }
 }
 
-/** One socket per VU, and what else the run holds open: refuse a peak the process may not open, saying how to raise the limit. */
+/**
+ * Driver processes the load's sockets go to: 0 when this process holds them besides what else it
+ * holds open (`beside`); else enough processes of their own, each under its own limit (they
+ * inherit this one), that every one holds its share.
+ */
+export function driverProcesses(vus: number, beside: number, limit: OpenFilesLimit | undefined = openFilesLimit()): number {
+  if (!limit || vus + beside + FD_RESERVE <= limit.soft) return 0;
+  return Math.ceil(vus / Math.max(1, limit.soft - FD_RESERVE));
+}
+
+/**
+ * One socket per VU, and what else the run holds open: the sockets go to driver processes of their
+ * own when this one cannot hold them too; refuse what this process must hold and may not open,
+ * saying how to raise the limit.
+ */
 export function assertOpenFiles(vus: number, limit: OpenFilesLimit | undefined, uses: DescriptorUse[] = []): void {
   if (!limit) return;
-  const needed = vus + FD_RESERVE + uses.reduce((n, u) => n + u.files, 0);
+  const beside = uses.reduce((n, u) => n + u.files, 0);
+  const processes = driverProcesses(vus, beside, limit);
+  const needed = (processes > 0 ? 0 : vus) + beside + FD_RESERVE;
   if (needed <= limit.soft) return;
   const suggested = 2 ** Math.ceil(Math.log2(needed));
-  const parts = [`a socket each ${int(vus)}`, ...uses.map((u) => `${u.what} ${int(u.files)}`), `couponbench itself ${FD_RESERVE}`];
+  const parts = [...(processes > 0 ? [] : [`a socket each ${int(vus)}`]), ...uses.map((u) => `${u.what} ${int(u.files)}`), `couponbench itself ${FD_RESERVE}`];
+  const spread = processes > 0 ? `; the driver's own sockets go to ${processes} process${processes === 1 ? '' : 'es'} of their own` : '';
   throw new UsageError(
-    `${int(vus)} VUs need about ${int(needed)} open files (${parts.join(', ')}), but this process may open ${int(limit.soft)} (ulimit -n): ` +
+    `${int(vus)} VUs need about ${int(needed)} open files in this process (${parts.join(', ')}${spread}), but it may open ${int(limit.soft)} (ulimit -n): ` +
       `raise it, e.g. \`ulimit -n ${suggested}\` (above \`ulimit -Hn\` only as root or through nofile in /etc/security/limits.conf), or run fewer VUs`,
   );
 }

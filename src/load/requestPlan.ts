@@ -32,7 +32,7 @@ export interface OutgoingRequest {
  * plan itself holds functions, which cannot cross threads.
  */
 export type PlanSource =
-  | { kind: 'embedded'; baseUrl: string; path: string }
+  | { kind: 'embedded'; baseUrl: string; path: string; ports?: number[] }
   | { kind: 'target'; target: TargetFile; run: RunValues; timeoutMs: number; ports?: number[] };
 
 export interface RequestPlan {
@@ -58,14 +58,15 @@ export function portOf(plan: RequestPlan, vu: number): number {
   return plan.ports && plan.ports.length > 0 ? plan.ports[(vu - 1) % plan.ports.length]! : plan.port;
 }
 
-/** The embedded issuance server: POST {"userId": N} to the coupon's issue path. */
-export function embeddedPlan(baseUrl: string, path: string): RequestPlan {
+/** The embedded issuance server: POST {"userId": N} to the coupon's issue path (`ports`: listening on several, VUs spread over them). */
+export function embeddedPlan(baseUrl: string, path: string, ports?: number[]): RequestPlan {
   const url = new URL(baseUrl);
   const headers = { 'content-type': 'application/json' };
   return {
-    source: { kind: 'embedded', baseUrl, path },
+    source: { kind: 'embedded', baseUrl, path, ...(ports ? { ports } : {}) },
     hostname: url.hostname,
     port: Number(url.port),
+    ...(ports ? { ports } : {}),
     build: ({ userId }) => ({ method: 'POST', path, headers, body: `{"userId":${userId}}` }),
     decode: decodeResponse,
   };

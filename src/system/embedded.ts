@@ -5,7 +5,7 @@
  */
 import { strategiesFor, strategyOf, type StrategyRef } from '../../strategies/index.js';
 import type { RedisClient, Strategy } from '../../strategies/types.js';
-import type { RunConfig } from '../config.js';
+import { peakVUs, type RunConfig } from '../config.js';
 import type { CpuWatch } from '../cpu.js';
 import { databaseUrl, DATABASES, resetRedis } from '../db/index.js';
 import type { DatabaseKind } from '../db/kinds.js';
@@ -20,6 +20,7 @@ import { connectRedis, redisServerVersion } from '../infra/clients.js';
 import type { Infra, InfraRequest } from '../infra/index.js';
 import { assertTempDirUsable } from '../infra/local.js';
 import { assertPortFree } from '../infra/ports.js';
+import { embeddedDescriptors } from '../load/limits.js';
 import { embeddedPlan } from '../load/requestPlan.js';
 import type { RunHooks } from '../run.js';
 import { issuePath } from '../server/httpContract.js';
@@ -163,6 +164,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
             ...(links ? { links } : {}),
           },
           cpu: cpuComponents(running.processes, infra, db),
+          filesHeldBeside: embeddedDescriptors({ vus: peakVUs(scenario), instances: config.instances, poolSize: config.poolSize, linked: Boolean(links) }).reduce((n, u) => n + u.files, 0),
         },
       };
     },

@@ -20,7 +20,8 @@ export type SystemDescription = Pick<Report['config'], 'strategy' | 'promise' | 
 
 /** How the load reaches the system: requests the driver makes, or requests made elsewhere. */
 export type Load =
-  | { kind: 'drive'; plan: RequestPlan; faults?: Omit<FaultTargets, 'clock'>; cpu: CpuWatch[] }
+  /** `filesHeldBeside`: what this process holds open during the load besides the driver's sockets (src/load/limits.ts). */
+  | { kind: 'drive'; plan: RequestPlan; faults?: Omit<FaultTargets, 'clock'>; cpu: CpuWatch[]; filesHeldBeside?: number }
   | { kind: 'recorded'; run: LoadRun };
 
 export interface Prepared {

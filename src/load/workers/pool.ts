@@ -1,11 +1,14 @@
 /**
- * The driver on several threads: each worker drives its share (src/load/workers/share.ts) on
- * its own connections and event loop, on the main thread's clock; the main thread keeps the one
- * request log, the progress and the load's clock for the nemesis, and at the end puts the
- * requests in the order their answers came back, as one driver would have.
+ * The driver on several workers, threads or processes: each drives its share
+ * (src/load/workers/share.ts) on its own connections and event loop, on the main thread's clock;
+ * the main thread keeps the one request log, the progress and the load's clock for the nemesis,
+ * and at the end puts the requests in the order their answers came back, as one driver would
+ * have. Threads share the process's open-files limit; processes each have their own, so a load
+ * with more sockets than one process may open is spread over processes.
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../../errors.js';
 import { isLoopback } from '../../infra/ports.js';
@@ -15,7 +18,7 @@ import { addedVus, mergedLog } from '../merge.js';
 import { RequestLog } from '../recorder.js';
 import type { PlanSource } from '../requestPlan.js';
 import { scheduleDuration } from '../stages.js';
-import type { MainMessage, WorkerData, WorkerMessage } from './protocol.js';
+import type { MainMessage, WorkerMessage } from './protocol.js';
 import { shareOf } from './share.js';
 
 type Done = Extract<WorkerMessage, { type: 'done' }>;
@@ -28,13 +31,45 @@ export function defaultWorkers(hostname: string): number {
   return isLoopback(hostname) ? Math.max(1, cores - 1) : cores;
 }
 
-export async function driveOnWorkers(req: DriveRequest, count: number, plan: PlanSource): Promise<LoadRun> {
+export type WorkerKind = 'thread' | 'process';
+
+/** One worker as the main thread sees it, whichever it is. */
+interface DriverWorker {
+  post(message: MainMessage): void;
+  on(event: 'message', listener: (message: WorkerMessage) => void): void;
+  off(event: 'message', listener: (message: WorkerMessage) => void): void;
+  once(event: 'error', listener: (err: Error) => void): void;
+  once(event: 'exit', listener: (code: number | null) => void): void;
+  stop(): Promise<void>;
+}
+
+function threadWorker(): DriverWorker {
+  const w = new Worker(builtModule('src/load/workers/thread.js'));
+  return Object.assign(w, { post: (m: MainMessage) => w.postMessage(m), stop: async () => void (await w.terminate()) });
+}
+
+function processWorker(): DriverWorker {
+  // `advanced`: the records' typed columns cross as they are (structured clone), not as JSON.
+  const child = fork(builtModule('src/load/workers/process.js'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return Object.assign(child, {
+    post: (m: MainMessage) => void child.send(m),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  });
+}
+
+export async function driveOnWorkers(req: DriveRequest, count: number, plan: PlanSource, kind: WorkerKind = 'thread'): Promise<LoadRun> {
   const live = new RequestLog();
   const vusNow = new Array<number>(count).fill(0);
   const done: Array<Done | undefined> = new Array(count).fill(undefined);
-  const workers = Array.from({ length: count }, (_, k) => new Worker(builtModule('src/load/workers/thread.js'), { workerData: { worker: k + 1, share: shareOf(req, plan, k, count) } satisfies WorkerData }));
+  const workers = Array.from({ length: count }, () => (kind === 'process' ? processWorker() : threadWorker()));
   try {
-    await Promise.all(workers.map((w) => once(w, 'ready')));
+    const ready = workers.map((w) => once(w, 'ready'));
+    workers.forEach((w, k) => w.post({ type: 'share', share: shareOf(req, plan, k, count) }));
+    await Promise.all(ready);
     const t0 = performance.now();
     const clock = () => performance.now() - t0;
     const startedAt = new Date(performance.timeOrigin + t0).toISOString();
@@ -55,7 +90,7 @@ export async function driveOnWorkers(req: DriveRequest, count: number, plan: Pla
           worker.once('exit', (code) => (done[k] ? resolve() : reject(new Error(`driver worker ${k + 1} exited with code ${code}`))));
         }),
     );
-    workers.forEach((w) => w.postMessage({ type: 'start', startAtMs: performance.timeOrigin + t0 } satisfies MainMessage));
+    workers.forEach((w) => w.post({ type: 'start', startAtMs: performance.timeOrigin + t0 }));
     const totalS = scheduleDuration(req);
     const ticker = setInterval(() => req.onTick?.({ elapsedS: clock() / 1000, totalS, vus: vusNow.reduce((a, b) => a + b, 0), log: live }), TICK_MS);
     try {
@@ -76,11 +111,11 @@ export async function driveOnWorkers(req: DriveRequest, count: number, plan: Pla
     };
   } finally {
     // After a clean end they have finished already; on an error the others stop here, at once.
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.stop()));
   }
 }
 
-function once(worker: Worker, type: WorkerMessage['type']): Promise<void> {
+function once(worker: DriverWorker, type: WorkerMessage['type']): Promise<void> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: WorkerMessage) => {
       if (message.type === type) {
@@ -90,6 +125,7 @@ function once(worker: Worker, type: WorkerMessage['type']): Promise<void> {
     };
     worker.on('message', onMessage);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`driver worker exited with code ${code} before it was ${type}`)));
   });
 }
 

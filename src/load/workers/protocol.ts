@@ -10,13 +10,8 @@ import type { PlanSource } from '../requestPlan.js';
 /** The part of a DriveRequest that crosses to a worker: no functions, the plan as its inputs. */
 export type WorkerShare = Omit<DriveRequest, 'plan' | 'onTick' | 'onStart' | 'workers'> & { plan: PlanSource };
 
-export interface WorkerData {
-  /** 1-based. */
-  worker: number;
-  share: WorkerShare;
-}
-
-export type MainMessage = { type: 'start'; startAtMs: number };
+/** First the worker's share (it answers `ready`), then the start, on the main side's clock. */
+export type MainMessage = { type: 'share'; share: WorkerShare } | { type: 'start'; startAtMs: number };
 
 export type WorkerMessage =
   | { type: 'ready' }

@@ -34,6 +34,7 @@ export function shareOf(req: DriveRequest, plan: PlanSource, k: number, workers:
     ...(arrival ? { arrival } : {}),
     vuOffset: k,
     vuStride: workers,
+    ...(req.localIps ? { localIps: req.localIps } : {}),
     plan,
   };
 }

@@ -1,19 +1,11 @@
 /**
- * A driver worker (a thread of couponbench's own process): builds the plan again from its
- * inputs, waits for the main thread's start, drives its share on the main thread's clock and
- * sends what it recorded. It dies with the process, so Ctrl-C and kill -9 need nothing of it.
+ * A driver worker on a thread of couponbench's own process. It dies with the process, so Ctrl-C
+ * and kill -9 need nothing of it.
  */
 import { readFileSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
-import { UsageError } from '../../errors.js';
-import { drive } from '../driver.js';
-import { batchBuffers, type RequestLog } from '../recorder.js';
-import { planFrom } from './plan.js';
-import type { MainMessage, WorkerData, WorkerMessage } from './protocol.js';
-
-const port = parentPort!;
-const { share } = workerData as WorkerData;
-const post = (message: WorkerMessage) => port.postMessage(message);
+import { parentPort } from 'node:worker_threads';
+import type { MainMessage, WorkerMessage } from './protocol.js';
+import { runShare } from './runShare.js';
 
 /** This thread's CPU time (utime + stime of /proc/thread-self), in ms; null where /proc cannot say. */
 function threadCpuMs(): number | null {
@@ -27,32 +19,9 @@ function threadCpuMs(): number | null {
   }
 }
 
-let sent = 0;
-/** The requests recorded since the last batch, as typed columns moved (not copied) to the main thread. */
-function flush(log: RequestLog, vus: number): void {
-  const batch = log.batch(sent);
-  sent = log.length;
-  port.postMessage({ type: 'records', batch, vus } satisfies WorkerMessage, batchBuffers(batch));
-}
-
-port.once('message', (message: MainMessage) => {
-  if (message.type !== 'start') return;
-  const cpuBefore = threadCpuMs();
-  drive({ ...share, plan: planFrom(share.plan), startAtMs: message.startAtMs, onTick: (tick) => flush(tick.log, tick.vus) }).then(
-    (run) => {
-      flush(run.log, 0);
-      const cpuAfter = threadCpuMs();
-      post({
-        type: 'done',
-        durationMs: run.durationMs,
-        vuSamples: run.vuSamples,
-        connErrors: run.connErrors ?? {},
-        ...(run.droppedIterations !== undefined ? { droppedIterations: run.droppedIterations } : {}),
-        requests: run.log.length,
-        cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
-      });
-    },
-    (err: Error) => post({ type: 'fatal', message: err.message, usage: err instanceof UsageError }),
-  );
+const port = parentPort!;
+runShare({
+  post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer),
+  onMessage: (listener) => port.on('message', (message: MainMessage) => listener(message)),
+  cpuMs: threadCpuMs,
 });
-post({ type: 'ready' });
