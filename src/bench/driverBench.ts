@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { which } from '../infra/binaries.js';
 import { builtModule } from '../paths.js';
 import { embeddedPlan } from '../load/requestPlan.js';
+import { evenShare } from '../load/workers/share.js';
 import { drive } from '../load/driver.js';
 import { summarise, type LatencyStats } from '../load/summary.js';
 import { ms, int } from '../report/format.js';
@@ -34,20 +35,30 @@ interface Row {
 
 export type NoopKind = 'http' | 'raw';
 
-export function startNoopServer(kind: NoopKind = 'http'): Promise<{ child: ChildProcess; url: string; port: number }> {
-  const child = fork(builtModule('src/bench/noopServer.js'), [kind], { stdio: 'inherit' });
+export interface NoopServers {
+  children: ChildProcess[];
+  url: string;
+  /** Every port, of every process. */
+  ports: number[];
+  stop(): void;
+}
+
+/** One no-op server process listening on `ports` ports. */
+function startNoopProcess(kind: NoopKind, ports: number): Promise<{ child: ChildProcess; ports: number[] }> {
+  const child = fork(builtModule('src/bench/noopServer.js'), [kind, String(ports)], { execArgv: ['--max-semi-space-size=4'], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}`, port: m.port }));
+    child.once('message', (m: { ports: number[] }) => resolve({ child, ports: m.ports }));
     child.once('exit', (code) => reject(new Error(`no-op server exited with ${code}`)));
   });
 }
 
 /**
- * `count` no-op servers, each a process on a port of its own: more connections than one process
- * may open, or than one port takes from one address (the ephemeral ports, about 28,000 here).
+ * No-op servers in `processes` processes (more connections than one process may open), on
+ * `ports` ports in all (Linux gives connect() about 14,000 ports from one address to one server
+ * port; past that each connect() scans them all).
  */
-export async function startNoopServers(count: number, kind: NoopKind): Promise<{ children: ChildProcess[]; url: string; ports: number[]; stop(): void }> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startNoopServer(kind)));
+export async function startNoopServers(kind: NoopKind, processes = 1, ports = processes): Promise<NoopServers> {
+  const started = await Promise.allSettled(Array.from({ length: processes }, (_, k) => startNoopProcess(kind, evenShare(ports, k, processes))));
   const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stop = () => servers.forEach((s) => s.child.kill());
   const failed = started.find((r) => r.status === 'rejected');
@@ -55,7 +66,8 @@ export async function startNoopServers(count: number, kind: NoopKind): Promise<{
     stop();
     throw (failed as PromiseRejectedResult).reason;
   }
-  return { children: servers.map((s) => s.child), url: servers[0]!.url, ports: servers.map((s) => s.port), stop };
+  const all = servers.flatMap((s) => s.ports);
+  return { children: servers.map((s) => s.child), url: `http://127.0.0.1:${all[0]}`, ports: all, stop };
 }
 
 async function ourDriver(url: string, vus: number, thinkTime: number, seconds: number, rampS: number, workers = 1): Promise<Row> {
@@ -145,7 +157,8 @@ function print(out: NodeJS.WritableStream, title: string, rows: Row[]): void {
 }
 
 export async function runDriverBenchmark(opts: DriverBenchOptions, out: NodeJS.WritableStream): Promise<void> {
-  const { child, url } = await startNoopServer();
+  const noop = await startNoopServers('http');
+  const { url } = noop;
   try {
     out.write(`no-op server at ${url}; ${opts.vus} VUs, think ${opts.thinkTime}s, ${opts.duration}s each\n`);
     const paced = [
@@ -169,6 +182,6 @@ export async function runDriverBenchmark(opts: DriverBenchOptions, out: NodeJS.W
       out.write(`couponbench driver throughput: 1 worker = ${(one.rate / closed[2]!.rate).toFixed(2)} × autocannon run()\n(wrk not installed: apt-get install wrk to compare against it)\n`);
     }
   } finally {
-    child.kill();
+    noop.stop();
   }
 }

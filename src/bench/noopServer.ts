@@ -47,11 +47,14 @@ function rawServer(): net.Server {
   });
 }
 
-const server = process.argv[2] === 'raw' ? rawServer() : httpServer();
-// Thousands of VUs connect each second of a ramp: a backlog of Node's default 511 overflows, and
-// each connection dropped from it waits for TCP's retransmission (1 s, then 3 s) on its first request.
-server.listen({ port: 0, host: '127.0.0.1', backlog: 65_535 }, () => {
-  const { port } = server.address() as net.AddressInfo;
-  process.send?.({ port });
+// argv: the kind, and how many ports to listen on (each a server of its own, one process).
+const kind = process.argv[2];
+const count = Number(process.argv[3] ?? 1);
+const listening = Array.from({ length: count }, () => {
+  const server = kind === 'raw' ? rawServer() : httpServer();
+  // Thousands of VUs connect each second of a ramp: a backlog of Node's default 511 overflows, and
+  // each connection dropped from it waits for TCP's retransmission (1 s, then 3 s) on its first request.
+  return new Promise<number>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 65_535 }, () => resolve((server.address() as net.AddressInfo).port)));
 });
+void Promise.all(listening).then((ports) => process.send?.({ ports }));
 process.on('disconnect', () => process.exit(0));

@@ -30,13 +30,6 @@ export interface DriveRequest extends StageSchedule {
   vuStride?: number;
   /** When the load's clock starts, as performance.timeOrigin + performance.now() (a worker starts on its main thread's clock). */
   startAtMs?: number;
-  /**
-   * k6's --local-ips: the source addresses VUs connect from, VU k from localIps[(k - 1) % n]. One
-   * address has about 28,000 ephemeral ports for each address and port it connects to, and Linux
-   * gives connect() the even half: past about 14,000 connections to one server port, each connect()
-   * scans them all (0.9 ms each, measured here). On loopback, 127.0.0.2, 127.0.0.3, ... all work.
-   */
-  localIps?: string[];
   /** Open files this process holds during the load besides the driver's sockets (the embedded server's accepted connections): with them, the sockets may go to driver processes of their own. */
   filesHeldBeside?: number;
 }
@@ -114,7 +107,6 @@ export async function drive(req: DriveRequest): Promise<LoadRun> {
   const vuOptions = (count: number, onFree?: (vu: VirtualUser) => void) => ({
     plan: req.plan,
     vu: vuNumber(count),
-    ...(req.localIps && req.localIps.length > 0 ? { localAddress: req.localIps[(vuNumber(count) - 1) % req.localIps.length] } : {}),
     thinkMs: req.thinkTime * 1000,
     timeoutSec: req.timeout,
     nextUserId,

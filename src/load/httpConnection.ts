@@ -14,8 +14,6 @@ import type { OutgoingRequest } from './requestPlan.js';
 export interface PacedConnectionOptions {
   hostname: string;
   port: number;
-  /** The address to connect from (absent: the system's choice). */
-  localAddress?: string;
   /** HTTPS: a TLS connection with these options (the handshake is part of the first request's latency). */
   tls?: TlsClientOptions;
   timeoutMs: number;
@@ -86,7 +84,7 @@ export class PacedConnection {
           return true;
         },
       };
-      socket = connect({ host: this.opts.hostname, port: this.opts.port, noDelay: true, onread, ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}) });
+      socket = connect({ host: this.opts.hostname, port: this.opts.port, noDelay: true, onread });
     }
     socket.on('error', (err: NodeJS.ErrnoException) => this.lost(socket, err.code ?? 'ERROR'));
     socket.on('close', () => this.lost(socket, 'ECLOSED'));

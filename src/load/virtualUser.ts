@@ -7,8 +7,6 @@ export interface VirtualUserOptions {
   plan: RequestPlan;
   /** k6's __VU: 1-based, unique for the run. */
   vu: number;
-  /** The address this VU connects from (k6's --local-ips); the system's choice when absent. */
-  localAddress?: string;
   thinkMs: number;
   timeoutSec: number;
   nextUserId: () => number;
@@ -53,7 +51,6 @@ export class VirtualUser {
     const { plan } = opts;
     this.connection = new PacedConnection({
       hostname: plan.hostname,
-      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
       port: portOf(plan, opts.vu),
       ...(plan.tls ? { tls: plan.tls } : {}),
       timeoutMs: opts.timeoutSec * 1000,

@@ -50,7 +50,7 @@ function threadWorker(): DriverWorker {
 
 function processWorker(): DriverWorker {
   // `advanced`: the records' typed columns cross as they are (structured clone), not as JSON.
-  const child = fork(builtModule('src/load/workers/process.js'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(builtModule('src/load/workers/process.js'), [], { execArgv: ['--max-semi-space-size=4'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return Object.assign(child, {
     post: (m: MainMessage) => void child.send(m),

@@ -34,7 +34,6 @@ export function shareOf(req: DriveRequest, plan: PlanSource, k: number, workers:
     ...(arrival ? { arrival } : {}),
     vuOffset: k,
     vuStride: workers,
-    ...(req.localIps ? { localIps: req.localIps } : {}),
     plan,
   };
 }
