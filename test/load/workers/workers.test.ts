@@ -4,7 +4,13 @@
  * counts are the sum of the parts, the audit matches the database, faults land on the load's
  * clock, and the open model's rate is split exactly.
  */
-import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { readReport } from '../../../src/report/files.js';
+import { packageRoot } from '../../../src/paths.js';
 import type { DriveRequest } from '../../../src/load/driver.js';
 import { evenShare, shareOf } from '../../../src/load/workers/share.js';
 import { runStrategy, scenario } from '../../helpers.js';
@@ -53,5 +59,40 @@ describe('a run on two driver threads', () => {
     expect(r.load.requests).toBeGreaterThanOrEqual(296);
     expect(r.load.requests).toBeLessThanOrEqual(302);
     for (const w of r.load.workers!) expect(Math.abs(w.requests - 150)).toBeLessThanOrEqual(3);
+  });
+});
+
+const BIN = join(packageRoot(), 'bin', 'couponbench.js');
+/** couponbench under an open-files limit lower than its load needs (`ulimit -n` in the shell that starts it). */
+const underLimit = (files: number, args: string[]) =>
+  execa('sh', ['-c', `ulimit -n ${files} && exec node "$0" "$@"`, BIN, ...args], { reject: false, env: { FORCE_COLOR: '0' }, timeout: 90_000, cwd: mkdtempSync(join(tmpdir(), 'cb-cwd-')) });
+
+describe('a load with more sockets than one process may open', () => {
+  it('goes to a driver process of its own: the run is one run and its audit holds', async () => {
+    // 150 VUs and the server's side of each (accepted here) are 364 files with couponbench's own: over 300, so the driver's go to a process.
+    const out = join(mkdtempSync(join(tmpdir(), 'cb-spread-')), 'r.json');
+    const flags = ['--infra', 'external', '--mysql-url', inject('mysqlUrl'), '--redis-url', inject('redisUrls')[0]!, '--database', 'cb_spread'];
+    const r = await underLimit(300, ['run', '-s', 'mysql-atomic', '--vus', '150', '--duration', '2s', '--quantity', '100000', '--user-pool', '100000', '-q', '--out', out, ...flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = await readReport(out);
+    expect(report.load.workers!.map((w) => w.worker)).toEqual([1]);
+    expect(report.load.workers![0]!.requests).toBe(report.load.requests);
+    expect(report.load.peakVUs).toBe(150);
+    expect(report.load.connErrors ?? {}).toEqual({});
+    expect(report.audit).toMatchObject({ verdict: 'pass', violations: [] });
+    expect(report.audit.rows).toBe(report.audit.clientIssued + report.audit.identity!.recovered);
+  });
+
+  it('bench-driver spreads its VUs and its no-op server over processes, and counts the memory of all of them', async () => {
+    // 400 VUs under 200 files: 136 sockets a process, 3 driver processes and 3 server processes.
+    const r = await underLimit(200, ['bench-driver', '--memory', '--memory-vus', '400', '--memory-requests', '5000', '--duration', '4s', '--think-time', '200ms']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('400 VUs (think 0.2 s) on 3 driver processes, 3 no-op server processes');
+    expect(r.stdout).toMatch(/load: {3}400 VUs connected, [\d,]+ req\/s at full VUs, .*, 0 connection errors;/);
+    const [, driver, server, all] = /peak RSS: driver ([\d,]+) MB .*, no-op server ([\d,]+) MB, all ([\d,]+) MB/.exec(r.stdout)!.map((x) => Number(x.replace(/,/g, '')));
+    // Seven Node processes: each holds tens of MB; all is at least the two groups' peaks' larger one.
+    expect(driver).toBeGreaterThan(4 * 30);
+    expect(server).toBeGreaterThan(3 * 20);
+    expect(all).toBeGreaterThanOrEqual(Math.max(driver!, server!));
   });
 });
