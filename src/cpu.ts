@@ -51,7 +51,7 @@ function clockTicks(): number {
 }
 
 /** Fields 3 on of /proc/<pid>/stat, or undefined when it is gone or /proc is absent. */
-function statFields(pid: number | string): string[] | undefined {
+export function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.

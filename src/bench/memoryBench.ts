@@ -10,11 +10,11 @@
  */
 import { drive } from '../load/driver.js';
 import { LatencyHistogram } from '../load/latencyHistogram.js';
-import { driverProcesses, FD_RESERVE, openFilesLimit } from '../load/limits.js';
+import { driverProcesses, openFilesLimit } from '../load/limits.js';
 import type { RequestLog } from '../load/recorder.js';
 import { embeddedPlan } from '../load/requestPlan.js';
 import { perSecondSeries, summarise } from '../load/summary.js';
-import { int, ms } from '../report/format.js';
+import { connErrorCodes, int, ms } from '../report/format.js';
 import { startNoopServers } from './driverBench.js';
 import { processTree, rssSampler } from './processRss.js';
 
@@ -52,12 +52,10 @@ function copyInto(log: RequestLog, target: number): void {
 }
 
 export async function runMemoryBenchmark(opts: MemoryBenchOptions, out: NodeJS.WritableStream): Promise<void> {
-  const limit = openFilesLimit();
-  // Each VU holds a socket in the driver and one in a no-op server: as many server processes as it takes.
-  const perProcess = limit ? Math.max(1, limit.soft - FD_RESERVE) : Number.POSITIVE_INFINITY;
-  const servers = Math.max(1, Math.ceil(opts.vus / perProcess));
+  // Each VU holds a socket in the driver and one in a no-op server: as many server processes as driver processes (one at least).
+  const drivers = driverProcesses(opts.vus, 0, openFilesLimit());
+  const servers = Math.max(1, drivers);
   const ports = Math.max(servers, Math.ceil(opts.vus / PER_PORT));
-  const drivers = driverProcesses(opts.vus, 0, limit);
   const noop = await startNoopServers('raw', servers, ports);
   const serverPids = noop.children.map((c) => c.pid!);
   // Who is who, looked up once a second (a /proc walk); RSS read every 100 ms.
@@ -101,7 +99,7 @@ export async function runMemoryBenchmark(opts: MemoryBenchOptions, out: NodeJS.W
     const mb = (bytes: number) => `${int(bytes / MB)} MB`;
     out.write(
       `load:   ${int(peakVUs)} VUs connected, ${int(full.rate)} req/s at full VUs, latency p50 ${ms(full.p50)} p95 ${ms(full.p95)} p99 ${ms(full.p99)}, ` +
-        `${int(sumValues(run.connErrors))} connection errors${sumValues(run.connErrors) > 0 ? ` (${JSON.stringify(run.connErrors)})` : ""}; the log grew to ${int(log.length)} requests\n`,
+        `${int(sumValues(run.connErrors))} connection errors${connErrorCodes(run.connErrors)}; the log grew to ${int(log.length)} requests\n`,
     );
     out.write(`        peak RSS: driver ${mb(atLoad.driver)} (${mb(before.driver)} before), no-op server ${mb(atLoad.server)}, all ${mb(atLoad.all)}\n`);
     const summary = summarise(run);

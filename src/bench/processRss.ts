@@ -3,6 +3,7 @@
  * processes, or a server of several, holds in all.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { statFields } from '../cpu.js';
 
 /** VmRSS in bytes, or 0 when the process is gone or /proc cannot say. */
 function rssOf(pid: number): number {
@@ -14,17 +15,13 @@ function rssOf(pid: number): number {
   }
 }
 
-/** Every live process (pid -> parent pid). */
+/** Every live process (pid -> parent pid, field 4 of its stat). */
 function parents(): Map<number, number> {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
+    const fields = statFields(entry); // undefined: gone meanwhile
+    if (fields) parentOf.set(Number(entry), Number(fields[1]));
   }
   return parentOf;
 }

@@ -42,6 +42,9 @@ export interface DescriptorUse {
   files: number;
 }
 
+/** The files all of `uses` hold. */
+export const filesOf = (uses: DescriptorUse[]): number => uses.reduce((n, u) => n + u.files, 0);
+
 /** Redis connections one embedded server instance may hold (its client, a subscriber, redlock's nodes). */
 const REDIS_CONNECTIONS_PER_INSTANCE = 4;
 
@@ -93,7 +96,7 @@ export function driverProcesses(vus: number, beside: number, limit: OpenFilesLim
  */
 export function assertOpenFiles(vus: number, limit: OpenFilesLimit | undefined, uses: DescriptorUse[] = []): void {
   if (!limit) return;
-  const beside = uses.reduce((n, u) => n + u.files, 0);
+  const beside = filesOf(uses);
   const processes = driverProcesses(vus, beside, limit);
   const needed = (processes > 0 ? 0 : vus) + beside + FD_RESERVE;
   if (needed <= limit.soft) return;

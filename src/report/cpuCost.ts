@@ -26,7 +26,7 @@ export function cpuCost(issued: number, cpu: CpuUsage | null | undefined): CpuCo
   };
 }
 
-/** "1,234 per CPU-second of the stores (mariadbd, redis-server) · 567 of the machine" */
+/** "11,925 per CPU-second of the database and Redis · 5,699 of the whole machine" */
 export function costLine(cost: CpuCost): string {
   const parts = [];
   if (cost.perStoreCpuS !== undefined) parts.push(`${int(cost.perStoreCpuS)} per CPU-second of the database and Redis`);

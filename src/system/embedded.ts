@@ -20,7 +20,7 @@ import { connectRedis, redisServerVersion } from '../infra/clients.js';
 import type { Infra, InfraRequest } from '../infra/index.js';
 import { assertTempDirUsable } from '../infra/local.js';
 import { assertPortFree } from '../infra/ports.js';
-import { embeddedDescriptors } from '../load/limits.js';
+import { embeddedDescriptors, filesOf } from '../load/limits.js';
 import { embeddedPlan } from '../load/requestPlan.js';
 import type { RunHooks } from '../run.js';
 import { issuePath } from '../server/httpContract.js';
@@ -164,7 +164,7 @@ export async function embeddedSystem(infra: Infra, config: RunConfig): Promise<S
             ...(links ? { links } : {}),
           },
           cpu: cpuComponents(running.processes, infra, db),
-          filesHeldBeside: embeddedDescriptors({ vus: peakVUs(scenario), instances: config.instances, poolSize: config.poolSize, linked: Boolean(links) }).reduce((n, u) => n + u.files, 0),
+          filesHeldBeside: filesOf(embeddedDescriptors({ vus: peakVUs(scenario), instances: config.instances, poolSize: config.poolSize, linked: Boolean(links) })),
         },
       };
     },
