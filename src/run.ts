@@ -11,12 +11,14 @@ import { watchCpu, type CpuUsage } from './cpu.js';
 import type { Calibration } from './db/calibrate.js';
 import { DATABASES } from './db/index.js';
 import { machine } from './environment.js';
-import { startNemesis, withLiveness, type Nemesis } from './faults/nemesis.js';
+import { startNemesis, withLiveness, type FaultChange, type Nemesis } from './faults/nemesis.js';
 import { describeFaultEvent, type FaultRecord } from './faults/spec.js';
 import type { Baseline } from './history/format.js';
 import { infraUp, type Infra, type InfraRequest } from './infra/index.js';
 import type { Resources } from './lifecycle.js';
-import { drive, loadShape, type DriveTick, type LoadRun } from './load/driver.js';
+import { drive, loadShape, type LoadRun } from './load/driver.js';
+import { scheduleDuration } from './load/stages.js';
+import { liveSampler } from './live/sample.js';
 import { perSecondSeries, summarise } from './load/summary.js';
 import { defaultWorkers } from './load/workers/pool.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type Report } from './report/schema.js';
@@ -33,7 +35,6 @@ export interface RunHooks {
   resources: Resources;
   /** The run's timeline as typed records (src/timeline/events.ts); the terminal renders them, and shows notices even under --quiet. */
   onEvent?: (event: RunEvent) => void;
-  onTick?: (tick: DriveTick) => void;
   /** Called once the load has drained, before the audit (e.g. to write the history). */
   onLoadDone?: (run: LoadRun, baseline?: Baseline) => Promise<void>;
 }
@@ -47,10 +48,12 @@ interface Extras {
 /** Run `system` once: the one sequence. Returns the report (not yet written). */
 export async function runSystem(system: SystemUnderTest, config: RunConfig, outer: RunHooks, extras: Extras = {}): Promise<Report> {
   return scoped(config, outer, async (hooks) => {
-    const { prepared, run, faults, cpu, loadMs, stockReadings } = await prepareAndLoad(system, config, hooks);
+    const runId = randomUUID();
+    const { prepared, run, faults, cpu, loadMs, stockReadings } = await prepareAndLoad(system, config, hooks, runId);
     const auditStarted = Date.now();
     const observation = await system.observe(run, hooks);
-    return buildReport({
+    const report = buildReport({
+      id: runId,
       system: system.describe(),
       config,
       baseline: prepared.baseline,
@@ -62,6 +65,8 @@ export async function runSystem(system: SystemUnderTest, config: RunConfig, oute
       timings: { infraMs: extras.infraMs ?? 0, seedMs: prepared.seedMs, serverStartMs: prepared.serverStartMs, loadMs, auditMs: Date.now() - auditStarted },
       calibration: extras.calibration,
     });
+    hooks.onEvent?.({ type: 'run-end', runId, report });
+    return report;
   });
 }
 
@@ -71,7 +76,7 @@ export async function runSystem(system: SystemUnderTest, config: RunConfig, oute
  * (`run --no-audit`, then `audit --history parts/`).
  */
 export function driveSystem(system: SystemUnderTest, config: RunConfig, outer: RunHooks): Promise<LoadRun> {
-  return scoped(config, outer, async (hooks) => (await prepareAndLoad(system, config, hooks)).run);
+  return scoped(config, outer, async (hooks) => (await prepareAndLoad(system, config, hooks, randomUUID())).run);
 }
 
 /** What this run starts stops when it ends, so the next run of a matrix finds its ports free. */
@@ -84,10 +89,10 @@ async function scoped<T>(config: RunConfig, outer: RunHooks, body: (hooks: RunHo
   }
 }
 
-async function prepareAndLoad(system: SystemUnderTest, config: RunConfig, hooks: RunHooks) {
+async function prepareAndLoad(system: SystemUnderTest, config: RunConfig, hooks: RunHooks, runId: string) {
   const prepared = await system.prepare(hooks);
   const started = Date.now();
-  const { run, faults, cpu, stockReadings } = await load(prepared, config, hooks);
+  const { run, faults, cpu, stockReadings } = await load(prepared, config, hooks, runId);
   const loadMs = prepared.load.kind === 'recorded' ? run.durationMs : Date.now() - started;
   faults.forEach((record) => hooks.onEvent?.({ type: 'fault', record }));
   await hooks.onLoadDone?.(run, prepared.baseline);
@@ -95,18 +100,22 @@ async function prepareAndLoad(system: SystemUnderTest, config: RunConfig, hooks:
 }
 
 /** The load: driven now (the nemesis on its clock, CPU and stock watched), or the one recorded elsewhere. */
-async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks): Promise<{ run: LoadRun; faults: FaultRecord[]; cpu: CpuUsage | null; stockReadings: StockReading[] }> {
+async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks, runId: string): Promise<{ run: LoadRun; faults: FaultRecord[]; cpu: CpuUsage | null; stockReadings: StockReading[] }> {
   const how = prepared.load;
   if (how.kind === 'recorded') return { run: how.run, faults: [], cpu: null, stockReadings: [] };
   const scenario = config.scenario;
   let nemesis: Nemesis | undefined;
   let stock: StockWatch | undefined;
   const cpu = watchCpu(how.cpu);
+  const tell = hooks.onEvent ?? (() => {});
+  const sample = liveSampler(() => stock?.latest() ?? null);
   const run = await drive({
     onStart: (clock) => {
+      tell({ type: 'run-start', runId, system: config.strategy, scenario: scenario.name, quantity: prepared.baseline.quantity, totalS: scheduleDuration(scenario) });
       if (prepared.stockLeft) stock = watchStock(prepared.stockLeft, clock);
       if (scenario.faults.length === 0 || !how.faults) return;
-      nemesis = startNemesis(scenario.faults, { ...how.faults, clock });
+      const onChange: FaultChange = (f, active) => tell({ type: 'fault-change', runId, kind: f.kind, ...(f.link ? { link: f.link } : {}), target: f.target, atS: active ? f.startS : f.endS, active });
+      nemesis = startNemesis(scenario.faults, { ...how.faults, clock }, onChange);
       hooks.resources.defer('faults in effect', async () => void (await nemesis?.finish()));
     },
     plan: how.plan,
@@ -114,7 +123,7 @@ async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks): Pro
     seed: config.seed,
     workers: config.workers ?? defaultWorkers(how.plan.hostname),
     ...(how.filesHeldBeside !== undefined ? { filesHeldBeside: how.filesHeldBeside } : {}),
-    onTick: hooks.onTick,
+    onTick: (tick) => tell({ type: 'sample', runId, sample: sample(tick) }),
   });
   const usage = cpu.stop();
   const stockReadings = stock?.stop() ?? [];
@@ -124,6 +133,8 @@ async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks): Pro
 }
 
 interface ReportParts {
+  /** The run's id, as its live events named it. */
+  id?: string;
   system: SystemDescription;
   config: RunConfig;
   baseline: Baseline;
@@ -165,7 +176,7 @@ export function buildReport(p: ReportParts): Report {
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_VERSION,
-    id: randomUUID(),
+    id: p.id ?? randomUUID(),
     createdAt: new Date().toISOString(),
     config: { ...config, ...p.system },
     environment: { ...machine(), ...o.versions },

@@ -22,7 +22,9 @@ import { bringUpInfra, preflight, runOnInfra, runSystem, type RunHooks } from '.
 import { assertLoopbackTarget, loadTarget, type LoadedTarget } from '../service/file.js';
 import { embeddedOffer } from '../system/embedded.js';
 import { serviceOffer, serviceSystem, targetConfig } from '../system/service.js';
-import { addRunOptions, seconds, strategyArgs, type RunFlags } from './options.js';
+import { addRunOptions, collect, outHelp, seconds, strategyArgs, type RunFlags } from './options.js';
+import { openLive, type LiveSession } from '../live/session.js';
+import { isLive } from '../timeline/events.js';
 import { runSetup, type RunSetup } from './runSetup.js';
 import { say, withResources } from './session.js';
 
@@ -48,7 +50,7 @@ export function registerHunt(program: Command): void {
   )
     .option('--budget <d>', 'time to search and shrink, e.g. 10m', seconds, 600)
     .option('--faults <kinds>', `fault kinds to search (default: every kind the system can take: ${FAULT_KINDS.join(', ')})`)
-    .option('--out <file>', 'where the smallest breaking schedule is saved as a scenario file (default hunt-<name>.json)')
+    .option('--out <file>', outHelp('where the smallest breaking schedule is saved as a scenario file (default hunt-<name>.json)'), collect)
     .action(async (flags: Flags) => {
       process.exitCode = await huntCommand(flags);
     });
@@ -70,6 +72,8 @@ export interface HuntSettings {
   seed: number;
   /** Seconds for each system. */
   budgetS: number;
+  /** What watches the tries live (--dashboard, --out KIND=URL). */
+  live?: LiveSession;
 }
 
 /** A strategy (name or plugin file) as a system to hunt, saved to `out` or hunt-<name>.json. */
@@ -90,8 +94,13 @@ async function huntCommand(flags: Flags): Promise<number> {
   if (Boolean(flags.strategy) === Boolean(flags.target)) throw new UsageError('give either --strategy NAME|FILE or --target FILE');
   const system = flags.strategy ? await strategyToHunt(flags.strategy, flags.out) : await targetToHunt(flags.target!, flags, flags.out);
   const setup = await runSetup(flags);
-  const [outcome] = await huntSystems([system], { setup, faults: flags.faults, seed: flags.seed, budgetS: flags.budget }, flags);
-  return (await saveAndPrint(outcome!, flags)) ? 1 : 0;
+  const live = await openLive(flags.live, `hunt of ${system.name}`, say);
+  try {
+    const [outcome] = await huntSystems([system], { setup, faults: flags.faults, seed: flags.seed, budgetS: flags.budget, live }, flags);
+    return (await saveAndPrint(outcome!, flags)) ? 1 : 0;
+  } finally {
+    await live.close();
+  }
 }
 
 /** Hunt each system in turn, on one infra for the strategies; each gets `budgetS`. */
@@ -105,8 +114,8 @@ export async function huntSystems(systems: HuntedSystem[], settings: HuntSetting
   const strategies = systems.flatMap((s) => ('strategy' in s ? [{ ...setup.base, ...s.strategy }] : []));
   if (strategies.length > 0) await preflight(setup.infra, strategies[0]!, strategies);
   return withResources(Boolean(flags.quiet), async (hooks) => {
-    // Each try is a whole run; only the hunt's own lines are shown.
-    const tryHooks: RunHooks = { resources: hooks.resources };
+    // Each try is a whole run; only the hunt's own lines are shown, and the live events go to the dashboard and outputs.
+    const tryHooks: RunHooks = { resources: hooks.resources, onEvent: (event) => void (isLive(event) && hooks.onEvent?.(event)) };
     const infra = strategies.length > 0 ? await bringUpInfra(setup.infra, hooks) : undefined;
     const outcomes: HuntOutcome[] = [];
     /** What a system's hunt searches (its space, from what it offers) and how it makes one try. */
@@ -133,7 +142,7 @@ export async function huntSystems(systems: HuntedSystem[], settings: HuntSetting
       outcomes.push({ system, base, result: await hunt({ ...options, space, runner }) });
     }
     return outcomes;
-  });
+  }, { live: settings.live });
 }
 
 /** The command line that replays `trial`, with the flags the hunt was given that change the load. */

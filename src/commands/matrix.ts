@@ -4,7 +4,7 @@ import { totalDuration } from '../config.js';
 import { UsageError } from '../errors.js';
 import { FAULT_KINDS, LINK_NAMES, parseFaultKind, type FaultSpec, type LinkName } from '../faults/spec.js';
 import { runMatrix, runTargetMatrix, targetRuns } from '../matrix.js';
-import type { RunEvent } from '../timeline/events.js';
+import { isLive, type RunEvent } from '../timeline/events.js';
 import { renderEvent } from '../timeline/render.js';
 import { DEFAULT_REPORTS_DIR, writeReport, type LoadedReport } from '../report/files.js';
 import type { Format } from '../report/formats/index.js';
@@ -12,7 +12,8 @@ import type { Report } from '../report/schema.js';
 import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import type { TargetFile } from '../service/schema.js';
 import { assertEmbeddedFaults, embeddedLinks } from '../system/embedded.js';
-import { addRunOptions, positiveInt, seconds, type RunFlags } from './options.js';
+import { addRunOptions, collect, outHelp, positiveInt, seconds, type RunFlags } from './options.js';
+import { openLive } from '../live/session.js';
 import { huntSystems, huntTable, saveAndPrint, strategyToHunt, targetToHunt } from './hunt.js';
 import { assertOutputs } from '../atomicFile.js';
 import { FAULTS } from '../faults/index.js';
@@ -49,7 +50,7 @@ export function registerMatrix(program: Command): void {
     .option('--faults <list>', `run each strategy or service once under each fault it can take (KIND, KIND#LINK, or "all": ${FAULT_KINDS.join(', ')}), a third of the way in for a third of the run`)
     .option('--repeat <k>', 'runs per strategy; figures are medians with their spread, the verdict the worst', positiveInt, 1)
     .addOption(formatOption())
-    .option('--out <file>', 'write the comparison to this file instead of stdout')
+    .option('--out <file>', outHelp('write the comparison to this file instead of stdout'), collect)
     .option('--reports-dir <dir>', 'where each run report is written', DEFAULT_REPORTS_DIR)
     .option('--no-calibrate', 'skip measuring the hot-row ceiling before the runs (about 5 s)')
     .option('--hunt', 'hunt each strategy or service for the fault schedule that breaks it (see `couponbench hunt`), then print one table; --faults narrows the kinds searched')
@@ -108,20 +109,28 @@ async function matrix(flags: Flags): Promise<number> {
   const skipped: RunEvent[] = [];
   const serviceRuns = targets.length > 0 ? targetRuns({ targets, repeat: flags.repeat, base: setup.base, faultSets }, (event) => skipped.push(event)) : [];
   if (!quiet) setup.notes.forEach(say);
-  if (!flags.quiet) skipped.forEach((event) => say(renderEvent(event)));
+  if (!flags.quiet) skipped.forEach((event) => isLive(event) || say(renderEvent(event)));
   const written: LoadedReport[] = [];
   const onReport = async (report: Report) => {
     const { file } = await writeReport(report, undefined, flags.reportsDir);
     written.push({ report, file });
     if (!quiet) say(`${report.config.strategy}: ${report.audit.verdict}, ${report.load.rate.toFixed(0)} req/s → ${file}`);
   };
-  await withResources(quiet, (hooks) =>
-    targets.length > 0
-      ? runTargetMatrix(serviceRuns, { repeat: flags.repeat, base: setup.base }, hooks, onReport)
-      : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base, faultSets, calibrate }, hooks, onReport),
-  );
-  await emit(renderComparison(written, flags.format), flags.out);
-  return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds, allowNoIssue: Boolean(flags.allowNoIssue) }, process.stderr);
+  const live = await openLive(flags.live, `matrix of ${targets.length > 0 ? targets.map((t) => t.target.name).join(', ') : names.join(', ')}`, say);
+  try {
+    await withResources(
+      quiet,
+      (hooks) =>
+        targets.length > 0
+          ? runTargetMatrix(serviceRuns, { repeat: flags.repeat, base: setup.base }, hooks, onReport)
+          : runMatrix(setup.infra, { strategies, repeat: flags.repeat, base: setup.base, faultSets, calibrate }, hooks, onReport),
+      { live },
+    );
+    await emit(renderComparison(written, flags.format), flags.out);
+    return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds, allowNoIssue: Boolean(flags.allowNoIssue) }, process.stderr);
+  } finally {
+    await live.close();
+  }
 }
 
 /** `matrix --hunt`: each strategy or service hunted with an equal share of the budget, each break printed, then one table. */
@@ -132,12 +141,17 @@ async function matrixHunt(flags: Flags): Promise<number> {
   const names = flags.strategies === 'all' ? strategiesFor(flags.db) : list(flags.strategies ?? '');
   const systems = [...(await Promise.all(names.map((name) => strategyToHunt(name)))), ...(await Promise.all(list(flags.targets ?? '').map((file) => targetToHunt(file, flags))))];
   const setup = await runSetup(flags);
-  const outcomes = await huntSystems(systems, { setup, faults: flags.faults, seed: flags.seed, budgetS: flags.budget / systems.length }, flags);
-  let broken = 0;
-  for (const outcome of outcomes) {
-    process.stdout.write(`\n${outcome.system.name}\n`);
-    if (await saveAndPrint(outcome, flags)) broken++;
+  const live = await openLive(flags.live, `hunt of ${systems.map((s) => s.name).join(', ')}`, say);
+  try {
+    const outcomes = await huntSystems(systems, { setup, faults: flags.faults, seed: flags.seed, budgetS: flags.budget / systems.length, live }, flags);
+    let broken = 0;
+    for (const outcome of outcomes) {
+      process.stdout.write(`\n${outcome.system.name}\n`);
+      if (await saveAndPrint(outcome, flags)) broken++;
+    }
+    process.stdout.write(`\n${huntTable(outcomes)}\n`);
+    return broken > 0 ? 1 : 0;
+  } finally {
+    await live.close();
   }
-  process.stdout.write(`\n${huntTable(outcomes)}\n`);
-  return broken > 0 ? 1 : 0;
 }

@@ -10,6 +10,7 @@ import { MAX_QUANTITY } from '../db/schema.js';
 import { MAX_USER_POOL } from '../db/seed.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../db/kinds.js';
 import type { InfraChoice } from '../infra/types.js';
+import { dashboardSpec, DASHBOARD_PORT, OUTPUT_KINDS, splitOut, type LiveSpec } from '../live/spec.js';
 import { FAULT_KINDS, parseFaultFlag, type FaultSpec } from '../faults/spec.js';
 
 export function positiveInt(value: string): number {
@@ -154,6 +155,8 @@ export interface RunFlags extends InfraFlags {
   allowNoIssue?: boolean;
   threshold?: string[];
   quiet?: boolean;
+  /** From --dashboard, --dashboard-keep and the --out KIND=URL entries (set before the action runs). */
+  live?: LiveSpec;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -173,8 +176,20 @@ export function addRunOptions(cmd: Command): Command {
     .option('--gate', 'exit by the integrity gate: promised integrity kept, or the race reproduced where none is promised')
     .addOption(allowNoIssueOption())
     .option('--threshold <expr>', "k6-style threshold, repeatable: 'p95<500ms', 'failed<1%', 'issued_rate>800'", collect)
-    .option('-q, --quiet', 'no progress output');
+    .option('-q, --quiet', 'no progress output')
+    .option('--dashboard [port]', `watch the run live in a browser: a page on 127.0.0.1 (default port ${DASHBOARD_PORT}; 0 picks a free one)`)
+    .option('--dashboard-keep', 'keep the dashboard up after the run, until Ctrl-C')
+    .hook('preAction', (_, action) => {
+      // --out is repeatable: the command's own file, and KIND=URL metric outputs (k6's syntax).
+      const flags = action.opts<{ out?: string[]; dashboard?: true | string; dashboardKeep?: boolean }>();
+      const { file, outputs } = splitOut(flags.out);
+      action.setOptionValue('out', file);
+      action.setOptionValue('live', { dashboard: dashboardSpec(flags.dashboard, flags.dashboardKeep, DASHBOARD_PORT), outputs } satisfies LiveSpec);
+    });
 }
+
+/** `--out` on run, matrix and hunt: the command's file, or a metric output KIND=URL; repeatable. */
+export const outHelp = (file: string) => `${file}; or KIND=URL, repeatable, to send the run's metrics live: ${OUTPUT_KINDS.map((k) => `${k}=URL`).join(', ')}`;
 
 /** An option whose value commander stores under `attribute` (checked, so the tables cannot lie). */
 function tableOption(flags: string, help: string, attribute: string, parse?: (v: string, previous: never) => unknown): Option {

@@ -5,13 +5,13 @@ import { assertEmbeddedFaults } from '../system/embedded.js';
 import type { Baseline } from '../history/format.js';
 import { writeHistory } from '../history/write.js';
 import type { LoadRun } from '../load/driver.js';
-import { progressPrinter } from '../report/progress.js';
+import { openLive } from '../live/session.js';
 import type { Report } from '../report/schema.js';
 import { driveSystem, runOnce, runSystem, type RunHooks } from '../run.js';
 import { int } from '../report/format.js';
 import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import { serviceSystem, targetConfig } from '../system/service.js';
-import { addRunOptions, type RunFlags } from './options.js';
+import { addRunOptions, collect, outHelp, type RunFlags } from './options.js';
 import { assertCeilingMeasured, runSetup } from './runSetup.js';
 import { assertOutputsWritable, finishRun } from './output.js';
 import { say, withResources } from './session.js';
@@ -39,7 +39,7 @@ export function registerRun(program: Command): void {
       .option('--allow-remote', 'let --target load a host that is not this machine')
       .option('--ca <file>', "an https:// target's certificate authority (PEM) to trust, instead of the file's tls.ca"),
   )
-    .option('--out <file>', 'report path (default reports/<time>-<strategy>-<scenario>.json)')
+    .option('--out <file>', outHelp('report path (default reports/<time>-<strategy>-<scenario>.json)'), collect)
     .option('--json', 'print the JSON report to stdout instead of tables')
     .option('--history <file>', 'also write every request as NDJSON (user, sent time, latency, status, outcome), for `couponbench audit`')
     .option('--calibrate', 'measure the hot-row ceiling first (about 5 s), for the efficiency figure')
@@ -64,7 +64,6 @@ async function run(flags: Flags): Promise<number> {
   assertCeilingMeasured(setup.thresholds, Boolean(flags.calibrate), 'add --calibrate');
   const quiet = Boolean(flags.quiet || flags.json);
   if (!quiet && ref) setup.notes.forEach(say);
-  const onTick = quiet ? undefined : progressPrinter(process.stderr, setup.base.scenario.quantity);
   const history = flags.history;
   const withHistory = (hooks: RunHooks): RunHooks => {
     const onLoadDone = history
@@ -73,17 +72,25 @@ async function run(flags: Flags): Promise<number> {
           hooks.onEvent?.({ type: 'history-written', file: history, requests: loadRun.log.length });
         }
       : undefined;
-    return { ...hooks, onTick, onLoadDone };
+    return { ...hooks, onLoadDone };
   };
-  if (!flags.audit) {
-    const loadRun = await withResources(quiet, (hooks) => runner!.drive(setup.base, withHistory(hooks)));
-    if (!flags.quiet) say(`load: ${int(loadRun.log.length)} requests in ${(loadRun.durationMs / 1000).toFixed(1)} s, written to ${history}; not audited (--no-audit): audit every part with \`couponbench audit --target ${flags.target} --history PART --history PART ...\``);
-    return 0;
+  const live = await openLive(flags.live, ref?.strategy ?? runner!.name, say);
+  const watchers = { progress: true, live };
+  try {
+    if (!flags.audit) {
+      const loadRun = await withResources(quiet, (hooks) => runner!.drive(setup.base, withHistory(hooks)), watchers);
+      if (!flags.quiet) say(`load: ${int(loadRun.log.length)} requests in ${(loadRun.durationMs / 1000).toFixed(1)} s, written to ${history}; not audited (--no-audit): audit every part with \`couponbench audit --target ${flags.target} --history PART --history PART ...\``);
+      return 0;
+    }
+    const report = await withResources(
+      quiet,
+      (hooks) => (runner ? runner.run(setup.base, withHistory(hooks)) : runOnce(setup.infra, { ...setup.base, ...ref! }, withHistory(hooks), Boolean(flags.calibrate))),
+      watchers,
+    );
+    return await finishRun(report, flags, setup.thresholds);
+  } finally {
+    await live.close();
   }
-  const report = await withResources(quiet, (hooks) =>
-    runner ? runner.run(setup.base, withHistory(hooks)) : runOnce(setup.infra, { ...setup.base, ...ref! }, withHistory(hooks), Boolean(flags.calibrate)),
-  );
-  return finishRun(report, flags, setup.thresholds);
 }
 
 /** Read and check the target file before anything is sent; returns the run to make. */

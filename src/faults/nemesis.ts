@@ -16,7 +16,10 @@ export interface Nemesis {
   finish(): Promise<Omit<FaultRecord, 'livenessS'>[]>;
 }
 
-export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis {
+/** A fault took effect (`active`) or was healed, as it happens: for the live subscribers. */
+export type FaultChange = (record: Omit<FaultRecord, 'livenessS' | 'events'>, active: boolean) => void;
+
+export function startNemesis(specs: FaultSpec[], targets: FaultTargets, onChange: FaultChange = () => {}): Nemesis {
   const records: Array<Omit<FaultRecord, 'livenessS'>> = [];
   const active = new Set<{ injected: Injected; record: Omit<FaultRecord, 'livenessS'> }>();
   const timers: NodeJS.Timeout[] = [];
@@ -31,6 +34,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
     const healed = (async () => {
       await entry.injected.heal();
       entry.record.endS = seconds();
+      onChange(entry.record, false);
     })();
     healing.add(healed);
     try {
@@ -53,6 +57,7 @@ export function startNemesis(specs: FaultSpec[], targets: FaultTargets): Nemesis
         slot.events = injected.events;
         const entry = { injected, record: slot };
         active.add(entry);
+        onChange(slot, true);
         if (spec.duration <= 0) await end(entry);
         else timers.push(setTimeout(() => void end(entry), spec.duration * 1000));
       } catch (err) {

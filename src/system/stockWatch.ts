@@ -10,6 +10,8 @@ export const STOCK_READ_EVERY_MS = 100;
 export interface StockWatch {
   /** Stop reading: the readings so far (one still on the wire, stalled by a fault perhaps, is not waited for). */
   stop(): StockReading[];
+  /** The last stock read, for the live sample; null before the first answer. */
+  latest(): number | null;
 }
 
 export function watchStock(read: () => Promise<number>, clock: () => number, everyMs = STOCK_READ_EVERY_MS): StockWatch {
@@ -32,6 +34,7 @@ export function watchStock(read: () => Promise<number>, clock: () => number, eve
     }
   })();
   return {
+    latest: () => readings.at(-1)?.left ?? null,
     stop() {
       stopped = true;
       wake?.();

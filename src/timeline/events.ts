@@ -5,8 +5,10 @@
  */
 import type { Persistence } from '../../strategies/types.js';
 import type { Calibration } from '../db/calibrate.js';
-import type { FaultRecord } from '../faults/spec.js';
+import type { FaultKind, FaultRecord, LinkName } from '../faults/spec.js';
 import type { InfraChoice, InfraKind } from '../infra/types.js';
+import type { LiveSample } from '../live/sample.js';
+import type { Report } from '../report/schema.js';
 
 export type RunEvent =
   | { type: 'infra-asked'; choice: InfraChoice }
@@ -34,7 +36,23 @@ export type RunEvent =
   /** The hunt (src/hunt/): each try, the best lead so far and the budget left; the break confirmed; each shrinking step. */
   | { type: 'hunt-try'; n: number; schedule: string; broke?: string; lockBroken: boolean; slowdown: number; leftS: number; best?: string }
   | { type: 'hunt-confirmed'; schedule: string; broke: number; of: number; smallest?: boolean }
-  | { type: 'hunt-shrink'; change: string; broke: boolean };
+  | { type: 'hunt-shrink'; change: string; broke: boolean }
+  /**
+   * Live: a run's load starts (`runId` is its report's id), once a second a sample, each fault as
+   * it starts and ends, and the report when it is made. The dashboard and the metric exporters
+   * (src/live/) follow these; the terminal prints the sample as its progress line.
+   */
+  | { type: 'run-start'; runId: string; system: string; scenario: string; quantity: number; totalS: number }
+  | { type: 'sample'; runId: string; sample: LiveSample }
+  | { type: 'fault-change'; runId: string; kind: FaultKind; link?: LinkName; target: string; atS: number; active: boolean }
+  | { type: 'run-end'; runId: string; report: Report };
+
+/** Events for the live subscribers only: the terminal prints no sentence for them. */
+export const LIVE_EVENTS = ['run-start', 'sample', 'fault-change', 'run-end'] as const satisfies readonly RunEvent['type'][];
+export type LiveEvent = Extract<RunEvent, { type: (typeof LIVE_EVENTS)[number] }>;
+/** Events the terminal prints a sentence for (src/timeline/render.ts). */
+export type TerminalEvent = Exclude<RunEvent, LiveEvent>;
+export const isLive = (event: RunEvent): event is LiveEvent => (LIVE_EVENTS as readonly string[]).includes(event.type);
 
 export type RunEventType = RunEvent['type'];
 

@@ -1,10 +1,10 @@
 /** The one place a run's events become the sentences printed on stderr. */
 import { describeFaultEvent } from '../faults/spec.js';
-import type { RunEvent } from './events.js';
+import type { TerminalEvent } from './events.js';
 
 const hostOf = (url: string) => new URL(url).host;
 
-export function renderEvent(e: RunEvent): string {
+export function renderEvent(e: TerminalEvent): string {
   switch (e.type) {
     case 'infra-asked':
       return `infra: ${e.choice}`;

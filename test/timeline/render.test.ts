@@ -1,11 +1,11 @@
 /** The one renderer of the run's typed events, and which of them are notices (shown under --quiet). */
 import { describe, expect, it } from 'vitest';
-import { isNotice, type RunEvent } from '../../src/timeline/events.js';
+import { isNotice, type TerminalEvent } from '../../src/timeline/events.js';
 import { renderEvent } from '../../src/timeline/render.js';
 
 describe('run events', () => {
   it('each becomes the one sentence the terminal prints', () => {
-    const lines: Array<[RunEvent, string]> = [
+    const lines: Array<[TerminalEvent, string]> = [
       [{ type: 'infra-up', kind: 'local', shared: true, mysql: 'mysql://root@127.0.0.1:41000/', redis: ['redis://127.0.0.1:41001', 'redis://127.0.0.1:41002'] }, 'infra: local (kept running), mysql 127.0.0.1:41000, redis 127.0.0.1:41001 127.0.0.1:41002'],
       [{ type: 'seeded', couponId: 7, quantity: 100, userPool: 1000, ms: 12 }, 'seeded coupon 7 with 100 units, 1000 users (12 ms)'],
       [{ type: 'fault', record: { kind: 'pause-holder', startS: 1, endS: 3.5, target: 'server#1', events: [{ type: 'paused', atS: 1.02, pid: 42, holding: 'lock:{coupon:7}' }, { type: 'resumed', atS: 3.5 }] } as never }, 'fault pause-holder 1.00-3.50 s on server#1: pid 42 held lock:{coupon:7} at 1.02 s, paused; resumed at 3.50 s'],

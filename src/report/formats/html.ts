@@ -1,26 +1,12 @@
 import { witnessSpan } from '../../audit/index.js';
 import { describeFaultEvent, faultLabel } from '../../faults/spec.js';
 import { witnessLines } from '../witnessText.js';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { rowKey } from '../comparison.js';
 import type { Report } from '../schema.js';
 import { comparisonSections, type ComparisonSection } from '../sections.js';
 import { comparisonTitle, type Exporter } from './types.js';
+import { escapeHtml, scriptJson, uplotAssets } from '../htmlAssets.js';
 
-const require = createRequire(import.meta.url);
-
-/** uPlot (a small canvas time-series library) is inlined, so the file opens offline. */
-function uplotAssets(): { js: string; css: string } {
-  return {
-    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  };
-}
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-/** JSON that is safe inside a <script> element. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 interface ChartSeries {
   label: string;

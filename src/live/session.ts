@@ -1,0 +1,52 @@
+/**
+ * What watches a run while it runs: the dashboard and the metric outputs a command's flags ask
+ * for, fed every event of the run. Opened before the run starts (a taken port is refused before
+ * anything else starts), closed after the command has printed its result.
+ */
+import { isLive, type RunEvent } from '../timeline/events.js';
+import { startDashboard, type Dashboard } from './dashboard/server.js';
+import { OUTPUTS } from './outputs/index.js';
+import type { LiveOutput } from './outputs/types.js';
+import type { LiveSpec } from './spec.js';
+
+export interface LiveSession {
+  onEvent(event: RunEvent): void;
+  /** Send what the outputs hold; with --dashboard-keep, wait for Ctrl-C first. */
+  close(): Promise<void>;
+}
+
+export const NO_LIVE: LiveSession = { onEvent: () => {}, close: async () => {} };
+
+export async function openLive(spec: LiveSpec | undefined, title: string, say: (line: string) => void): Promise<LiveSession> {
+  if (!spec || (!spec.dashboard && spec.outputs.length === 0)) return NO_LIVE;
+  const dashboard: Dashboard | undefined = spec.dashboard ? await startDashboard(spec.dashboard.port, title) : undefined;
+  if (dashboard) say(`dashboard: ${dashboard.url}`);
+  const outputs: LiveOutput[] = spec.outputs.map((o) => OUTPUTS[o.kind](o.url, (problem) => say(`warning: ${problem}`)));
+  return {
+    onEvent(event) {
+      dashboard?.publish(event);
+      if (isLive(event)) outputs.forEach((o) => o.update(event));
+    },
+    async close() {
+      await Promise.all(outputs.map((o) => o.close()));
+      if (!dashboard) return;
+      if (spec.dashboard?.keep) {
+        say(`dashboard: ${dashboard.url} stays up (--dashboard-keep); Ctrl-C to stop`);
+        await untilInterrupted();
+      }
+      await dashboard.close();
+    },
+  };
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
