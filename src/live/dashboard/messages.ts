@@ -17,6 +17,8 @@ export type PageMessage =
       verdict: 'pass' | 'fail';
       /** Clients told issued, and the issued records the audit counted (null: the service keeps none). */
       issued: number;
+      /** Requests sent, each ended one way or another. */
+      requests: number;
       rows: number | null;
       finalQuantity: number;
       /** The report's integrity table and witnesses, as the terminal prints them (no colours). */
@@ -37,6 +39,7 @@ export function pageMessage(event: RunEvent): PageMessage | undefined {
     system: report.config.strategy,
     verdict: report.audit.verdict,
     issued: report.load.issued,
+    requests: report.load.requests,
     rows: report.audit.rows,
     finalQuantity: report.audit.finalQuantity,
     integrity: stripVTControlCharacters(integrityTable(report)),

@@ -69,6 +69,8 @@ const SCRIPT = `
   function onRunStart(m) {
     run = { id: m.runId, totalS: m.totalS, quantity: m.quantity, now: 0 };
     faults = [];
+    document.body.removeAttribute('data-verdict');
+    document.body.setAttribute('data-faults', '0');
     samples = 0;
     $('system').textContent = m.system;
     $('scenario').textContent = m.scenario + ' · ' + m.quantity.toLocaleString('en-US') + ' units · ' + m.totalS + ' s';
@@ -108,6 +110,7 @@ const SCRIPT = `
     if (m.active) faults.push({ label: label, startS: m.atS, endS: null });
     else faults.forEach(function (f) { if (f.label === label && f.endS === null) f.endS = m.atS; });
     $('faultsNow').textContent = faults.filter(function (f) { return f.endS === null; }).map(function (f) { return f.label; }).join(', ') || 'none';
+    document.body.setAttribute('data-faults', String(faults.length));
     Object.keys(plots).forEach(function (id) { plots[id].plot.redraw(false); });
   }
 
@@ -116,6 +119,9 @@ const SCRIPT = `
     $('verdict').textContent = m.verdict.toUpperCase();
     $('verdict').className = m.verdict;
     $('issued').textContent = fmt(m.issued);
+    $('requests').textContent = fmt(m.requests);
+    $('stockLeft').textContent = fmt(m.finalQuantity);
+    $('vusNow').textContent = '0';
     $('integrity').textContent = m.integrity;
     var li = document.createElement('li');
     li.textContent = m.system + ': ' + m.verdict.toUpperCase() + ', ' + fmt(m.issued) + ' told issued, ' + (m.rows === null ? 'no records' : fmt(m.rows) + ' records') + ', stock ' + fmt(m.finalQuantity);

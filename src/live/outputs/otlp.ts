@@ -26,7 +26,7 @@ export function otlpOutput(url: string, problem: OutputProblem): LiveOutput {
   });
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'couponbench' }),
-    readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url, timeoutMillis: 5_000 }), exportIntervalMillis: EXPORT_EVERY_MS, exportTimeoutMillis: 5_000 })],
+    readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url, timeoutMillis: EXPORT_EVERY_MS }), exportIntervalMillis: EXPORT_EVERY_MS, exportTimeoutMillis: EXPORT_EVERY_MS })],
   });
   const meter = provider.getMeter('couponbench');
   for (const name of Object.keys(METRICS) as MetricName[]) {
