@@ -61,9 +61,10 @@ function dirsIn(tmp: string): string[] {
 }
 
 /** Start a marked local-infra run of 30 s and resolve once its load is under way (wrapped: the child is a thenable). */
-async function runUnderLoad(): Promise<{ child: ResultPromise } & Marked> {
+async function runUnderLoad(): Promise<{ child: ResultPromise; dashboard: string } & Marked> {
   const m = marked();
-  const child = execa('node', [BIN, 'run', '--strategy', 'mysql-pessimistic', '--scenario', 'smoke', '--duration', '30s', '--infra', 'local'], {
+  // Watched live too (issue 28): the dashboard must go with the run.
+  const child = execa('node', [BIN, 'run', '--strategy', 'mysql-pessimistic', '--scenario', 'smoke', '--duration', '30s', '--infra', 'local', '--dashboard', '0'], {
     reject: false,
     env: { FORCE_COLOR: '0', ...m.env },
     cwd: mkdtempSync(join(tmpdir(), 'cb-cwd-')),
@@ -79,8 +80,10 @@ async function runUnderLoad(): Promise<{ child: ResultPromise } & Marked> {
       }
     });
   });
-  return { child, ...m };
+  return { child, dashboard: /dashboard: (http:\S+)/.exec(stderr)![1]!, ...m };
 }
+
+const refused = (url: string) => fetch(url).then(() => false, () => true);
 
 async function within(ms: number, done: () => boolean): Promise<number> {
   const started = Date.now();
@@ -122,6 +125,12 @@ describe('couponbench CLI', () => {
       [['--out', '/proc/cb/report.json'], 2, /^couponbench: --out \/proc\/cb\/report\.json cannot be written \(ENOENT in \/proc\)/],
       [['--history', '/proc/cb/h.ndjson'], 2, /^couponbench: --history \/proc\/cb\/h\.ndjson cannot be written/],
       [['--out', tmpdir()], 2, /^couponbench: --out \S+ is a folder, not a file: couponbench writes a file in its place; give a file path$/],
+      // Issue 28: what watches the run is checked with the rest.
+      [['--out', 'prometheus=not a url'], 2, /^couponbench: --out prometheus=not a url: not a URL \(e\.g\. prometheus=http:\/\/127\.0\.0\.1:9090\/api\/v1\/write\)$/],
+      [['--out', 'otlp=ftp://127.0.0.1/v1/metrics'], 2, /^couponbench: --out otlp=ftp:\/\/127\.0\.0\.1\/v1\/metrics: only http:\/\/ and https:\/\/ are sent to$/],
+      [['--out', 'a.json', '--out', 'b.json'], 2, /^couponbench: --out names one file \(a\.json, b\.json\); metric outputs are KIND=URL \(prometheus, otlp\)$/],
+      [['--dashboard-keep'], 2, /^couponbench: --dashboard-keep keeps the dashboard up after the run: add --dashboard$/],
+      [['--dashboard', '70000'], 2, /^couponbench: --dashboard 70000: not a port \(0-65535; 0 picks a free one\)$/],
       [['--infra', 'local'], 3, /^couponbench: TMPDIR \/nonexistent-cb does not exist; point TMPDIR at another directory/, { TMPDIR: '/nonexistent-cb' }],
       [['--infra', 'local'], 3, /^couponbench: TMPDIR ".*cb with space-.*" holds whitespace, which mariadb-install-db cannot handle/, { TMPDIR: spaced }],
     ];
@@ -175,6 +184,9 @@ describe('couponbench CLI', () => {
       const r = await cli(['run', '--strategy', 'none', '--port', String(port), ...externalFlags()]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim()).toBe(`couponbench: port ${port} on 127.0.0.1 is busy; choose another with --port`);
+      const dashboard = await cli(['run', '--strategy', 'none', '--dashboard', String(port), ...externalFlags()]);
+      expect(dashboard.exitCode).toBe(2);
+      expect(dashboard.stderr.trim()).toBe(`couponbench: --dashboard: port ${port} is taken; give another (--dashboard PORT, 0 for any free port)`);
     } finally {
       busy.close();
     }
@@ -225,7 +237,8 @@ describe('couponbench CLI', () => {
   });
 
   it('stops everything it started when interrupted with Ctrl-C mid-load (local infra)', async () => {
-    const { child, mark, tmp } = await runUnderLoad();
+    const { child, mark, tmp, dashboard } = await runUnderLoad();
+    expect(await refused(dashboard)).toBe(false);
     const during = processesMarked(mark);
     const daemons = daemonsListed(tmp);
     expect(during.some((l) => l.includes('mariadbd'))).toBe(true);
@@ -239,10 +252,11 @@ describe('couponbench CLI', () => {
     expect(processesMarked(mark)).toEqual([]);
     expect(stillRunning(daemons)).toEqual([]);
     expect(dirsIn(tmp)).toEqual([]);
+    expect(await refused(dashboard)).toBe(true);
   });
 
   it('leaves no process and no directory within 5 s when killed with SIGKILL mid-load (bug 1)', async () => {
-    const { child, mark, tmp } = await runUnderLoad();
+    const { child, mark, tmp, dashboard } = await runUnderLoad();
     const during = [...processesMarked(mark), ...daemonsListed(tmp)];
     expect(during.filter((l) => /mariadbd|redis|worker\.js|reaperMain/.test(l)).length).toBeGreaterThanOrEqual(5);
     expect(dirsIn(tmp)).toHaveLength(1);
@@ -254,6 +268,7 @@ describe('couponbench CLI', () => {
     const tookMs = await within(5000, () => left().length === 0);
     expect(left()).toEqual([]);
     expect(tookMs).toBeLessThan(5000);
+    expect(await refused(dashboard)).toBe(true);
   });
 
   it('an up interrupted while its daemons start stops them and leaves nothing marked as kept (issue 15)', async () => {

@@ -26,8 +26,8 @@ export function prometheusName(metric: MetricName): string {
   return `couponbench_${metric}${m.unit === 's' ? '_seconds' : ''}${m.kind === 'counter' ? '_total' : ''}`;
 }
 
-/** The WriteRequest for every run's latest values at `timestampMs` (labels sorted by name, as remote write requires). */
-export function writeRequest(metrics: LiveMetrics, timestampMs: number): Uint8Array {
+/** The body sent: the WriteRequest for every run's latest values at `timestampMs` (labels sorted by name, as remote write requires), snappy-compressed. */
+export function remoteWriteBody(metrics: LiveMetrics, timestampMs: number) {
   const timeseries = metrics.snapshot().flatMap(({ run, points }) =>
     points.map((p) => ({
       labels: Object.entries({ __name__: prometheusName(p.metric), ...run, ...p.labels })
@@ -36,13 +36,13 @@ export function writeRequest(metrics: LiveMetrics, timestampMs: number): Uint8Ar
       samples: [{ value: p.value, timestamp: timestampMs }],
     })),
   );
-  return WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish();
+  return Buffer.from(compress(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish()));
 }
 
 export function prometheusOutput(url: string, problem: OutputProblem): LiveOutput {
   const metrics = new LiveMetrics();
   const queue = sendQueue(async () => {
-    const body = Buffer.from(compress(writeRequest(metrics, Date.now())));
+    const body = remoteWriteBody(metrics, Date.now());
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0', 'user-agent': 'couponbench' },

@@ -8,12 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../src/infra/ports.js';
-import { packageRoot } from '../../src/paths.js';
-import { readReport } from '../../src/report/files.js';
-import type { Report } from '../../src/report/schema.js';
-import { startPrometheus, type PrometheusServer } from '../fixtures/prometheus.js';
-import { BIN } from '../helpers.js';
+import { freePort } from '../../../src/infra/ports.js';
+import { packageRoot } from '../../../src/paths.js';
+import { readReport } from '../../../src/report/files.js';
+import type { Report } from '../../../src/report/schema.js';
+import { startPrometheus, type PrometheusServer } from '../../fixtures/prometheus.js';
+import { BIN } from '../../helpers.js';
 
 const RECEIVER = join(packageRoot(), 'test', 'fixtures', 'services', 'otlp-receiver.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'cb-live-out-'));

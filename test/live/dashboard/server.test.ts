@@ -1,0 +1,99 @@
+/**
+ * `--dashboard` (issue 28): a real run watched in a real browser (Debian's chromium, headless).
+ * The page shows the live figures while the load runs and, at the end, the verdict and the
+ * integrity table of the report the run wrote; nothing is served after the run (or, with
+ * --dashboard-keep, after Ctrl-C).
+ */
+import { execa, type ResultPromise } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../../src/infra/ports.js';
+import { readReport } from '../../../src/report/files.js';
+import { int } from '../../../src/report/format.js';
+import { integrityTable } from '../../../src/report/runTables.js';
+import { launchChromium } from '../../fixtures/browser.js';
+import { BIN } from '../../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cb-dashboard-'));
+const external = () => ['--infra', 'external', '--mysql-url', inject('mysqlUrl'), '--redis-url', inject('redisUrls')[0]!, '--database', 'cbt_live_dashboard'];
+
+let browser: Browser;
+beforeAll(async () => void (browser = await launchChromium()), 60_000);
+afterAll(async () => browser?.close());
+
+/** Start a run and resolve with the dashboard's address once it is printed. */
+async function runWithDashboard(args: string[]): Promise<{ child: ResultPromise; url: string; stderr: () => string }> {
+  const child = execa('node', [BIN, 'run', ...args, ...external()], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no dashboard: ${stderr}`)), 30_000);
+    child.stderr!.on('data', () => {
+      const m = /dashboard: (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  return { child, url, stderr: () => stderr };
+}
+
+const refused = (url: string) => fetch(url).then(() => false, () => true);
+
+describe('--dashboard', () => {
+  it('shows the run live (figures, charts, the fault) and at the end the verdict and integrity table of its report', async () => {
+    const out = join(dir, 'live.json');
+    const port = await freePort();
+    const { child, url } = await runWithDashboard(['--strategy', 'redis-spin', '--vus', '20', '--duration', '6s', '--quantity', '100000', '--fault', 'pause-holder@2s:1.5s', '--dashboard', String(port), '--out', out]);
+    expect(url).toBe(`http://127.0.0.1:${port}/`);
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
+    await page.goto(url);
+    await page.waitForFunction(() => Number(document.body.dataset.samples ?? 0) >= 2, null, { timeout: 30_000 });
+    // Live: the load is still running, coupons are being told issued and the stock probe moves.
+    expect(await page.textContent('#state')).toBe('running');
+    const issuedLive = Number(await page.evaluate(() => document.body.dataset.issued));
+    expect(issuedLive).toBeGreaterThan(0);
+    const stockLive = Number((await page.textContent('#stockLeft'))!.replace(/,/g, ''));
+    expect(stockLive).toBeLessThan(100_000);
+    expect(await page.evaluate(() => document.querySelectorAll('canvas').length)).toBe(4);
+    await page.waitForFunction(() => Number(document.body.dataset.faults ?? 0) >= 1, null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.body.dataset.verdict !== undefined, null, { timeout: 60_000 });
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const report = await readReport(out);
+    expect(await page.evaluate(() => document.body.dataset.verdict)).toBe(report.audit.verdict);
+    expect(await page.textContent('#verdict')).toBe('PASS');
+    expect(await page.textContent('#issued')).toBe(int(report.load.issued));
+    expect(await page.textContent('#stockLeft')).toBe(int(report.audit.finalQuantity));
+    expect(await page.textContent('#integrity')).toBe(stripVTControlCharacters(integrityTable(report)));
+    expect(await page.textContent('#notes')).toMatch(/fault pause-holder 2\.\d\d-3\.\d\d s/);
+    await page.close();
+    // It stopped with the run.
+    expect(await refused(url)).toBe(true);
+  });
+
+  it('--dashboard-keep: a browser that comes after the run still sees all of it, until Ctrl-C; the exit code is the verdict', async () => {
+    const out = join(dir, 'kept.json');
+    const { child, url, stderr } = await runWithDashboard(['--strategy', 'mysql-atomic', '--vus', '10', '--duration', '2s', '--quantity', '500', '--dashboard', '0', '--dashboard-keep', '--out', out]);
+    const started = Date.now();
+    while (!/stays up/.test(stderr()) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr()).toMatch(/dashboard: http:\S+ stays up \(--dashboard-keep\); Ctrl-C to stop/);
+    const report = await readReport(out);
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.verdict !== undefined, null, { timeout: 10_000 });
+    expect(await page.textContent('#issued')).toBe(int(report.load.issued));
+    expect(Number(await page.evaluate(() => document.body.dataset.samples))).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent('#runs')).toContain(`mysql-atomic: PASS, ${int(report.load.issued)} told issued`);
+    await page.close();
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    expect(await refused(url)).toBe(true);
+  });
+});
