@@ -13,6 +13,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { describe, expect, inject, it } from 'vitest';
 import type { Report } from '../../src/report/schema.js';
 import { packageRoot } from '../../src/paths.js';
+import { metricsOf, pointAttribute, pointValue, startOtlpReceiver } from '../fixtures/otlpReceiver.js';
 import { startedShop, writeTarget } from '../fixtures/shop.js';
 
 const BIN = join(packageRoot(), 'bin', 'couponbench.js');
@@ -60,10 +61,19 @@ describe('couponbench hunt on a started service', () => {
 
   it('reports the correct shop unbroken after the same budget, in the table of matrix --hunt', async () => {
     const file = writeTarget(dir, 'correct.yaml', await startedShop('hunt-correct', 'correct', 'hunt_correct'));
-    const r = await cli(['matrix', '--hunt', '--targets', file, ...LOAD, '--budget', '30s', '--seed', '1']);
-    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/^unbroken after \d+ tries in [\d.]+ min: /m);
-    expect(r.stdout).toMatch(/│ hunt-correct\s+│ unbroken\s+│ after \d+ tries: /);
-    expect(existsSync(join(dir, 'hunt-hunt-correct.json'))).toBe(false);
+    // Watched live (issue 28): every try is a run of its own in the metrics, each with its verdict.
+    const otlp = await startOtlpReceiver();
+    try {
+      const r = await cli(['matrix', '--hunt', '--targets', file, ...LOAD, '--budget', '30s', '--seed', '1', '--out', `otlp=${otlp.url}`]);
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      const tries = Number(/^unbroken after (\d+) tries in [\d.]+ min: /m.exec(r.stdout)?.[1]);
+      expect(r.stdout).toMatch(/│ hunt-correct\s+│ unbroken\s+│ after \d+ tries: /);
+      expect(existsSync(join(dir, 'hunt-hunt-correct.json'))).toBe(false);
+      const verdicts = metricsOf(await otlp.received()).filter((m) => m.name === 'couponbench.audit_pass').at(-1)!.gauge!.dataPoints;
+      expect(new Set(verdicts.map((p) => pointAttribute(p, 'run_id'))).size).toBeGreaterThanOrEqual(tries);
+      expect(verdicts.every((p) => pointAttribute(p, 'system') === 'hunt-correct' && pointValue(p) === 1)).toBe(true);
+    } finally {
+      await otlp.stop();
+    }
   });
 });

@@ -3,67 +3,44 @@
  * Prometheus (remote write) and to an OTLP/HTTP receiver started as users start a collector;
  * what each holds afterwards is the report's figures, under the run's id.
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../../src/infra/ports.js';
-import { packageRoot } from '../../../src/paths.js';
 import { readReport } from '../../../src/report/files.js';
 import type { Report } from '../../../src/report/schema.js';
+import { metricsOf, pointAttribute, pointValue, startOtlpReceiver, type OtlpExport, type OtlpPoint } from '../../fixtures/otlpReceiver.js';
 import { startPrometheus, type PrometheusServer } from '../../fixtures/prometheus.js';
 import { BIN } from '../../helpers.js';
 
-const RECEIVER = join(packageRoot(), 'test', 'fixtures', 'services', 'otlp-receiver.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'cb-live-out-'));
 const external = () => ['--infra', 'external', '--mysql-url', inject('mysqlUrl'), '--redis-url', inject('redisUrls')[0]!, '--database', 'cbt_live_outputs'];
 
-interface OtlpPoint {
-  attributes: Array<{ key: string; value: { stringValue?: string } }>;
-  asInt?: string | number;
-  asDouble?: number;
-}
-interface OtlpMetric {
-  name: string;
-  unit?: string;
-  sum?: { dataPoints: OtlpPoint[]; isMonotonic?: boolean; aggregationTemporality?: number };
-  gauge?: { dataPoints: OtlpPoint[] };
-}
-interface Received {
-  contentType: string;
-  body: { resourceMetrics: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeMetrics: Array<{ metrics: OtlpMetric[] }> }> };
-}
-
 let prometheus: PrometheusServer;
-let receiver: ResultPromise;
-let receiverUrl: string;
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let report: Report;
-let received: Received[];
+let received: OtlpExport[];
 
 beforeAll(async () => {
   prometheus = await startPrometheus();
-  const port = await freePort();
-  receiver = execa('node', [RECEIVER], { env: { PORT: String(port) }, reject: false });
-  await new Promise<void>((resolve) => receiver.stdout!.once('data', () => resolve()));
-  receiverUrl = `http://127.0.0.1:${port}`;
+  receiver = await startOtlpReceiver();
   const out = join(dir, 'run.json');
   const r = await execa(
     'node',
     [BIN, 'run', '--strategy', 'redis-spin', '--vus', '20', '--duration', '5s', '--quantity', '100000', '--fault', 'pause-holder@1.5s:1.5s', '-q', '--out', out,
-      '--out', `prometheus=${prometheus.writeUrl}`, '--out', `otlp=${receiverUrl}/v1/metrics`, ...external()],
+      '--out', `prometheus=${prometheus.writeUrl}`, '--out', `otlp=${receiver.url}`, ...external()],
     { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir },
   );
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stderr).not.toMatch(/warning/);
   report = await readReport(out);
-  received = (await (await fetch(`${receiverUrl}/received`)).json()) as Received[];
+  received = await receiver.received();
 }, 120_000);
 
 afterAll(async () => {
   await prometheus?.stop();
-  receiver?.kill('SIGTERM');
-  await receiver;
+  await receiver?.stop();
 });
 
 describe('--out prometheus=URL', () => {
@@ -89,10 +66,10 @@ describe('--out prometheus=URL', () => {
 });
 
 describe('--out otlp=URL', () => {
-  const metrics = () => received.flatMap((r) => r.body.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics)));
+  const metrics = () => metricsOf(received);
   const ofRun = (points: OtlpPoint[]) => points.filter((p) => p.attributes.some((a) => a.key === 'run_id' && a.value.stringValue === report.id));
-  const value = (p: OtlpPoint) => Number(p.asInt ?? p.asDouble);
-  const attr = (p: OtlpPoint, key: string) => p.attributes.find((a) => a.key === key)?.value.stringValue;
+  const value = pointValue;
+  const attr = pointAttribute;
 
   it("sends OpenTelemetry metrics as JSON, from service couponbench, several times during the run", () => {
     expect(received.length).toBeGreaterThanOrEqual(3);
