@@ -21,7 +21,10 @@ export async function openLive(spec: LiveSpec | undefined, title: string, say: (
   if (!spec || (!spec.dashboard && spec.outputs.length === 0)) return NO_LIVE;
   const dashboard: Dashboard | undefined = spec.dashboard ? await startDashboard(spec.dashboard.port, title) : undefined;
   if (dashboard) say(`dashboard: ${dashboard.url}`);
-  const outputs: LiveOutput[] = spec.outputs.map((o) => OUTPUTS[o.kind](o.url, (problem) => say(`warning: ${problem}`)));
+  const outputs: LiveOutput[] = spec.outputs.map((o) => {
+    say(`output: ${o.kind} ${o.url}`);
+    return OUTPUTS[o.kind](o.url, (problem) => say(`warning: ${problem}`));
+  });
   return {
     onEvent(event) {
       dashboard?.publish(event);

@@ -77,7 +77,7 @@ const SCRIPT = `
     $('state').textContent = 'running';
     $('verdict').textContent = '…';
     $('verdict').className = '';
-    $('integrity').textContent = '';
+    $('integrity').textContent = '(when the run has been audited)';
     newCharts();
   }
 
@@ -111,6 +111,7 @@ const SCRIPT = `
     else faults.forEach(function (f) { if (f.label === label && f.endS === null) f.endS = m.atS; });
     $('faultsNow').textContent = faults.filter(function (f) { return f.endS === null; }).map(function (f) { return f.label; }).join(', ') || 'none';
     document.body.setAttribute('data-faults', String(faults.length));
+    onNote({ text: m.atS.toFixed(2) + ' s ' + label + (m.active ? ' began on ' : ' ended on ') + m.target });
     Object.keys(plots).forEach(function (id) { plots[id].plot.redraw(false); });
   }
 

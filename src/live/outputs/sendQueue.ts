@@ -14,9 +14,10 @@ export function sendQueue(send: () => Promise<void>, problem: OutputProblem): { 
   const run = (): Promise<void> =>
     send()
       .catch((err: Error) => {
-        if (said.has(err.message)) return;
-        said.add(err.message);
-        problem(err.message);
+        const message = whyFailed(err);
+        if (said.has(message)) return;
+        said.add(message);
+        problem(message);
       })
       .then(() => {
         if (!again) return void (inFlight = undefined);
@@ -33,4 +34,10 @@ export function sendQueue(send: () => Promise<void>, problem: OutputProblem): { 
       while (inFlight) await Promise.race([inFlight, limit.then(() => (inFlight = undefined))]);
     },
   };
+}
+
+/** fetch's own message is only "fetch failed"; the reason (ECONNREFUSED, a bad certificate) is its cause. */
+function whyFailed(err: Error): string {
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause ? `${err.message} (${cause})` : err.message;
 }

@@ -62,6 +62,7 @@ describe('--dashboard', () => {
     expect(stockLive).toBeLessThan(100_000);
     expect(await page.evaluate(() => document.querySelectorAll('canvas').length)).toBe(4);
     await page.waitForFunction(() => Number(document.body.dataset.faults ?? 0) >= 1, null, { timeout: 30_000 });
+    expect(await page.textContent('#notes')).toMatch(/2\.\d\d s pause-holder began on instance \d/);
     await page.waitForFunction(() => document.body.dataset.verdict !== undefined, null, { timeout: 60_000 });
     const r = await child;
     expect(r.exitCode, String(r.stderr)).toBe(0);

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../../src/infra/ports.js';
 import { readReport } from '../../../src/report/files.js';
 import type { Report } from '../../../src/report/schema.js';
 import { metricsOf, pointAttribute, pointValue, startOtlpReceiver, type OtlpExport, type OtlpPoint } from '../../fixtures/otlpReceiver.js';
@@ -34,6 +35,7 @@ beforeAll(async () => {
   );
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stderr).not.toMatch(/warning/);
+  expect(r.stderr).toContain(`output: prometheus ${prometheus.writeUrl}\noutput: otlp ${receiver.url}`);
   report = await readReport(out);
   received = await receiver.received();
 }, 120_000);
@@ -90,4 +92,23 @@ describe('--out otlp=URL', () => {
     expect(faults.map(value)).toContain(1);
     expect(faults.map((p) => attr(p, 'kind'))).toContain('pause-holder');
   });
+});
+
+describe('a metrics server that is down', () => {
+  it('never fails the run: each output warns once, with the reason, and the report is written', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const out = join(dir, 'down.json');
+    const r = await execa(
+      'node',
+      [BIN, 'run', '--strategy', 'mysql-atomic', '--vus', '5', '--duration', '3s', '--quantity', '100', '-q', '--out', out,
+        '--out', `prometheus=${closed}/api/v1/write`, '--out', `otlp=${closed}/v1/metrics`, ...external()],
+      { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const warnings = r.stderr.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^warning: prometheus remote write: fetch failed \(connect ECONNREFUSED /);
+    expect(warnings[1]).toMatch(/^warning: otlp http:\S+\/v1\/metrics: .*ECONNREFUSED/);
+    expect((await readReport(out)).audit.verdict).toBe('pass');
+  }, 60_000);
 });
