@@ -5,7 +5,7 @@
  * Report is made.
  */
 import { randomUUID } from 'node:crypto';
-import { checkFairness, checkIntegrity, findWitnesses, reconcileByUser, type StockReading } from './audit/index.js';
+import { checkFairness, checkIntegrity, findWitnesses, liveChecker, reconcileByUser, type StockReading } from './audit/index.js';
 import type { RunConfig } from './config.js';
 import { watchCpu, type CpuUsage } from './cpu.js';
 import type { Calibration } from './db/calibrate.js';
@@ -108,7 +108,8 @@ async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks, runI
   let stock: StockWatch | undefined;
   const cpu = watchCpu(how.cpu);
   const tell = hooks.onEvent ?? (() => {});
-  const sample = liveSampler(() => stock?.latest() ?? null);
+  const sample = liveSampler(() => stock?.latest()?.left ?? null);
+  const check = liveChecker(prepared.baseline.quantity);
   const run = await drive({
     onStart: (clock) => {
       tell({ type: 'run-start', runId, system: config.strategy, scenario: scenario.name, quantity: prepared.baseline.quantity, totalS: scheduleDuration(scenario) });
@@ -123,7 +124,10 @@ async function load(prepared: Prepared, config: RunConfig, hooks: RunHooks, runI
     seed: config.seed,
     workers: config.workers ?? defaultWorkers(how.plan.hostname),
     ...(how.filesHeldBeside !== undefined ? { filesHeldBeside: how.filesHeldBeside } : {}),
-    onTick: (tick) => tell({ type: 'sample', runId, sample: sample(tick) }),
+    onTick: (tick) => {
+      tell({ type: 'sample', runId, sample: sample(tick) });
+      for (const violation of check(tick.log, stock?.latest() ?? null)) tell({ type: 'violation', runId, atS: tick.elapsedS, violation });
+    },
   });
   const usage = cpu.stop();
   const stockReadings = stock?.stop() ?? [];

@@ -115,7 +115,7 @@ export async function huntSystems(systems: HuntedSystem[], settings: HuntSetting
   if (strategies.length > 0) await preflight(setup.infra, strategies[0]!, strategies);
   return withResources(Boolean(flags.quiet), async (hooks) => {
     // Each try is a whole run; only the hunt's own lines are shown, and the live events go to the dashboard and outputs.
-    const tryHooks: RunHooks = { resources: hooks.resources, onEvent: (event) => void (isLive(event) && hooks.onEvent?.(event)) };
+    const tryHooks: RunHooks = { resources: hooks.resources, onEvent: (event) => void (isLive(event) && settings.live?.onEvent(event)) };
     const infra = strategies.length > 0 ? await bringUpInfra(setup.infra, hooks) : undefined;
     const outcomes: HuntOutcome[] = [];
     /** What a system's hunt searches (its space, from what it offers) and how it makes one try. */

@@ -13,6 +13,7 @@ export const METRICS = {
   vus: { kind: 'gauge', unit: '{vu}', help: 'virtual users running' },
   http_req_duration: { kind: 'gauge', unit: 's', help: 'latency of the last second of answers, at quantile 0.5, 0.95 and 0.99' },
   fault_active: { kind: 'gauge', unit: '1', help: '1 while a fault is in effect, by kind and link' },
+  violations: { kind: 'gauge', unit: '{violation}', help: 'violations found while the load runs, at least this many by kind (lost-decrements, over-issue, negative-stock); the audit gives the final count' },
   audit_pass: { kind: 'gauge', unit: '1', help: "the run's audit verdict once it is made: 1 pass, 0 fail" },
 } as const;
 export type MetricName = keyof typeof METRICS;
@@ -67,6 +68,9 @@ export class LiveMetrics {
       }
       case 'fault-change':
         set('fault_active', event.active ? 1 : 0, { kind: event.kind, link: event.link ?? '' });
+        break;
+      case 'violation':
+        set('violations', event.violation.atLeast, { kind: event.violation.kind });
         break;
       case 'run-end': {
         const r = event.report;

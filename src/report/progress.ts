@@ -1,14 +1,21 @@
 import chalk from 'chalk';
 import type { LiveEvent } from '../timeline/events.js';
+import { renderEvent } from '../timeline/render.js';
 
 /**
  * Live progress while the load runs, from the run's per-second samples: one rewritten line on a
- * TTY, a plain line every `everyS` seconds otherwise (CI logs).
+ * TTY, a plain line every `everyS` seconds otherwise (CI logs); and each violation as it is found.
  */
 export function progressPrinter(stream: NodeJS.WriteStream, everyS = 5): (event: LiveEvent) => void {
   let quantity = 0;
   return (event) => {
     if (event.type === 'run-start') quantity = event.quantity;
+    if (event.type === 'violation') {
+      // Said as found, on a line of its own (not over the line being rewritten).
+      if (stream.isTTY) stream.write('\r\x1b[K');
+      stream.write(`${chalk.red(renderEvent(event))}\n`);
+      return;
+    }
     if (event.type !== 'sample') return;
     const s = event.sample;
     if (!stream.isTTY && Math.floor(s.atS) % everyS !== 0) return;

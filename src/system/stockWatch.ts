@@ -10,8 +10,8 @@ export const STOCK_READ_EVERY_MS = 100;
 export interface StockWatch {
   /** Stop reading: the readings so far (one still on the wire, stalled by a fault perhaps, is not waited for). */
   stop(): StockReading[];
-  /** The last stock read, for the live sample; null before the first answer. */
-  latest(): number | null;
+  /** The last reading, for the live sample and checks; null before the first answer. */
+  latest(): StockReading | null;
 }
 
 export function watchStock(read: () => Promise<number>, clock: () => number, everyMs = STOCK_READ_EVERY_MS): StockWatch {
@@ -34,7 +34,7 @@ export function watchStock(read: () => Promise<number>, clock: () => number, eve
     }
   })();
   return {
-    latest: () => readings.at(-1)?.left ?? null,
+    latest: () => readings.at(-1) ?? null,
     stop() {
       stopped = true;
       wake?.();

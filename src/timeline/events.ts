@@ -7,6 +7,7 @@ import type { Persistence } from '../../strategies/types.js';
 import type { Calibration } from '../db/calibrate.js';
 import type { FaultKind, FaultRecord, LinkName } from '../faults/spec.js';
 import type { InfraChoice, InfraKind } from '../infra/types.js';
+import type { LiveViolation } from '../audit/liveCheck.js';
 import type { LiveSample } from '../live/sample.js';
 import type { Report } from '../report/schema.js';
 
@@ -45,14 +46,19 @@ export type RunEvent =
   | { type: 'run-start'; runId: string; system: string; scenario: string; quantity: number; totalS: number }
   | { type: 'sample'; runId: string; sample: LiveSample }
   | { type: 'fault-change'; runId: string; kind: FaultKind; link?: LinkName; target: string; atS: number; active: boolean }
+  /** A violation found while the load runs, or grown since last said: a lower bound the audit confirms. */
+  | { type: 'violation'; runId: string; atS: number; violation: LiveViolation }
   | { type: 'run-end'; runId: string; report: Report };
 
-/** Events for the live subscribers only: the terminal prints no sentence for them. */
-export const LIVE_EVENTS = ['run-start', 'sample', 'fault-change', 'run-end'] as const satisfies readonly RunEvent['type'][];
+/** Events the live subscribers (src/live/) follow. */
+export const LIVE_EVENTS = ['run-start', 'sample', 'fault-change', 'violation', 'run-end'] as const satisfies readonly RunEvent['type'][];
 export type LiveEvent = Extract<RunEvent, { type: (typeof LIVE_EVENTS)[number] }>;
-/** Events the terminal prints a sentence for (src/timeline/render.ts). */
-export type TerminalEvent = Exclude<RunEvent, LiveEvent>;
 export const isLive = (event: RunEvent): event is LiveEvent => (LIVE_EVENTS as readonly string[]).includes(event.type);
+/**
+ * Events that have a sentence (src/timeline/render.ts): every event but the live ones, which the
+ * progress printer shows as its line, and a violation, which it says as it is found.
+ */
+export type TerminalEvent = Exclude<RunEvent, { type: Exclude<LiveEvent['type'], 'violation'> }>;
 
 export type RunEventType = RunEvent['type'];
 

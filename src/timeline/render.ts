@@ -1,5 +1,7 @@
 /** The one place a run's events become the sentences printed on stderr. */
 import { describeFaultEvent } from '../faults/spec.js';
+import type { LiveViolation } from '../audit/liveCheck.js';
+import { int } from '../report/format.js';
 import type { TerminalEvent } from './events.js';
 
 const hostOf = (url: string) => new URL(url).host;
@@ -63,6 +65,19 @@ export function renderEvent(e: TerminalEvent): string {
       return e.smallest ? `hunt: confirm the smallest: ${e.schedule} broke it in ${e.broke} of ${e.of} runs${e.broke > 0 ? '' : '; back to a larger one'}` : `hunt: ${e.schedule} broke it in ${e.broke} of ${e.of} runs; shrinking`;
     case 'hunt-shrink':
       return `hunt: shrink: ${e.change}: ${e.broke ? 'still breaks it, kept' : 'no break, dropped'}`;
+    case 'violation':
+      return `violation at ${e.atS.toFixed(1)} s: ${describeViolation(e.violation)}`;
+  }
+}
+
+function describeViolation(v: LiveViolation): string {
+  switch (v.kind) {
+    case 'lost-decrements':
+      return `at least ${int(v.atLeast)} lost decrements (stock read ${int(v.left)} at ${v.readS.toFixed(2)} s after ${int(v.toldBefore)} were told issued)`;
+    case 'over-issue':
+      return `at least ${int(v.atLeast)} over-issued (${int(v.told)} told issued)`;
+    case 'negative-stock':
+      return `negative stock (${int(v.left)} read at ${v.readS.toFixed(2)} s)`;
   }
 }
 

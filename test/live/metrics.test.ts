@@ -27,7 +27,7 @@ describe('live metrics', () => {
     const names = Object.keys(METRICS) as MetricName[];
     expect(names.map(prometheusName)).toEqual([
       'couponbench_http_reqs_total', 'couponbench_issued', 'couponbench_stock_remaining', 'couponbench_vus',
-      'couponbench_http_req_duration_seconds', 'couponbench_fault_active', 'couponbench_audit_pass',
+      'couponbench_http_req_duration_seconds', 'couponbench_fault_active', 'couponbench_violations', 'couponbench_audit_pass',
     ]);
     expect(names.map(otlpName)).toContain('couponbench.http_reqs');
   });
@@ -41,6 +41,7 @@ describe('live metrics', () => {
     m.update({ type: 'fault-change', runId: 'r1', kind: 'latency', link: 'mysql', target: 'mysql link', atS: 1, active: true });
     m.update({ type: 'sample', runId: 'r1', sample: sample({ issued: 6, requests: { issued: 6, sold_out: 3 }, stockLeft: null }) });
     m.update({ type: 'fault-change', runId: 'r1', kind: 'latency', link: 'mysql', target: 'mysql link', atS: 2, active: false });
+    m.update({ type: 'violation', runId: 'r1', atS: 2, violation: { kind: 'over-issue', atLeast: 3, told: 13 } });
     const [run] = m.snapshot();
     expect(run!.run).toEqual({ run_id: 'r1', system: 'redis-spin', scenario: 'smoke' });
     const value = (metric: MetricName, labels: Record<string, string> = {}) => run!.points.find((p) => p.metric === metric && JSON.stringify(p.labels) === JSON.stringify(labels))?.value;
@@ -50,6 +51,7 @@ describe('live metrics', () => {
     expect(value('stock_remaining')).toBe(6);
     expect(value('fault_active', { kind: 'latency', link: 'mysql' })).toBe(0);
     expect(value('http_req_duration', { quantile: '0.95' })).toBe(0.008);
+    expect(value('violations', { kind: 'over-issue' })).toBe(3);
   });
 
   it('go to Prometheus as a snappy-compressed WriteRequest, labels sorted by name, one sample per series at the push time', () => {

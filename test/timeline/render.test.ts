@@ -17,6 +17,9 @@ describe('run events', () => {
       [{ type: 'matrix-skip', fault: 'latency#redis', reason: 'a redis link fault needs a single Redis node: a cluster redirects clients past the proxy' }, 'matrix: skipping latency#redis: a redis link fault needs a single Redis node: a cluster redirects clients past the proxy'],
       [{ type: 'matrix-skip', fault: 'pause-holder', target: 'shop', reason: 'pause-holder needs service.lockHolder' }, 'matrix: skipping pause-holder for shop: pause-holder needs service.lockHolder'],
       [{ type: 'reset-step', step: 1, of: 2, text: 'shell: ./reset.sh', shell: true }, 'reset step 1/2  shell: ./reset.sh'],
+      [{ type: 'violation', runId: 'r', atS: 3, violation: { kind: 'lost-decrements', atLeast: 1176, readS: 2.92, left: 4064, toldBefore: 2112 } }, 'violation at 3.0 s: at least 1,176 lost decrements (stock read 4,064 at 2.92 s after 2,112 were told issued)'],
+      [{ type: 'violation', runId: 'r', atS: 4, violation: { kind: 'over-issue', atLeast: 2, told: 102 } }, 'violation at 4.0 s: at least 2 over-issued (102 told issued)'],
+      [{ type: 'violation', runId: 'r', atS: 5, violation: { kind: 'negative-stock', atLeast: 1, readS: 4.95, left: -1 } }, 'violation at 5.0 s: negative stock (-1 read at 4.95 s)'],
     ];
     for (const [event, line] of lines) expect(renderEvent(event)).toBe(line);
   });
@@ -27,4 +30,5 @@ describe('run events', () => {
     expect(isNotice({ type: 'tls-insecure', target: 'shop' })).toBe(true);
     expect(isNotice({ type: 'seeded', couponId: 1, quantity: 1, userPool: 1, ms: 1 })).toBe(false);
   });
+
 });

@@ -4,6 +4,7 @@
  * prints them. One record per server-sent event.
  */
 import { stripVTControlCharacters } from 'node:util';
+import type { LiveViolationKind } from '../../audit/index.js';
 import { integrityTable } from '../../report/runTables.js';
 import { isLive, type RunEvent } from '../../timeline/events.js';
 import { renderEvent } from '../../timeline/render.js';
@@ -24,13 +25,16 @@ export type PageMessage =
       /** The report's integrity table and witnesses, as the terminal prints them (no colours). */
       integrity: string;
     }
-  | { type: 'note'; text: string };
+  | { type: 'note'; text: string }
+  /** A violation found during the load: when, which kind, and the sentence the terminal printed. */
+  | { type: 'violation'; runId: string; atS: number; kind: LiveViolationKind; atLeast: number; text: string };
 
 /** Events worth a line on the page besides the live ones: what a matrix or a hunt is doing. */
 const NOTES = new Set<RunEvent['type']>(['matrix-item', 'matrix-skip', 'hunt-try', 'hunt-confirmed', 'hunt-shrink', 'fault']);
 
 export function pageMessage(event: RunEvent): PageMessage | undefined {
   if (!isLive(event)) return NOTES.has(event.type) ? { type: 'note', text: renderEvent(event) } : undefined;
+  if (event.type === 'violation') return { type: 'violation', runId: event.runId, atS: event.atS, kind: event.violation.kind, atLeast: event.violation.atLeast, text: renderEvent(event) };
   if (event.type !== 'run-end') return event;
   const { report } = event;
   return {

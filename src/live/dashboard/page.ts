@@ -17,6 +17,7 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 #verdict.pass { color: #1a7f37; } #verdict.fail { color: #cf222e; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; }
 #state { color: #666; }
+#violationsNow.found, #violations li { color: #cf222e; }
 ul { padding-left: 18px; } li { font-family: ui-monospace, monospace; font-size: 12px; }
 .legend { font-size: 12px; color: #444; }
 .legend i { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 10px; }
@@ -32,7 +33,8 @@ const SCRIPT = `
     { id: 'stock', title: 'issued vs stock left', keys: ['issued', 'stock'] },
     { id: 'vus', title: 'virtual users', keys: ['vus'] }
   ];
-  var run = null, plots = {}, faults = [], samples = 0;
+  var SHORT = { 'lost-decrements': 'lost', 'over-issue': 'over-issued', 'negative-stock': 'below 0' };
+  var run = null, plots = {}, faults = [], violations = [], samples = 0;
   var $ = function (id) { return document.getElementById(id); };
   var fmt = function (x) { return x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en-US'); };
 
@@ -43,6 +45,13 @@ const SCRIPT = `
       var x0 = u.valToPos(f.startS, 'x', true), x1 = u.valToPos(f.endS === null ? now : Math.max(f.endS, f.startS + 0.05), 'x', true);
       ctx.fillStyle = 'rgba(207, 34, 46, 0.12)';
       ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
+    });
+    ctx.strokeStyle = '#cf222e';
+    ctx.lineWidth = 2;
+    ctx.setLineDash([4, 3]);
+    violations.forEach(function (atS) {
+      var x = u.valToPos(atS, 'x', true);
+      ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
     });
     ctx.restore();
   }
@@ -69,6 +78,11 @@ const SCRIPT = `
   function onRunStart(m) {
     run = { id: m.runId, totalS: m.totalS, quantity: m.quantity, now: 0 };
     faults = [];
+    violations = [];
+    $('violations').innerHTML = '';
+    $('violationsNow').textContent = 'none';
+    $('violationsNow').className = '';
+    document.body.setAttribute('data-violations', '0');
     document.body.removeAttribute('data-verdict');
     document.body.setAttribute('data-faults', '0');
     samples = 0;
@@ -115,6 +129,18 @@ const SCRIPT = `
     Object.keys(plots).forEach(function (id) { plots[id].plot.redraw(false); });
   }
 
+  function onViolation(m) {
+    if (!run || m.runId !== run.id) return;
+    violations.push(m.atS);
+    var li = document.createElement('li');
+    li.textContent = m.text;
+    $('violations').appendChild(li);
+    $('violationsNow').textContent = '≥' + fmt(m.atLeast) + ' ' + SHORT[m.kind];
+    $('violationsNow').className = 'found';
+    document.body.setAttribute('data-violations', String(violations.length));
+    Object.keys(plots).forEach(function (id) { plots[id].plot.redraw(false); });
+  }
+
   function onRunEnd(m) {
     $('state').textContent = 'ended';
     $('verdict').textContent = m.verdict.toUpperCase();
@@ -145,6 +171,7 @@ const SCRIPT = `
     if (m.type === 'run-start') onRunStart(m);
     else if (m.type === 'sample') onSample(m);
     else if (m.type === 'fault-change') onFault(m);
+    else if (m.type === 'violation') onViolation(m);
     else if (m.type === 'run-end') onRunEnd(m);
     else if (m.type === 'note') onNote(m);
   };
@@ -167,8 +194,10 @@ export function dashboardPage(title: string): string {
   <div><b id="stockLeft">—</b><span>stock left (probed)</span></div>
   <div><b id="p95">—</b><span>p95 this second</span></div>
   <div><b id="faultsNow">none</b><span>faults in effect (shaded)</span></div>
+  <div><b id="violationsNow">none</b><span>violations found (dashed)</span></div>
 </div>
 <div class="charts"><div id="throughput"></div><div id="latency"></div><div id="stock"></div><div id="vus"></div></div>
+<h2>violations as found</h2><ul id="violations"></ul>
 <h2>integrity</h2>
 <pre id="integrity">(when the run has been audited)</pre>
 <h2>runs</h2><ul id="runs"></ul>

@@ -73,9 +73,32 @@ describe('--dashboard', () => {
     expect(await page.textContent('#stockLeft')).toBe(int(report.audit.finalQuantity));
     expect(await page.textContent('#integrity')).toBe(stripVTControlCharacters(integrityTable(report)));
     expect(await page.textContent('#notes')).toMatch(/fault pause-holder 2\.\d\d-3\.\d\d s/);
+    // A correct lock under a paused holder: nothing was found while it ran.
+    expect(await page.evaluate(() => document.body.dataset.violations)).toBe('0');
     await page.close();
     // It stopped with the run.
     expect(await refused(url)).toBe(true);
+  });
+
+  it('shows a violation while the load still runs, before the audit, as a lower bound the report confirms', async () => {
+    const out = join(dir, 'naive.json');
+    const { child, url, stderr } = await runWithDashboard(['--strategy', 'none', '--vus', '30', '--duration', '4s', '--quantity', '100000', '--dashboard', '0', '--out', out]);
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => Number(document.body.dataset.violations ?? 0) >= 1, null, { timeout: 30_000 });
+    expect(await page.textContent('#state')).toBe('running');
+    expect(await page.evaluate(() => document.body.dataset.verdict)).toBeUndefined();
+    expect(await page.textContent('#violations')).toMatch(/violation at \d+\.\d s: at least [\d,]+ lost decrements \(stock read [\d,]+ at/);
+    await page.waitForFunction(() => document.body.dataset.verdict !== undefined, null, { timeout: 60_000 });
+    const r = await child;
+    expect(r.exitCode).toBe(1);
+    const report = await readReport(out);
+    expect(await page.textContent('#verdict')).toBe('FAIL');
+    // The terminal said the same lines as they were found; the audit found at least as many.
+    const said = [...stderr().matchAll(/violation at \S+ s: at least ([\d,]+) lost decrements/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+    expect(said.length).toBeGreaterThanOrEqual(1);
+    expect(report.audit.lostDecrements).toBeGreaterThanOrEqual(Math.max(...said));
+    await page.close();
   });
 
   it('--dashboard-keep: a browser that comes after the run still sees all of it, until Ctrl-C; the exit code is the verdict', async () => {
