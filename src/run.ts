@@ -65,7 +65,8 @@ export async function runSystem(system: SystemUnderTest, config: RunConfig, oute
       timings: { infraMs: extras.infraMs ?? 0, seedMs: prepared.seedMs, serverStartMs: prepared.serverStartMs, loadMs, auditMs: Date.now() - auditStarted },
       calibration: extras.calibration,
     });
-    hooks.onEvent?.({ type: 'run-end', runId, report });
+    // A recorded load was never watched live (no run-start), so it has no run-end either.
+    if (prepared.load.kind !== 'recorded') hooks.onEvent?.({ type: 'run-end', runId, report });
     return report;
   });
 }
