@@ -164,7 +164,11 @@ const SCRIPT = `
   }
 
   var source = new EventSource('events');
-  source.onopen = function () { document.body.setAttribute('data-connected', 'true'); };
+  // The server sends everything from the start on each connection: a reconnect starts the lists afresh.
+  source.onopen = function () {
+    ['runs', 'notes', 'violations'].forEach(function (id) { $(id).innerHTML = ''; });
+    document.body.setAttribute('data-connected', 'true');
+  };
   source.onerror = function () { if (run && $('state').textContent === 'running') $('state').textContent = 'disconnected'; };
   source.onmessage = function (e) {
     var m = JSON.parse(e.data);

@@ -23,7 +23,10 @@ export async function startDashboard(port: number, title: string): Promise<Dashb
   const sent: string[] = [];
   const streams = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
+  let hosts = new Set<string>();
   const server = createServer((req, res) => {
+    // Only a page that asked for this address by name: a DNS-rebinding page (another name resolved to 127.0.0.1) is refused.
+    if (!hosts.has(req.headers.host ?? '')) return void res.writeHead(403).end();
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
@@ -48,7 +51,9 @@ export async function startDashboard(port: number, title: string): Promise<Dashb
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/`;
+  const bound = typeof address === 'object' && address ? address.port : port;
+  hosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`]);
+  const url = `http://127.0.0.1:${bound}/`;
   const keepalive = setInterval(() => streams.forEach((s) => s.write(': keepalive\n\n')), KEEPALIVE_MS).unref();
   return {
     url,

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { request } from 'node:http';
+import { startDashboard } from '../../../src/live/dashboard/server.js';
 import { freePort } from '../../../src/infra/ports.js';
 import { readReport } from '../../../src/report/files.js';
 import { int } from '../../../src/report/format.js';
@@ -119,5 +121,27 @@ describe('--dashboard', () => {
     const r = await child;
     expect(r.exitCode).toBe(0);
     expect(await refused(url)).toBe(true);
+  });
+});
+
+describe('the dashboard server', () => {
+  it('answers only requests addressed to it by 127.0.0.1 or localhost (a DNS-rebinding page is refused)', async () => {
+    const dashboard = await startDashboard(0, 'test');
+    const port = Number(new URL(dashboard.url).port);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject).end();
+      });
+    try {
+      expect(await status(`127.0.0.1:${port}`)).toBe(200);
+      expect(await status(`localhost:${port}`)).toBe(200);
+      expect(await status(`attacker.example:${port}`)).toBe(403);
+    } finally {
+      await dashboard.close();
+    }
   });
 });
