@@ -23,7 +23,7 @@ import { assertLoopbackTarget, loadTarget, type LoadedTarget } from '../service/
 import { embeddedOffer } from '../system/embedded.js';
 import { serviceOffer, serviceSystem, targetConfig } from '../system/service.js';
 import { addRunOptions, collect, outHelp, seconds, strategyArgs, type RunFlags } from './options.js';
-import { openLive, type LiveSession } from '../live/session.js';
+import { withLive, type LiveSession } from '../live/session.js';
 import { isLive } from '../timeline/events.js';
 import { runSetup, type RunSetup } from './runSetup.js';
 import { say, withResources } from './session.js';
@@ -94,13 +94,10 @@ async function huntCommand(flags: Flags): Promise<number> {
   if (Boolean(flags.strategy) === Boolean(flags.target)) throw new UsageError('give either --strategy NAME|FILE or --target FILE');
   const system = flags.strategy ? await strategyToHunt(flags.strategy, flags.out) : await targetToHunt(flags.target!, flags, flags.out);
   const setup = await runSetup(flags);
-  const live = await openLive(flags.live, `hunt of ${system.name}`, say);
-  try {
+  return withLive(flags.live, `hunt of ${system.name}`, say, async (live) => {
     const [outcome] = await huntSystems([system], { setup, faults: flags.faults, seed: flags.seed, budgetS: flags.budget, live }, flags);
     return (await saveAndPrint(outcome!, flags)) ? 1 : 0;
-  } finally {
-    await live.close();
-  }
+  });
 }
 
 /** Hunt each system in turn, on one infra for the strategies; each gets `budgetS`. */

@@ -13,7 +13,7 @@ import { assertLoopbackTarget, loadTarget } from '../service/file.js';
 import type { TargetFile } from '../service/schema.js';
 import { assertEmbeddedFaults, embeddedLinks } from '../system/embedded.js';
 import { addRunOptions, collect, outHelp, positiveInt, seconds, type RunFlags } from './options.js';
-import { openLive } from '../live/session.js';
+import { withLive } from '../live/session.js';
 import { huntSystems, huntTable, saveAndPrint, strategyToHunt, targetToHunt } from './hunt.js';
 import { assertOutputs } from '../atomicFile.js';
 import { FAULTS } from '../faults/index.js';
@@ -116,8 +116,7 @@ async function matrix(flags: Flags): Promise<number> {
     written.push({ report, file });
     if (!quiet) say(`${report.config.strategy}: ${report.audit.verdict}, ${report.load.rate.toFixed(0)} req/s → ${file}`);
   };
-  const live = await openLive(flags.live, `matrix of ${targets.length > 0 ? targets.map((t) => t.target.name).join(', ') : names.join(', ')}`, say);
-  try {
+  return withLive(flags.live, `matrix of ${targets.length > 0 ? targets.map((t) => t.target.name).join(', ') : names.join(', ')}`, say, async (live) => {
     await withResources(
       quiet,
       (hooks) =>
@@ -128,9 +127,7 @@ async function matrix(flags: Flags): Promise<number> {
     );
     await emit(renderComparison(written, flags.format), flags.out);
     return exitByVerdict(written, { gate: flags.gate, thresholds: setup.thresholds, allowNoIssue: Boolean(flags.allowNoIssue) }, process.stderr);
-  } finally {
-    await live.close();
-  }
+  });
 }
 
 /** `matrix --hunt`: each strategy or service hunted with an equal share of the budget, each break printed, then one table. */
@@ -141,8 +138,7 @@ async function matrixHunt(flags: Flags): Promise<number> {
   const names = flags.strategies === 'all' ? strategiesFor(flags.db) : list(flags.strategies ?? '');
   const systems = [...(await Promise.all(names.map((name) => strategyToHunt(name)))), ...(await Promise.all(list(flags.targets ?? '').map((file) => targetToHunt(file, flags))))];
   const setup = await runSetup(flags);
-  const live = await openLive(flags.live, `hunt of ${systems.map((s) => s.name).join(', ')}`, say);
-  try {
+  return withLive(flags.live, `hunt of ${systems.map((s) => s.name).join(', ')}`, say, async (live) => {
     const outcomes = await huntSystems(systems, { setup, faults: flags.faults, seed: flags.seed, budgetS: flags.budget / systems.length, live }, flags);
     let broken = 0;
     for (const outcome of outcomes) {
@@ -151,7 +147,5 @@ async function matrixHunt(flags: Flags): Promise<number> {
     }
     process.stdout.write(`\n${huntTable(outcomes)}\n`);
     return broken > 0 ? 1 : 0;
-  } finally {
-    await live.close();
-  }
+  });
 }

@@ -5,7 +5,7 @@ import { assertEmbeddedFaults } from '../system/embedded.js';
 import type { Baseline } from '../history/format.js';
 import { writeHistory } from '../history/write.js';
 import type { LoadRun } from '../load/driver.js';
-import { openLive } from '../live/session.js';
+import { withLive } from '../live/session.js';
 import type { Report } from '../report/schema.js';
 import { driveSystem, runOnce, runSystem, type RunHooks } from '../run.js';
 import { int } from '../report/format.js';
@@ -74,9 +74,8 @@ async function run(flags: Flags): Promise<number> {
       : undefined;
     return { ...hooks, onLoadDone };
   };
-  const live = await openLive(flags.live, ref?.strategy ?? runner!.name, say);
-  const watchers = { progress: true, live };
-  try {
+  return withLive(flags.live, ref?.strategy ?? runner!.name, say, async (live) => {
+    const watchers = { progress: true, live };
     if (!flags.audit) {
       const loadRun = await withResources(quiet, (hooks) => runner!.drive(setup.base, withHistory(hooks)), watchers);
       if (!flags.quiet) say(`load: ${int(loadRun.log.length)} requests in ${(loadRun.durationMs / 1000).toFixed(1)} s, written to ${history}; not audited (--no-audit): audit every part with \`couponbench audit --target ${flags.target} --history PART --history PART ...\``);
@@ -88,9 +87,7 @@ async function run(flags: Flags): Promise<number> {
       watchers,
     );
     return await finishRun(report, flags, setup.thresholds);
-  } finally {
-    await live.close();
-  }
+  });
 }
 
 /** Read and check the target file before anything is sent; returns the run to make. */

@@ -11,11 +11,28 @@ import type { LiveSpec } from './spec.js';
 
 export interface LiveSession {
   onEvent(event: RunEvent): void;
-  /** Send what the outputs hold; with --dashboard-keep, wait for Ctrl-C first. */
-  close(): Promise<void>;
+  /** Send what the outputs hold and stop the dashboard; with --dashboard-keep and a command that finished, wait for Ctrl-C first. */
+  close(finished: boolean): Promise<void>;
 }
 
 export const NO_LIVE: LiveSession = { onEvent: () => {}, close: async () => {} };
+
+/**
+ * A command's body watched live: the session is open while it runs and closed after, whatever
+ * happens. --dashboard-keep holds the page only when the body got to its result: a command that
+ * failed says why at once rather than after Ctrl-C.
+ */
+export async function withLive<T>(spec: LiveSpec | undefined, title: string, say: (line: string) => void, body: (live: LiveSession) => Promise<T>): Promise<T> {
+  const live = await openLive(spec, title, say);
+  let finished = false;
+  try {
+    const result = await body(live);
+    finished = true;
+    return result;
+  } finally {
+    await live.close(finished);
+  }
+}
 
 export async function openLive(spec: LiveSpec | undefined, title: string, say: (line: string) => void): Promise<LiveSession> {
   if (!spec || (!spec.dashboard && spec.outputs.length === 0)) return NO_LIVE;
@@ -30,10 +47,10 @@ export async function openLive(spec: LiveSpec | undefined, title: string, say: (
       dashboard?.publish(event);
       if (isLive(event)) outputs.forEach((o) => o.update(event));
     },
-    async close() {
+    async close(finished) {
       await Promise.all(outputs.map((o) => o.close()));
       if (!dashboard) return;
-      if (spec.dashboard?.keep) {
+      if (spec.dashboard?.keep && finished) {
         say(`dashboard: ${dashboard.url} stays up (--dashboard-keep); Ctrl-C to stop`);
         await untilInterrupted();
       }

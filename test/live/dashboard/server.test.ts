@@ -27,9 +27,9 @@ let browser: Browser;
 beforeAll(async () => void (browser = await launchChromium()), 60_000);
 afterAll(async () => browser?.close());
 
-/** Start a run and resolve with the dashboard's address once it is printed. */
+/** Start a command (`run ...`, `hunt ...`) and resolve with the dashboard's address once it is printed. */
 async function runWithDashboard(args: string[]): Promise<{ child: ResultPromise; url: string; stderr: () => string }> {
-  const child = execa('node', [BIN, 'run', ...args, ...external()], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
+  const child = execa('node', [BIN, ...args, ...external()], { reject: false, env: { FORCE_COLOR: '0' }, cwd: dir });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -51,7 +51,7 @@ describe('--dashboard', () => {
   it('shows the run live (figures, charts, the fault) and at the end the verdict and integrity table of its report', async () => {
     const out = join(dir, 'live.json');
     const port = await freePort();
-    const { child, url } = await runWithDashboard(['--strategy', 'redis-spin', '--vus', '20', '--duration', '6s', '--quantity', '100000', '--fault', 'pause-holder@2s:1.5s', '--dashboard', String(port), '--out', out]);
+    const { child, url } = await runWithDashboard(['run', '--strategy', 'redis-spin', '--vus', '20', '--duration', '6s', '--quantity', '100000', '--fault', 'pause-holder@2s:1.5s', '--dashboard', String(port), '--out', out]);
     expect(url).toBe(`http://127.0.0.1:${port}/`);
     const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
     await page.goto(url);
@@ -84,7 +84,7 @@ describe('--dashboard', () => {
 
   it('shows a violation while the load still runs, before the audit, as a lower bound the report confirms', async () => {
     const out = join(dir, 'naive.json');
-    const { child, url, stderr } = await runWithDashboard(['--strategy', 'none', '--vus', '30', '--duration', '4s', '--quantity', '100000', '--dashboard', '0', '--out', out]);
+    const { child, url, stderr } = await runWithDashboard(['run', '--strategy', 'none', '--vus', '30', '--duration', '4s', '--quantity', '100000', '--dashboard', '0', '--out', out]);
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => Number(document.body.dataset.violations ?? 0) >= 1, null, { timeout: 30_000 });
@@ -105,7 +105,7 @@ describe('--dashboard', () => {
 
   it('--dashboard-keep: a browser that comes after the run still sees all of it, until Ctrl-C; the exit code is the verdict', async () => {
     const out = join(dir, 'kept.json');
-    const { child, url, stderr } = await runWithDashboard(['--strategy', 'mysql-atomic', '--vus', '10', '--duration', '2s', '--quantity', '500', '--dashboard', '0', '--dashboard-keep', '--out', out]);
+    const { child, url, stderr } = await runWithDashboard(['run', '--strategy', 'mysql-atomic', '--vus', '10', '--duration', '2s', '--quantity', '500', '--dashboard', '0', '--dashboard-keep', '--out', out]);
     const started = Date.now();
     while (!/stays up/.test(stderr()) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
     expect(stderr()).toMatch(/dashboard: http:\S+ stays up \(--dashboard-keep\); Ctrl-C to stop/);
@@ -120,6 +120,39 @@ describe('--dashboard', () => {
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(0);
+    expect(await refused(url)).toBe(true);
+  });
+});
+
+describe('--dashboard on hunt', () => {
+  it("lists every try as a run with its verdict and the hunt's own lines, for a browser that comes after it", async () => {
+    const { child, url, stderr } = await runWithDashboard(['hunt', '--strategy', 'mysql-atomic', '--vus', '5', '--duration', '1s', '--quantity', '1000', '--budget', '6s', '--faults', 'latency', '--seed', '1', '--out', join(dir, 'hunt.json'), '--dashboard', '0', '--dashboard-keep']);
+    const started = Date.now();
+    while (!/stays up/.test(stderr()) && Date.now() - started < 90_000) await new Promise((r) => setTimeout(r, 100));
+    const tries = [...stderr().matchAll(/^hunt: try \d+: /gm)].length;
+    expect(tries, stderr()).toBeGreaterThanOrEqual(2);
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction((n) => Number(document.body.dataset.runsEnded ?? 0) >= n, tries, { timeout: 10_000 });
+    const runs = await page.$$eval('#runs li', (items) => items.map((li) => li.textContent));
+    expect(runs).toHaveLength(tries);
+    expect(runs.every((line) => /^mysql-atomic: PASS, [\d,]+ told issued/.test(line ?? ''))).toBe(true);
+    expect(await page.textContent('#notes')).toMatch(/hunt: try 1: latency#\S+, 5 VUs for 1s: /);
+    await page.close();
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(0);
+    expect(await refused(url)).toBe(true);
+  });
+});
+
+describe('--dashboard-keep on a command that fails', () => {
+  it('does not hold the page: the error is said at once, with its exit code, and the port is closed', async () => {
+    // pause-mysql cannot act on infra the run does not own: the hunt is refused after the dashboard opened.
+    const { child, url } = await runWithDashboard(['hunt', '--strategy', 'mysql-atomic', '--budget', '5s', '--faults', 'pause-mysql', '--out', join(dir, 'refused.json'), '--dashboard', '0', '--dashboard-keep']);
+    const r = await child;
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).not.toMatch(/stays up/);
+    expect(String(r.stderr).trim().split('\n').at(-1)).toMatch(/^couponbench: none of the faults pause-mysql can act here/);
     expect(await refused(url)).toBe(true);
   });
 });
