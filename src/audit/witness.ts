@@ -49,6 +49,20 @@ export const WitnessSchema = z.discriminatedUnion('kind', [
     /** Requests of the window not listed. */
     more: z.number().int(),
   }),
+  /**
+   * Lost decrements the answers cannot place in a window: the records outnumber the stock's fall,
+   * yet no more clients were told "issued" than it fell by (a process killed after writing a
+   * record, before answering). The records beyond the answers are these users', whose requests
+   * ended without an answer.
+   */
+  z.object({
+    kind: z.literal('unanswered-records'),
+    records: z.number().int(),
+    fell: z.number().int(),
+    told: z.number().int(),
+    users: z.array(UserRequestsSchema),
+    more: z.number().int(),
+  }),
   /** Issued records beyond the stock: the users who hold them, in the order they were issued, and their requests. */
   z.object({ kind: z.literal('over-issue'), stock: z.number().int(), beyond: z.array(UserRequestsSchema), more: z.number().int() }),
   /** A user holding more than one where one each is the rule. */
@@ -83,6 +97,10 @@ export function findWitnesses(input: WitnessInput): Witness[] {
   const listed = (users: number[], total = users.length) => ({ users: usersWithRequests(input, users.slice(0, LISTED_USERS)), more: total - Math.min(users.length, LISTED_USERS) });
   const lost = kinds.has('lost_decrements') ? lostDecrementWindow(input) : undefined;
   if (lost) witnesses.push(lost);
+  else if (kinds.has('lost_decrements')) {
+    const unanswered = unansweredHolders(input);
+    witnesses.push({ kind: 'unanswered-records', records: audit.rows ?? audit.clientIssued, fell: audit.initialQuantity - audit.finalQuantity, told: audit.clientIssued, ...listed(unanswered) });
+  }
   if (kinds.has('over_issue') && input.issueOrdered && input.issueOrder.length > audit.initialQuantity) {
     const { users, more } = listed(input.issueOrder.slice(audit.initialQuantity));
     witnesses.push({ kind: 'over-issue', stock: audit.initialQuantity, beyond: users, more });
@@ -100,7 +118,8 @@ const MAX_READINGS = 1200;
 /**
  * The window between two readings with the fewest "issued" requests wholly inside it that still
  * outnumber the stock's fall (the shorter on a tie). The baseline (read before the load) and the
- * final stock (read after it) bound the whole run, so a lost decrement always has a window.
+ * final stock (read after it) bound the whole run, so a loss the answers show always has a window;
+ * one only the records show (more records than answers "issued") has none: see unansweredHolders.
  */
 function lostDecrementWindow(input: WitnessInput): Witness | undefined {
   const { audit, log } = input;
@@ -162,6 +181,19 @@ function lostDecrementWindow(input: WitnessInput): Witness | undefined {
   };
 }
 
+/** Users who hold a record and were never told "issued", and at least one of whose requests got no answer. */
+function unansweredHolders({ log, holdings }: WitnessInput): number[] {
+  if (!holdings) return [];
+  const told = new Set<number>();
+  const unanswered = new Set<number>();
+  for (let i = 0; i < log.length; i++) {
+    const c = classify(log.observationOf(i)).class;
+    if (c === 'success') told.add(log.userId.get(i));
+    else if (c === 'unknown') unanswered.add(log.userId.get(i));
+  }
+  return [...unanswered].filter((u) => !told.has(u) && (holdings.get(u) ?? 0) > 0).sort((a, b) => a - b);
+}
+
 /** The last index of `sorted` for which `ok` holds (ok is true up to some index, then false); -1 if none. */
 function lastAtMost<T>(sorted: T[], ok: (x: T) => boolean): number {
   let lo = 0;
@@ -197,7 +229,7 @@ function usersWithRequests(input: WitnessInput, users: number[]): Array<z.infer<
 /** The span of the load's clock a witness is about (to shade it), where it has one. */
 export function witnessSpan(w: Witness): { fromS: number; toS: number } | undefined {
   if (w.kind === 'lost-decrements') return { fromS: w.fromS, toS: w.toS };
-  const requests = (w.kind === 'over-issue' ? w.beyond : w.users).flatMap((u) => u.requests);
+  const requests = (w.kind === 'over-issue' ? w.beyond : w.users).flatMap((u) => u.requests.filter((r) => w.kind !== 'unanswered-records' || classify(r.observation).class === 'unknown'));
   if (requests.length === 0) return undefined;
   return { fromS: Math.min(...requests.map((r) => r.startS)), toS: Math.max(...requests.map((r) => r.endS)) };
 }

@@ -33,6 +33,11 @@ function headline(w: Witness): string {
         `yet ${plural(told, 'user was', 'users were')} told "issued" for requests made wholly in between: at least ${int(w.missing)} of their decrements ${w.missing === 1 ? 'is' : 'are'} missing`
       );
     }
+    case 'unanswered-records':
+      return (
+        `witness (lost decrements): ${plural(w.records, 'record was', 'records were')} written while the stock fell by ${int(w.fell)}, and the answers fit the fall ` +
+        `(${int(w.told)} told "issued"): the ${plural(w.records - w.told, 'record')} beyond them came from requests that got no answer${heldBy(w.users.length + w.more)}`
+      );
     case 'over-issue':
       return `witness (over-issue): the stock was ${int(w.stock)}, yet ${plural(w.beyond.length + w.more, 'more user holds', 'more users hold')} a coupon issued after the ${int(w.stock)}th`;
     case 'held-twice':
@@ -43,6 +48,8 @@ function headline(w: Witness): string {
       return `witness (unexpected issues): ${plural(w.users.length + w.more, 'user holds', 'users hold')} a coupon no answer explains`;
   }
 }
+
+const heldBy = (n: number) => (n === 0 ? '' : n === 1 ? ', held by this user' : `, held by these ${int(n)} users`);
 
 /** A request as its span, answer and server phases; `who` names its user first. */
 function requestLine(r: WitnessRequest, who = true): string {

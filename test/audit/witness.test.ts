@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIntegrity, findWitnesses, reconcileByUser, type StockReading } from '../../src/audit/index.js';
+import { checkIntegrity, findWitnesses, reconcileByUser, witnessSpan, type StockReading } from '../../src/audit/index.js';
 import { RequestLog } from '../../src/load/recorder.js';
 import { witnessLines } from '../../src/report/witnessText.js';
 
@@ -19,7 +19,7 @@ function logOf(requests: Req[]): RequestLog {
 const reading = (atS: number, left: number, tookS = 0.01): StockReading => ({ sentS: atS, answeredS: atS + tookS, left });
 
 /** The audit and witnesses of a run of `requests` on `q0` units that ended with `qf` left, everyone holding what they were told. */
-function witness(q0: number, qf: number, requests: Req[], readings: StockReading[], extra: { holdings?: Map<number, number>; onePerUser?: boolean } = {}) {
+function witness(q0: number, qf: number, requests: Req[], readings: StockReading[], extra: { holdings?: Map<number, number>; onePerUser?: boolean; unknown?: number } = {}) {
   const log = logOf(requests);
   const told = requests.filter((r) => (r.observation ?? 'issued') === 'issued');
   const holdings = extra.holdings ?? new Map(told.map((r) => [r.user, 1]));
@@ -29,7 +29,7 @@ function witness(q0: number, qf: number, requests: Req[], readings: StockReading
     initialQuantity: q0,
     snapshot: { finalQuantity: qf, rows, duplicateUsers: duplicates.length, duplicateRows: duplicates.reduce((a, n) => a + n - 1, 0) },
     clientIssued: told.length,
-    clientUnknown: 0,
+    clientUnknown: extra.unknown ?? 0,
     onePerUser: extra.onePerUser ?? true,
     identity: reconcileByUser(log, holdings),
   });
@@ -80,6 +80,28 @@ describe('witness of lost decrements', () => {
     const requests: Req[] = [1, 2, 3].map((user) => ({ user, fromS: user, toS: user + 0.5 }));
     const { witnesses } = witness(5, 4, requests, []);
     expect(witnesses[0]).toMatchObject({ kind: 'lost-decrements', fromS: 0, toS: 10, leftBefore: 5, leftAfter: 4, missing: 2 });
+  });
+
+  it('names the holders whose requests got no answer when the answers fit the stock fall (an instance killed after writing)', () => {
+    // Stock 10 fell to 8, three records: users 1 and 2 were told "issued", user 3's connection was
+    // cut after its record was written. No window of answers outnumbers the fall.
+    const requests: Req[] = [
+      { user: 1, fromS: 0.5, toS: 0.6 },
+      { user: 2, fromS: 1.5, toS: 1.6 },
+      { user: 3, fromS: 2.5, toS: 2.9, observation: 'conn_error' },
+      { user: 4, fromS: 3.0, toS: 3.2, observation: 'conn_error' },
+    ];
+    const holdings = new Map([[1, 1], [2, 1], [3, 1]]);
+    const { audit, witnesses } = witness(10, 8, requests, [reading(1, 9), reading(2, 8)], { holdings, unknown: 2 });
+    expect(audit.lostDecrements).toBe(1);
+    expect(witnesses).toHaveLength(1);
+    expect(witnesses[0]).toMatchObject({ kind: 'unanswered-records', records: 3, fell: 2, told: 2, users: [{ user: 3, held: 1, requests: [{ observation: 'conn_error' }] }], more: 0 });
+    expect(witnessSpan(witnesses[0]!)).toEqual({ fromS: 2.5, toS: 2.9 });
+    expect(witnessLines({ witnesses, faults: [] })).toEqual([
+      'witness (lost decrements): 3 records were written while the stock fell by 2, and the answers fit the fall (2 told "issued"): the 1 record beyond them came from requests that got no answer, held by this user',
+      '  user 3 holds 1, asked 1 time:',
+      '    2.50 s-2.90 s conn_error (tx 12.5 ms)',
+    ]);
   });
 
   it('finds none in a passing run', () => {
