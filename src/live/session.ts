@@ -34,7 +34,7 @@ export async function withLive<T>(spec: LiveSpec | undefined, title: string, say
   }
 }
 
-export async function openLive(spec: LiveSpec | undefined, title: string, say: (line: string) => void): Promise<LiveSession> {
+async function openLive(spec: LiveSpec | undefined, title: string, say: (line: string) => void): Promise<LiveSession> {
   if (!spec || (!spec.dashboard && spec.outputs.length === 0)) return NO_LIVE;
   const dashboard: Dashboard | undefined = spec.dashboard ? await startDashboard(spec.dashboard.port, title) : undefined;
   if (dashboard) say(`dashboard: ${dashboard.url}`);

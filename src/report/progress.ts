@@ -12,7 +12,7 @@ export function progressPrinter(stream: NodeJS.WriteStream, everyS = 5): (event:
     if (event.type === 'run-start') quantity = event.quantity;
     if (event.type === 'violation') {
       // Said as found, on a line of its own (not over the line being rewritten).
-      if (stream.isTTY) stream.write('\r\x1b[K');
+      endProgress(stream);
       stream.write(`${chalk.red(renderEvent(event))}\n`);
       return;
     }
